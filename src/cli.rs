@@ -1,0 +1,1 @@
+//! Go `flag`-compatible command line (spec §1).

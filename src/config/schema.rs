@@ -1,0 +1,96 @@
+//! ddns-go's config schema, key for key (Go's yaml.v3 lower-cases field names; `user` and
+//! `webhook` are nested maps). Every key is optional when reading, so files written by any ddns-go
+//! version (and hand-written ones) load; unknown keys are ignored, as ddns-go does.
+
+use serde::{Deserialize, Serialize};
+
+/// The whole file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// Independent DNS config entries (since ddns-go v5).
+    pub dnsconf: Vec<DnsConfig>,
+    /// Web UI login.
+    pub user: User,
+    /// Global webhook.
+    pub webhook: Webhook,
+    /// Refuse web UI clients that are not on the LAN.
+    pub notallowwanaccess: bool,
+    /// Log / UI language: "zh" or "en".
+    pub lang: String,
+}
+
+/// One config entry: a provider account, how to detect each address family, and the domains.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DnsConfig {
+    /// Display name only.
+    pub name: String,
+    /// IPv4 (A records).
+    pub ipv4: IpConf,
+    /// IPv6 (AAAA records).
+    pub ipv6: IpConf,
+    /// Provider and credentials.
+    pub dns: DnsProvider,
+    /// "" = provider default; otherwise a number of seconds, as a string.
+    pub ttl: String,
+    /// Interface to bind this entry's HTTP traffic to ("" = default route).
+    pub httpinterface: String,
+}
+
+/// Detection settings and domains of one address family.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IpConf {
+    /// Whether this family is updated.
+    pub enable: bool,
+    /// "url", "netInterface" or "cmd" (case-sensitive, as in ddns-go).
+    pub gettype: String,
+    /// Comma-separated echo URLs.
+    pub url: String,
+    /// Interface name for `netInterface`.
+    pub netinterface: String,
+    /// Shell command for `cmd`.
+    pub cmd: String,
+    /// IPv6 only: "" | "@N" | regex selecting among the interface's addresses. Written for the
+    /// `ipv6` section only.
+    pub ipv6reg: String,
+    /// Domain lines (see `config::domain`).
+    pub domains: Vec<String>,
+}
+
+/// Provider key and credentials.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DnsProvider {
+    /// Provider key (`alidns`, `cloudflare`, …); unknown or empty means alidns, as in ddns-go.
+    pub name: String,
+    /// Provider-specific ID.
+    pub id: String,
+    /// Provider-specific secret.
+    pub secret: String,
+    /// Provider-specific extra parameter.
+    pub extparam: String,
+}
+
+/// Web UI login.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct User {
+    /// Login name.
+    pub username: String,
+    /// bcrypt hash (`$2a$10$…`), or plaintext to be hashed at the next start.
+    pub password: String,
+}
+
+/// Global webhook.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Webhook {
+    /// URL template; empty disables the webhook.
+    pub webhookurl: String,
+    /// Body template; empty means GET.
+    pub webhookrequestbody: String,
+    /// `Key: Value` lines.
+    pub webhookheaders: String,
+}

@@ -1,0 +1,1 @@
+//! Loading and saving the config file.

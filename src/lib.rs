@@ -1,0 +1,18 @@
+//! ddns-rs: a dynamic-DNS client and daemon, drop-in compatible with ddns-go.
+//!
+//! The pipeline (see DESIGN.md): `config` → `detect` → `sync` (plan → apply) → `provider`, with
+//! `notify` fired after each config entry's run. Data moves one way; `provider` knows nothing of
+//! detection or the config file.
+
+pub mod cli;
+pub mod config;
+pub mod detect;
+pub mod http;
+pub mod logging;
+pub mod notify;
+pub mod provider;
+pub mod sync;
+pub mod timefmt;
+
+/// The version string printed by `-v` (ddns-go prints its tag; we print ours).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

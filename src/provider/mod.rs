@@ -1,0 +1,245 @@
+//! DNS providers: one file per provider, all behind the [`Provider`] trait, built by name from
+//! the registry in [`build`].
+//!
+//! A provider receives plain values (domain, record type, address, TTL, credentials, extra
+//! params) and talks to one API. It knows nothing about detection, caches or the config file.
+//! Every sync is split in two so that `-dryRun` can show a plan without writing:
+//! [`Provider::lookup`] reads what the provider holds, [`Provider::plan`] decides, and
+//! [`Provider::apply`] writes.
+
+pub mod sign;
+
+use std::future::Future;
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::time::Duration;
+
+use crate::config::Domain;
+
+/// A boxed future, so the trait stays object-safe (`Box<dyn Provider>` in the registry).
+pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// DNS record type handled by ddns-rs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RecordType {
+    /// IPv4 address record.
+    A,
+    /// IPv6 address record.
+    Aaaa,
+}
+
+impl RecordType {
+    /// "A" or "AAAA".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordType::A => "A",
+            RecordType::Aaaa => "AAAA",
+        }
+    }
+    /// The record type that holds `addr`.
+    pub fn of(addr: IpAddr) -> RecordType {
+        if addr.is_ipv4() {
+            RecordType::A
+        } else {
+            RecordType::Aaaa
+        }
+    }
+}
+
+/// Everything a provider needs to be built: credentials, TTL, the HTTP client to use, and an
+/// optional endpoint override (tests point providers at local fakes with it).
+#[derive(Debug, Clone)]
+pub struct ProviderSettings {
+    /// `dns.id` from the config.
+    pub id: String,
+    /// `dns.secret` from the config.
+    pub secret: String,
+    /// `dns.extparam` from the config.
+    pub extparam: String,
+    /// Raw `ttl` from the config ("" = the provider's default).
+    pub ttl: String,
+    /// Client built by `crate::http` (proxy, -skipVerify, interface binding, timeouts).
+    pub http: reqwest::Client,
+    /// Base URL replacing the provider's production URL (scheme://host:port, no trailing
+    /// slash). `None` in production.
+    pub endpoint: Option<String>,
+}
+
+impl ProviderSettings {
+    /// The TTL as a number, or `default` when empty or not numeric (ddns-go's rule for
+    /// integer providers).
+    pub fn ttl_or(&self, default: u32) -> u32 {
+        self.ttl.trim().parse().unwrap_or(default)
+    }
+    /// The endpoint override, or the production base URL.
+    pub fn base<'a>(&'a self, production: &'a str) -> &'a str {
+        self.endpoint.as_deref().unwrap_or(production)
+    }
+}
+
+/// A record as the provider holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Existing {
+    /// The provider's record id.
+    pub id: String,
+    /// Current value (address text as the provider returned it).
+    pub value: String,
+    /// TTL, where the provider reports one.
+    pub ttl: Option<u32>,
+    /// Cloudflare's proxy flag, where the provider has one.
+    pub proxied: Option<bool>,
+}
+
+/// What a lookup found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// The provider's current records of that name and type (possibly none), and the zone id
+    /// where the API needs one for writes.
+    Found {
+        /// Zone identifier (Cloudflare zone id, …), if the API uses one.
+        zone: Option<String>,
+        /// Matching records, in the provider's order.
+        records: Vec<Existing>,
+    },
+    /// The provider cannot be asked (change-only providers: callback, GoDaddy, …). The sync
+    /// layer then compares with what it published last.
+    Unknown,
+}
+
+/// What should be done to make the record hold the new address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Plan {
+    /// The record already holds the address.
+    NoChange {
+        /// The value found.
+        current: String,
+    },
+    /// No record exists: create one.
+    Create,
+    /// These records must be changed.
+    Update {
+        /// The records to rewrite (usually one).
+        records: Vec<Existing>,
+    },
+    /// The provider cannot be read: write blindly (change-only providers).
+    Write,
+}
+
+impl Plan {
+    /// `current → new`, or "no change", for `-dryRun` and logs.
+    pub fn describe(&self, addr: IpAddr) -> String {
+        match self {
+            Plan::NoChange { current } => format!("no change ({current})"),
+            Plan::Create => format!("(none) → {addr}"),
+            Plan::Update { records } => {
+                let cur: Vec<&str> = records.iter().map(|r| r.value.as_str()).collect();
+                format!("{} → {addr}", cur.join(", "))
+            }
+            Plan::Write => format!("(unknown) → {addr}"),
+        }
+    }
+}
+
+/// Provider failures, classified so users get a clear message and the scheduler can back off.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProviderError {
+    /// Wrong or unknown credentials, or a bad signature.
+    #[error("authentication failed ({0}); check the ID and secret")]
+    Auth(String),
+    /// The zone (root domain) is not in this account.
+    #[error("zone {0} was not found in this account")]
+    ZoneNotFound(String),
+    /// The credentials are valid but lack the permission.
+    #[error("permission denied ({0}); the key needs DNS record read/write permission")]
+    Permission(String),
+    /// Rate limited; retry after the given time when the provider said.
+    #[error("rate limited by the provider{}: {msg}", .retry_after.map(|d| format!(" (retry after {}s)", d.as_secs())).unwrap_or_default())]
+    RateLimited {
+        /// Retry-After from the provider, if any.
+        retry_after: Option<Duration>,
+        /// The provider's message.
+        msg: String,
+    },
+    /// Connection, TLS or timeout failure before an answer arrived.
+    #[error("request failed: {0}")]
+    Transport(String),
+    /// Any other error answer from the API.
+    #[error("{0}")]
+    Api(String),
+    /// The provider does not support this (e.g. IPv6 on a v4-only API).
+    #[error("not supported: {0}")]
+    Unsupported(String),
+}
+
+/// One DNS provider account.
+pub trait Provider: Send + Sync {
+    /// Config key (`cloudflare`, `alidns`, …).
+    fn key(&self) -> &'static str;
+
+    /// Reads the records of `domain` and `rtype` (or [`Lookup::Unknown`] for change-only
+    /// providers).
+    fn lookup<'a>(
+        &'a self,
+        domain: &'a Domain,
+        rtype: RecordType,
+    ) -> BoxFut<'a, Result<Lookup, ProviderError>>;
+
+    /// Decides what to do. The default takes the record named by the `RecordId` param (or the
+    /// first) and compares its value; providers with more to compare override it.
+    fn plan(&self, domain: &Domain, lookup: &Lookup, addr: IpAddr) -> Plan {
+        default_plan(domain, lookup, addr, "RecordId")
+    }
+
+    /// Carries out `plan` (never called with `Plan::NoChange`).
+    fn apply<'a>(
+        &'a self,
+        domain: &'a Domain,
+        rtype: RecordType,
+        lookup: &'a Lookup,
+        plan: &'a Plan,
+        addr: IpAddr,
+    ) -> BoxFut<'a, Result<(), ProviderError>>;
+}
+
+/// The common plan: pick the record whose id equals param `id_param` (else the first); equal
+/// value → no change, else update it; none → create. Values are compared as addresses, so
+/// `2001:db8::1` equals `2001:0db8:0:0::1`.
+pub fn default_plan(domain: &Domain, lookup: &Lookup, addr: IpAddr, id_param: &str) -> Plan {
+    let records = match lookup {
+        Lookup::Unknown => return Plan::Write,
+        Lookup::Found { records, .. } => records,
+    };
+    let chosen = match domain.param(id_param) {
+        Some(id) => records.iter().find(|r| r.id == id),
+        None => records.first(),
+    };
+    match chosen {
+        None => Plan::Create,
+        Some(r) if same_address(&r.value, addr) => Plan::NoChange {
+            current: r.value.clone(),
+        },
+        Some(r) => Plan::Update {
+            records: vec![r.clone()],
+        },
+    }
+}
+
+/// True when `value` (as a provider returned it) is the address `addr`.
+pub fn same_address(value: &str, addr: IpAddr) -> bool {
+    value.trim().parse::<IpAddr>().map(|v| v == addr).unwrap_or(false)
+}
+
+/// Provider keys ddns-rs knows, in the order the docs list them.
+pub const KEYS: &[&str] = &["alidns", "tencentcloud", "dnspod", "cloudflare", "callback"];
+
+/// Builds the provider for config key `name`. An empty name means alidns (ddns-go's fallback);
+/// an unknown one is an error rather than a silent alidns, so a typo is reported.
+pub fn build(name: &str, settings: ProviderSettings) -> Result<Box<dyn Provider>, String> {
+    let _ = settings;
+    match name {
+        other => Err(format!(
+            "unknown DNS provider \"{other}\"; known providers: {}",
+            KEYS.join(", ")
+        )),
+    }
+}

@@ -1,0 +1,1 @@
+//! Request signature algorithms, each once, byte-identical to the official SDKs'.

@@ -1,0 +1,1 @@
+//! The sync loop: plan and apply per domain, caches, schedule, status.
