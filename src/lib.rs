@@ -12,6 +12,7 @@ pub mod logging;
 pub mod notify;
 pub mod provider;
 pub mod sync;
+pub mod template;
 pub mod timefmt;
 
 /// The version string printed by `-v` (ddns-go prints its tag; we print ours).
