@@ -1,1 +1,221 @@
-fn main() {}
+//! The `ddns-rs` binary: parse ddns-go-compatible flags and dispatch (daemon, `-once`,
+//! `-dryRun`, `-resetPassword`, `-v`).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use ddns_rs::cli::{self, Flags};
+use ddns_rs::config::store::{self, LoadError};
+use ddns_rs::http::{self, HttpOptions, ProxyEnv};
+use ddns_rs::logging::{self, LogRing};
+use ddns_rs::sync::schedule::Daemon;
+use ddns_rs::sync::status::StatusBoard;
+use ddns_rs::sync::{Engine, EngineOptions};
+
+fn home_dir() -> Option<PathBuf> {
+    let var = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
+    std::env::var_os(var)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let flags = match cli::parse(&args, home_dir().as_deref(), &cwd) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(e.exit_code());
+        }
+    };
+    if flags.version {
+        println!("{}", ddns_rs::VERSION);
+        return ExitCode::SUCCESS;
+    }
+    for (set, what) in [
+        (flags.self_update, "-u (self-update)"),
+        (flags.daemon, "-d (detach)"),
+        (
+            flags.service.is_some(),
+            "-s (service install/uninstall/restart)",
+        ),
+    ] {
+        if set {
+            eprintln!(
+                "{what} is not available in this version of ddns-rs yet. Run ddns-rs under your \
+                 service manager directly (see README)."
+            );
+            return ExitCode::from(2);
+        }
+    }
+    let ring = LogRing::new();
+    logging::init(ring.clone(), false);
+    let dns = match flags.dns.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => match http::parse_dns_flag(s) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                eprintln!("invalid -dns {s:?}: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
+    let opts = EngineOptions {
+        cache_times: flags.cache_times,
+        dry_run: flags.dry_run,
+        http: HttpOptions {
+            skip_verify: flags.skip_verify,
+            dns,
+            proxy: ProxyEnv::from_env(),
+        },
+        endpoints: Default::default(),
+    };
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .max_blocking_threads(2)
+        .thread_keep_alive(Duration::from_secs(10))
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    if let Some(pw) = &flags.reset_password {
+        return reset_password(&flags, pw);
+    }
+    if flags.once || flags.dry_run {
+        return rt.block_on(run_once(&flags, opts));
+    }
+    rt.block_on(run_daemon(flags, opts));
+    ExitCode::SUCCESS
+}
+
+fn reset_password(flags: &Flags, password: &str) -> ExitCode {
+    let loaded = match store::load(&flags.config) {
+        Ok(l) => l,
+        Err(LoadError::NotFound(p)) => {
+            eprintln!(
+                "Config file {} does not exist, you can specify the configuration file through -c",
+                p.display()
+            );
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    if password.is_empty() || password.len() > 72 {
+        eprintln!("The password must be 1 to 72 bytes long");
+        return ExitCode::from(2);
+    }
+    let hash = match bcrypt::hash_with_result(password, 10) {
+        Ok(h) => h.format_for_version(bcrypt::Version::TwoA),
+        Err(e) => {
+            eprintln!("cannot hash the password: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut config = loaded.config;
+    config.user.password = hash;
+    if let Err(e) = store::save(&flags.config, &config) {
+        eprintln!("{e}");
+        return ExitCode::from(1);
+    }
+    tracing::info!("The password has been reset; restart ddns-rs");
+    ExitCode::SUCCESS
+}
+
+/// `-once` / `-dryRun`: one full sync, then exit 0 (nothing failed), 1 (something failed) or 2
+/// (no usable config). Never waits for the network.
+async fn run_once(flags: &Flags, opts: EngineOptions) -> ExitCode {
+    let config = match store::load(&flags.config) {
+        Ok(l) => l.config,
+        Err(LoadError::NotFound(p)) => {
+            eprintln!(
+                "No config file at {}. Create it (see docs/configuration.md) or pass -c <path>.",
+                p.display()
+            );
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    if config.dnsconf.is_empty() {
+        eprintln!(
+            "{} has no DNS config entries (dnsconf is empty)",
+            flags.config.display()
+        );
+        return ExitCode::from(2);
+    }
+    let dry = opts.dry_run;
+    let mut engine = Engine::new(config, opts, StatusBoard::default());
+    let s = engine.run_once().await;
+    if dry {
+        tracing::info!(
+            "Dry run: {} write(s) planned, {} failed; nothing was written",
+            s.planned,
+            s.failed
+        );
+    } else {
+        tracing::info!(
+            "Run finished: {} updated, {} unchanged, {} failed",
+            s.updated,
+            s.unchanged,
+            s.failed
+        );
+    }
+    if s.failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+async fn run_daemon(flags: Flags, opts: EngineOptions) {
+    if !flags.noweb {
+        tracing::info!(
+            "The web UI is not part of this build yet; configure ddns-rs through {} (listen address {} reserved)",
+            flags.config.display(),
+            flags.listen
+        );
+    }
+    let daemon = Daemon {
+        path: flags.config.clone(),
+        opts,
+        interval: Duration::from_secs(flags.interval),
+        status: StatusBoard::default(),
+    };
+    tokio::select! {
+        _ = daemon.run() => {}
+        _ = shutdown_signal() => tracing::info!("Stopping"),
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,1 +1,486 @@
-//! The sync loop: plan and apply per domain, caches, schedule, status.
+//! The sync engine: for each config entry, detect each enabled family's address, consult the
+//! IP cache, then per domain ask the provider (lookup → plan → apply), record the status and
+//! fire the webhook. Entries are independent; one failing domain does not stop the others.
+//!
+//! Not here: the timer, reload and signals (`schedule`), or how addresses are found
+//! (`detect`) and written (`provider`).
+
+pub mod cache;
+pub mod schedule;
+pub mod status;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tracing::{error, info, warn};
+
+use crate::config::domain::parse_domains;
+use crate::config::{Config, DnsConfig, Domain, IpConf};
+use crate::detect::{DetectCtx, Family};
+use crate::http::HttpOptions;
+use crate::notify::{FamilyResult, RunReport, WebhookGate};
+use crate::provider::{self, Plan, Provider, ProviderError, ProviderSettings, RecordType};
+use cache::IpCache;
+use status::{Outcome, StatusBoard};
+
+/// Settings from the command line that shape every run.
+#[derive(Debug, Clone, Default)]
+pub struct EngineOptions {
+    /// `-cacheTimes`.
+    pub cache_times: u32,
+    /// `-dryRun`: plan and print, never write, no webhook.
+    pub dry_run: bool,
+    /// `-skipVerify`, `-dns`, proxy.
+    pub http: HttpOptions,
+    /// Provider base-URL overrides by provider key (tests only; empty in production).
+    pub endpoints: HashMap<String, String>,
+}
+
+/// Totals of one run over every entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunSummary {
+    /// Records created or updated.
+    pub updated: usize,
+    /// Records already right (or not compared, per the cache).
+    pub unchanged: usize,
+    /// Records (or domain lines) that failed.
+    pub failed: usize,
+    /// `-dryRun`: writes that would have been made.
+    pub planned: usize,
+    /// `-dryRun`: one line per record, `current → new` or `no change`.
+    pub plan_lines: Vec<String>,
+}
+
+/// Per-entry state that outlives a run (caches, webhook streak, the provider client).
+#[derive(Default)]
+struct EntryState {
+    v4: IpCache,
+    v6: IpCache,
+    gate: WebhookGate,
+    /// What we last know each record holds, for change-only providers.
+    published: HashMap<(String, RecordType), IpAddr>,
+    provider: Option<Arc<dyn Provider>>,
+    /// After a rate limit: no provider calls before this instant.
+    hold_until: Option<Instant>,
+}
+
+/// The sync engine. Runs are sequential (`&mut self`), so they never overlap.
+pub struct Engine {
+    opts: EngineOptions,
+    config: Config,
+    entries: Vec<EntryState>,
+    status: StatusBoard,
+    webhook_client: Option<reqwest::Client>,
+}
+
+fn entry_label(i: usize, c: &DnsConfig) -> String {
+    if c.name.is_empty() {
+        format!("{} - {}", i + 1, provider_key(c))
+    } else {
+        c.name.clone()
+    }
+}
+
+fn provider_key(c: &DnsConfig) -> &str {
+    if c.dns.name.is_empty() {
+        "alidns"
+    } else {
+        &c.dns.name
+    }
+}
+
+impl Engine {
+    /// An engine for `config`, publishing status to `status`.
+    pub fn new(config: Config, opts: EngineOptions, status: StatusBoard) -> Engine {
+        let entries = config
+            .dnsconf
+            .iter()
+            .map(|_| EntryState::default())
+            .collect();
+        Engine {
+            opts,
+            config,
+            entries,
+            status,
+            webhook_client: None,
+        }
+    }
+
+    /// The config in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Swaps in a new config. Any change resets every cache (as a save does in ddns-go), so the
+    /// next run compares every record with its provider.
+    pub fn set_config(&mut self, config: Config) {
+        if config == self.config {
+            return;
+        }
+        self.entries = config
+            .dnsconf
+            .iter()
+            .map(|_| EntryState::default())
+            .collect();
+        self.webhook_client = None;
+        let names: Vec<(usize, Vec<String>)> = config
+            .dnsconf
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let mut all = parse_domains(&c.ipv4.domains).0;
+                all.extend(parse_domains(&c.ipv6.domains).0);
+                (i, all.iter().map(Domain::name).collect())
+            })
+            .collect();
+        self.status.retain(|r| {
+            names
+                .iter()
+                .any(|(i, n)| *i == r.entry && n.contains(&r.domain))
+        });
+        self.config = config;
+    }
+
+    /// Runs every entry once, in order.
+    pub async fn run_once(&mut self) -> RunSummary {
+        let mut summary = RunSummary::default();
+        for i in 0..self.config.dnsconf.len() {
+            self.run_entry(i, &mut summary).await;
+        }
+        summary
+    }
+
+    fn provider_for(&mut self, i: usize) -> Result<Arc<dyn Provider>, String> {
+        if let Some(p) = &self.entries[i].provider {
+            return Ok(p.clone());
+        }
+        let c = &self.config.dnsconf[i];
+        let iface = (!c.httpinterface.is_empty()).then_some(c.httpinterface.as_str());
+        let http =
+            crate::http::provider_client(&self.opts.http, iface).map_err(|e| e.to_string())?;
+        let key = provider_key(c).to_string();
+        let settings = ProviderSettings {
+            id: c.dns.id.clone(),
+            secret: c.dns.secret.clone(),
+            extparam: c.dns.extparam.clone(),
+            ttl: c.ttl.clone(),
+            http,
+            endpoint: self.opts.endpoints.get(&key).cloned(),
+        };
+        let p: Arc<dyn Provider> = Arc::from(provider::build(&key, settings)?);
+        self.entries[i].provider = Some(p.clone());
+        Ok(p)
+    }
+
+    async fn run_entry(&mut self, i: usize, summary: &mut RunSummary) {
+        let conf = self.config.dnsconf[i].clone();
+        let label = entry_label(i, &conf);
+        let now = crate::timefmt::unix_now();
+        let mut report = RunReport::default();
+        if let Some(until) = self.entries[i].hold_until {
+            if Instant::now() < until {
+                warn!(
+                    "{label}: skipped, the provider asked to wait {}s more",
+                    (until - Instant::now()).as_secs()
+                );
+                return;
+            }
+            self.entries[i].hold_until = None;
+        }
+        for family in [Family::V4, Family::V6] {
+            let ipconf = match family {
+                Family::V4 => &conf.ipv4,
+                Family::V6 => &conf.ipv6,
+            };
+            let result = self
+                .run_family(i, &label, &conf, ipconf, family, now, summary, &mut report)
+                .await;
+            match family {
+                Family::V4 => report.ipv4_result = result,
+                Family::V6 => report.ipv6_result = result,
+            }
+        }
+        if !self.opts.dry_run {
+            self.fire_webhook(i, &report).await;
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn run_family(
+        &mut self,
+        i: usize,
+        label: &str,
+        conf: &DnsConfig,
+        ipconf: &IpConf,
+        family: Family,
+        now: i64,
+        summary: &mut RunSummary,
+        report: &mut RunReport,
+    ) -> FamilyResult {
+        if !ipconf.enable {
+            return FamilyResult::Unchanged;
+        }
+        let rtype = match family {
+            Family::V4 => RecordType::A,
+            Family::V6 => RecordType::Aaaa,
+        };
+        let (domains, bad) = parse_domains(&ipconf.domains);
+        for e in &bad {
+            error!("{label}: {e}");
+            summary.failed += 1;
+        }
+        if domains.is_empty() {
+            return if bad.is_empty() {
+                FamilyResult::Unchanged
+            } else {
+                FamilyResult::Failed
+            };
+        }
+        let names: Vec<String> = domains.iter().map(Domain::name).collect();
+        match family {
+            Family::V4 => report.ipv4_domains = names.clone(),
+            Family::V6 => report.ipv6_domains = names.clone(),
+        }
+        let ctx = DetectCtx {
+            http: self.opts.http.clone(),
+            httpinterface: conf.httpinterface.clone(),
+        };
+        let addr = match crate::detect::detect(ipconf, family, &ctx).await {
+            Ok(a) => a,
+            Err(e) => {
+                error!("{label}: {e}; will not update");
+                for n in &names {
+                    self.status.record(
+                        i,
+                        n,
+                        rtype,
+                        Outcome::Failed,
+                        None,
+                        Some(e.to_string()),
+                        now,
+                    );
+                }
+                summary.failed += names.len();
+                self.cache(i, family).reset();
+                return FamilyResult::Failed;
+            }
+        };
+        match family {
+            Family::V4 => report.ipv4_addr = addr.to_string(),
+            Family::V6 => report.ipv6_addr = addr.to_string(),
+        }
+        let cache_times = self.opts.cache_times;
+        if !self.opts.dry_run && !self.cache(i, family).check(addr, cache_times) {
+            info!(
+                "{label}: {} {addr} has not changed, will wait {} times to compare with DNS provider",
+                family.label(),
+                self.cache(i, family).remaining()
+            );
+            for n in &names {
+                self.status
+                    .record(i, n, rtype, Outcome::Unchanged, None, None, now);
+            }
+            summary.unchanged += names.len();
+            return FamilyResult::Unchanged;
+        }
+        let provider = match self.provider_for(i) {
+            Ok(p) => p,
+            Err(e) => {
+                error!("{label}: {e}");
+                for n in &names {
+                    self.status
+                        .record(i, n, rtype, Outcome::Failed, None, Some(e.clone()), now);
+                }
+                summary.failed += names.len();
+                self.cache(i, family).reset();
+                return FamilyResult::Failed;
+            }
+        };
+        let mut any_failed = false;
+        let mut any_updated = false;
+        let mut stop: Option<String> = None;
+        for d in &domains {
+            let name = d.name();
+            if let Some(why) = &stop {
+                // The account is unusable this run (bad credentials, rate limit): asking again
+                // for every domain would only add failed calls.
+                self.status.record(
+                    i,
+                    &name,
+                    rtype,
+                    Outcome::Failed,
+                    None,
+                    Some(why.clone()),
+                    now,
+                );
+                summary.failed += 1;
+                continue;
+            }
+            match self.sync_domain(i, &*provider, d, rtype, addr).await {
+                Ok(DomainResult::Unchanged(current)) => {
+                    info!("{label}: Your IP {addr} has not changed! Domain: {name}");
+                    self.status.record(
+                        i,
+                        &name,
+                        rtype,
+                        Outcome::Unchanged,
+                        Some(current),
+                        None,
+                        now,
+                    );
+                    summary.unchanged += 1;
+                }
+                Ok(DomainResult::Written { created }) => {
+                    let verb = if created { "Added" } else { "Updated" };
+                    info!("{label}: {verb} domain {name} successfully! IP: {addr}");
+                    self.status.record(
+                        i,
+                        &name,
+                        rtype,
+                        Outcome::Updated,
+                        Some(addr.to_string()),
+                        None,
+                        now,
+                    );
+                    summary.updated += 1;
+                    any_updated = true;
+                }
+                Ok(DomainResult::Planned(line)) => {
+                    let line = format!("{label}: {} {name}: {line}", rtype.as_str());
+                    println!("{line}");
+                    summary.plan_lines.push(line);
+                    summary.planned += 1;
+                    self.status
+                        .record(i, &name, rtype, Outcome::Planned, None, None, now);
+                }
+                Err(e) => {
+                    error!(
+                        "{label}: Failed to update {} record of {name}: {e}",
+                        rtype.as_str()
+                    );
+                    self.status.record(
+                        i,
+                        &name,
+                        rtype,
+                        Outcome::Failed,
+                        None,
+                        Some(e.to_string()),
+                        now,
+                    );
+                    summary.failed += 1;
+                    any_failed = true;
+                    match &e {
+                        ProviderError::Auth(_) | ProviderError::Permission(_) => {
+                            stop = Some(format!("skipped after an earlier error: {e}"));
+                        }
+                        ProviderError::RateLimited { retry_after, .. } => {
+                            let wait = retry_after.unwrap_or(Duration::from_secs(60));
+                            self.entries[i].hold_until = Some(Instant::now() + wait);
+                            stop = Some(format!("skipped after an earlier error: {e}"));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        if any_failed {
+            self.cache(i, family).reset();
+            FamilyResult::Failed
+        } else if any_updated {
+            FamilyResult::Success
+        } else {
+            FamilyResult::Unchanged
+        }
+    }
+
+    fn cache(&mut self, i: usize, family: Family) -> &mut IpCache {
+        match family {
+            Family::V4 => &mut self.entries[i].v4,
+            Family::V6 => &mut self.entries[i].v6,
+        }
+    }
+
+    async fn sync_domain(
+        &mut self,
+        i: usize,
+        provider: &dyn Provider,
+        d: &Domain,
+        rtype: RecordType,
+        addr: IpAddr,
+    ) -> Result<DomainResult, ProviderError> {
+        let key = (d.name(), rtype);
+        let lookup = provider.lookup(d, rtype).await?;
+        let mut plan = provider.plan(d, &lookup, addr);
+        if plan == Plan::Write && self.entries[i].published.get(&key) == Some(&addr) {
+            // Change-only provider: it cannot be read, so compare with what we wrote last.
+            plan = Plan::NoChange {
+                current: addr.to_string(),
+            };
+        }
+        if self.opts.dry_run {
+            return Ok(DomainResult::Planned(plan.describe(addr)));
+        }
+        match &plan {
+            Plan::NoChange { current } => {
+                self.entries[i].published.insert(key, addr);
+                Ok(DomainResult::Unchanged(current.clone()))
+            }
+            _ => match provider.apply(d, rtype, &lookup, &plan, addr).await {
+                Ok(()) => {
+                    self.entries[i].published.insert(key, addr);
+                    Ok(DomainResult::Written {
+                        created: plan == Plan::Create,
+                    })
+                }
+                Err(e) => {
+                    self.entries[i].published.remove(&key);
+                    Err(e)
+                }
+            },
+        }
+    }
+
+    async fn fire_webhook(&mut self, i: usize, report: &RunReport) {
+        let hook = self.config.webhook.clone();
+        if hook.webhookurl.trim().is_empty() || !self.entries[i].gate.decide(report) {
+            return;
+        }
+        let lang = crate::config::store::effective_lang(&self.config);
+        let req =
+            match crate::notify::build_request(&hook, report, lang, crate::timefmt::unix_now()) {
+                Ok(r) => r,
+                Err(e) => {
+                    error!("Failed to call Webhook! Exception: {e}");
+                    return;
+                }
+            };
+        for w in &req.warnings {
+            warn!("{w}");
+        }
+        if self.webhook_client.is_none() {
+            match crate::http::provider_client(&self.opts.http, None) {
+                Ok(c) => self.webhook_client = Some(c),
+                Err(e) => {
+                    error!("Failed to call Webhook! Exception: {e}");
+                    return;
+                }
+            }
+        }
+        let Some(client) = &self.webhook_client else {
+            return;
+        };
+        let target = crate::notify::redact_url(&hook.webhookurl);
+        match crate::notify::send(client, &req).await {
+            Ok(body) => info!("Successfully called Webhook {target}! Response body: {body}"),
+            Err(e) => error!("Failed to call Webhook {target}! Exception: {e}"),
+        }
+    }
+}
+
+enum DomainResult {
+    Unchanged(String),
+    Written { created: bool },
+    Planned(String),
+}
