@@ -98,8 +98,18 @@ struct Spec {
 
 /// Every flag, in one table: parsing, defaults and the usage text all come from here.
 const SPECS: &[Spec] = &[
-    Spec { name: "l", kind: Kind::Str, default: ":9876", usage: "listen address of the web UI, [host]:port" },
-    Spec { name: "f", kind: Kind::Int, default: "300", usage: "seconds to wait after each sync run (at least 1)" },
+    Spec {
+        name: "l",
+        kind: Kind::Str,
+        default: ":9876",
+        usage: "listen address of the web UI, [host]:port",
+    },
+    Spec {
+        name: "f",
+        kind: Kind::Int,
+        default: "300",
+        usage: "seconds to wait after each sync run (at least 1)",
+    },
     Spec {
         name: "cacheTimes",
         kind: Kind::Int,
@@ -107,8 +117,18 @@ const SPECS: &[Spec] = &[
         usage: "compare the published records again only after this many runs with an unchanged address",
     },
     // The real default depends on $HOME; `parse` and `usage` fill it in.
-    Spec { name: "c", kind: Kind::Str, default: "", usage: "config file path" },
-    Spec { name: "noweb", kind: Kind::Bool, default: "false", usage: "do not start the web UI" },
+    Spec {
+        name: "c",
+        kind: Kind::Str,
+        default: "",
+        usage: "config file path",
+    },
+    Spec {
+        name: "noweb",
+        kind: Kind::Bool,
+        default: "false",
+        usage: "do not start the web UI",
+    },
     Spec {
         name: "skipVerify",
         kind: Kind::Bool,
@@ -121,11 +141,36 @@ const SPECS: &[Spec] = &[
         default: "",
         usage: "DNS server for all lookups, e.g. 8.8.8.8, 1.1.1.1:53, tcp://1.1.1.1",
     },
-    Spec { name: "resetPassword", kind: Kind::Str, default: "", usage: "set a new web UI password and exit" },
-    Spec { name: "s", kind: Kind::Str, default: "", usage: "service management: install | uninstall | restart" },
-    Spec { name: "u", kind: Kind::Bool, default: "false", usage: "self-update (not available in ddns-rs)" },
-    Spec { name: "d", kind: Kind::Bool, default: "false", usage: "detach and run in the background" },
-    Spec { name: "v", kind: Kind::Bool, default: "false", usage: "print the version and exit" },
+    Spec {
+        name: "resetPassword",
+        kind: Kind::Str,
+        default: "",
+        usage: "set a new web UI password and exit",
+    },
+    Spec {
+        name: "s",
+        kind: Kind::Str,
+        default: "",
+        usage: "service management: install | uninstall | restart",
+    },
+    Spec {
+        name: "u",
+        kind: Kind::Bool,
+        default: "false",
+        usage: "self-update (not available in ddns-rs)",
+    },
+    Spec {
+        name: "d",
+        kind: Kind::Bool,
+        default: "false",
+        usage: "detach and run in the background",
+    },
+    Spec {
+        name: "v",
+        kind: Kind::Bool,
+        default: "false",
+        usage: "print the version and exit",
+    },
     Spec {
         name: "once",
         kind: Kind::Bool,
@@ -170,11 +215,17 @@ fn render_usage(config_default: &str) -> String {
         // Go keeps a one-letter flag without a type name on the same line.
         line.push_str(if line.len() <= 4 { "\t" } else { "\n    \t" });
         line.push_str(spec.usage);
-        let default = if spec.name == "c" { config_default } else { spec.default };
+        let default = if spec.name == "c" {
+            config_default
+        } else {
+            spec.default
+        };
         match spec.kind {
             Kind::Bool => {}
             Kind::Int if default != "0" => line.push_str(&format!(" (default {default})")),
-            Kind::Str if !default.is_empty() => line.push_str(&format!(" (default {})", go_quote(default))),
+            Kind::Str if !default.is_empty() => {
+                line.push_str(&format!(" (default {})", go_quote(default)))
+            }
             _ => {}
         }
         out.push_str(&line);
@@ -187,7 +238,12 @@ fn render_usage(config_default: &str) -> String {
 /// unknown) and `cwd` the current directory, used to make `-c` absolute.
 pub fn parse(args: &[String], home: Option<&Path>, cwd: &Path) -> Result<Flags, CliError> {
     let config_default = default_config(home);
-    let fail = |msg: String| CliError::Usage(format!("{msg}\n{}", render_usage(&config_default.to_string_lossy())));
+    let fail = |msg: String| {
+        CliError::Usage(format!(
+            "{msg}\n{}",
+            render_usage(&config_default.to_string_lossy())
+        ))
+    };
 
     let mut values: Vec<Option<Value>> = vec![None; SPECS.len()];
     let mut i = 0;
@@ -216,7 +272,9 @@ pub fn parse(args: &[String], home: Option<&Path>, cwd: &Path) -> Result<Flags, 
         };
         let Some(idx) = SPECS.iter().position(|s| s.name == name) else {
             if name == "h" || name == "help" {
-                return Err(CliError::Help(render_usage(&config_default.to_string_lossy())));
+                return Err(CliError::Help(render_usage(
+                    &config_default.to_string_lossy(),
+                )));
             }
             return Err(fail(format!("flag provided but not defined: -{name}")));
         };
@@ -225,7 +283,12 @@ pub fn parse(args: &[String], home: Option<&Path>, cwd: &Path) -> Result<Flags, 
                 None => Value::Bool(true),
                 Some(v) => match parse_go_bool(v) {
                     Some(b) => Value::Bool(b),
-                    None => return Err(fail(format!("invalid boolean value {} for -{name}: parse error", go_quote(v)))),
+                    None => {
+                        return Err(fail(format!(
+                            "invalid boolean value {} for -{name}: parse error",
+                            go_quote(v)
+                        )));
+                    }
                 },
             },
             kind => {
@@ -242,7 +305,12 @@ pub fn parse(args: &[String], home: Option<&Path>, cwd: &Path) -> Result<Flags, 
                 } else {
                     match parse_go_int(&text) {
                         Ok(n) => Value::Int(n, text),
-                        Err(e) => return Err(fail(format!("invalid value {} for flag -{name}: {e}", go_quote(&text)))),
+                        Err(e) => {
+                            return Err(fail(format!(
+                                "invalid value {} for flag -{name}: {e}",
+                                go_quote(&text)
+                            )));
+                        }
                     }
                 }
             }
@@ -255,7 +323,12 @@ pub fn parse(args: &[String], home: Option<&Path>, cwd: &Path) -> Result<Flags, 
 
 /// Turns the raw values into typed [`Flags`], applying defaults and the range checks Go's flag
 /// package cannot express.
-fn build(values: &[Option<Value>], rest: Vec<String>, config_default: PathBuf, cwd: &Path) -> Result<Flags, String> {
+fn build(
+    values: &[Option<Value>],
+    rest: Vec<String>,
+    config_default: PathBuf,
+    cwd: &Path,
+) -> Result<Flags, String> {
     let get = |name: &str| {
         SPECS
             .iter()
@@ -265,7 +338,11 @@ fn build(values: &[Option<Value>], rest: Vec<String>, config_default: PathBuf, c
     let flag = |name: &str| matches!(get(name), Some(Value::Bool(true)));
     let text = |name: &str| match get(name) {
         Some(Value::Str(s)) => s.clone(),
-        _ => SPECS.iter().find(|s| s.name == name).map_or("", |s| s.default).to_string(),
+        _ => SPECS
+            .iter()
+            .find(|s| s.name == name)
+            .map_or("", |s| s.default)
+            .to_string(),
     };
     let int = |name: &str, default: i64| match get(name) {
         Some(Value::Int(n, raw)) => (*n, raw.clone()),
@@ -280,13 +357,20 @@ fn build(values: &[Option<Value>], rest: Vec<String>, config_default: PathBuf, c
         ));
     }
     let (f, f_raw) = int("f", 300);
-    let interval = u64::try_from(f)
-        .ok()
-        .filter(|&n| n >= 1)
-        .ok_or_else(|| format!("invalid value {} for flag -f: the sync interval must be at least 1 second", go_quote(&f_raw)))?;
+    let interval = u64::try_from(f).ok().filter(|&n| n >= 1).ok_or_else(|| {
+        format!(
+            "invalid value {} for flag -f: the sync interval must be at least 1 second",
+            go_quote(&f_raw)
+        )
+    })?;
     let (n, n_raw) = int("cacheTimes", 5);
-    let cache_times = u32::try_from(n)
-        .map_err(|_| format!("invalid value {} for flag -cacheTimes: must be between 0 and {}", go_quote(&n_raw), u32::MAX))?;
+    let cache_times = u32::try_from(n).map_err(|_| {
+        format!(
+            "invalid value {} for flag -cacheTimes: must be between 0 and {}",
+            go_quote(&n_raw),
+            u32::MAX
+        )
+    })?;
     // ddns-go treats an empty -c as "not given".
     let config = match text("c") {
         c if c.is_empty() => config_default,
@@ -327,7 +411,11 @@ fn default_config(home: Option<&Path>) -> PathBuf {
 
 /// Go's `filepath.Abs`: join with `cwd` when relative, then remove `.` and `..` lexically.
 fn absolute(cwd: &Path, path: &Path) -> PathBuf {
-    let joined = if path.is_absolute() { path.to_path_buf() } else { cwd.join(path) };
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        cwd.join(path)
+    };
     let mut out = PathBuf::new();
     for comp in joined.components() {
         match comp {
@@ -382,7 +470,10 @@ fn parse_go_int(s: &str) -> Result<i64, &'static str> {
     let mut overflow = false;
     for c in digits.chars().filter(|&c| c != '_') {
         let d = c.to_digit(radix).ok_or(SYNTAX)?;
-        match n.checked_mul(u64::from(radix)).and_then(|m| m.checked_add(u64::from(d))) {
+        match n
+            .checked_mul(u64::from(radix))
+            .and_then(|m| m.checked_add(u64::from(d)))
+        {
             Some(m) => n = m,
             None => overflow = true, // keep scanning: a bad digit later is still a syntax error
         }
@@ -435,7 +526,9 @@ fn go_quote(s: &str) -> String {
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
             '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -506,20 +599,39 @@ mod tests {
         assert_eq!(parse_go_int("0_17"), Ok(15));
         assert_eq!(parse_go_int("-9223372036854775808"), Ok(i64::MIN));
         assert_eq!(parse_go_int("9223372036854775807"), Ok(i64::MAX));
-        assert_eq!(parse_go_int("9223372036854775808"), Err("value out of range"));
-        assert_eq!(parse_go_int("-9223372036854775809"), Err("value out of range"));
+        assert_eq!(
+            parse_go_int("9223372036854775808"),
+            Err("value out of range")
+        );
+        assert_eq!(
+            parse_go_int("-9223372036854775809"),
+            Err("value out of range")
+        );
         assert_eq!(parse_go_int("99999999999999999999x"), Err("parse error"));
-        for bad in ["", "-", "+", "abc", "1_", "_1", "1__0", "08", "0x", "0b2", "1.5", " 1", "1e3", "--1"] {
+        for bad in [
+            "", "-", "+", "abc", "1_", "_1", "1__0", "08", "0x", "0b2", "1.5", " 1", "1e3", "--1",
+        ] {
             assert_eq!(parse_go_int(bad), Err("parse error"), "{bad:?}");
         }
     }
 
     #[test]
     fn listen_addresses() {
-        for ok in [":9876", "0.0.0.0:9876", "[::]:9876", "127.0.0.1:80", "localhost:80", "[fe80::1%eth0]:1", ":0"] {
+        for ok in [
+            ":9876",
+            "0.0.0.0:9876",
+            "[::]:9876",
+            "127.0.0.1:80",
+            "localhost:80",
+            "[fe80::1%eth0]:1",
+            ":0",
+        ] {
             assert!(is_listen_addr(ok), "{ok}");
         }
-        for bad in ["", "9876", ":", "::1:80", "[::1]", "[::1]80", "1.2.3:80", ":65536", ":http", "a b:1", "[x]:1", "-a:1"] {
+        for bad in [
+            "", "9876", ":", "::1:80", "[::1]", "[::1]80", "1.2.3:80", ":65536", ":http", "a b:1",
+            "[x]:1", "-a:1",
+        ] {
             assert!(!is_listen_addr(bad), "{bad}");
         }
     }
@@ -527,9 +639,18 @@ mod tests {
     #[test]
     fn absolute_paths_are_cleaned() {
         let cwd = Path::new("/srv/app");
-        assert_eq!(absolute(cwd, Path::new("conf.yaml")), PathBuf::from("/srv/app/conf.yaml"));
-        assert_eq!(absolute(cwd, Path::new("../x/./c.yaml")), PathBuf::from("/srv/x/c.yaml"));
-        assert_eq!(absolute(cwd, Path::new("/etc/../../d.yaml")), PathBuf::from("/d.yaml"));
+        assert_eq!(
+            absolute(cwd, Path::new("conf.yaml")),
+            PathBuf::from("/srv/app/conf.yaml")
+        );
+        assert_eq!(
+            absolute(cwd, Path::new("../x/./c.yaml")),
+            PathBuf::from("/srv/x/c.yaml")
+        );
+        assert_eq!(
+            absolute(cwd, Path::new("/etc/../../d.yaml")),
+            PathBuf::from("/d.yaml")
+        );
     }
 
     #[test]
@@ -544,12 +665,20 @@ mod tests {
         let u = usage();
         assert!(u.starts_with("Usage of ddns-rs:\n  -c string\n    \tconfig file path (default \"$HOME/.ddns_go_config.yaml\")\n"));
         assert!(u.contains("\n  -d\tdetach"));
-        assert!(u.contains("\n  -f int\n    \tseconds to wait after each sync run (at least 1) (default 300)\n"));
-        assert!(u.contains("\n  -l string\n    \tlisten address of the web UI, [host]:port (default \":9876\")\n"));
+        assert!(u.contains(
+            "\n  -f int\n    \tseconds to wait after each sync run (at least 1) (default 300)\n"
+        ));
+        assert!(u.contains(
+            "\n  -l string\n    \tlisten address of the web UI, [host]:port (default \":9876\")\n"
+        ));
         assert!(u.contains("\n  -noweb\n    \tdo not start the web UI\n"));
         assert!(!u.contains("(default false)"));
         // Sorted by name, as Go's PrintDefaults.
-        let names: Vec<&str> = u.lines().filter_map(|l| l.strip_prefix("  -")).map(|l| l.split(['\t', ' ']).next().unwrap()).collect();
+        let names: Vec<&str> = u
+            .lines()
+            .filter_map(|l| l.strip_prefix("  -"))
+            .map(|l| l.split(['\t', ' ']).next().unwrap())
+            .collect();
         let mut sorted = names.clone();
         sorted.sort();
         assert_eq!(names, sorted);
