@@ -96,93 +96,33 @@ struct Spec {
     usage: &'static str,
 }
 
+const fn spec(name: &'static str, kind: Kind, default: &'static str, usage: &'static str) -> Spec {
+    Spec {
+        name,
+        kind,
+        default,
+        usage,
+    }
+}
+
 /// Every flag, in one table: parsing, defaults and the usage text all come from here.
+/// The `-c` default depends on $HOME, so `parse` and `usage` fill it in.
+#[rustfmt::skip]
 const SPECS: &[Spec] = &[
-    Spec {
-        name: "l",
-        kind: Kind::Str,
-        default: ":9876",
-        usage: "listen address of the web UI, [host]:port",
-    },
-    Spec {
-        name: "f",
-        kind: Kind::Int,
-        default: "300",
-        usage: "seconds to wait after each sync run (at least 1)",
-    },
-    Spec {
-        name: "cacheTimes",
-        kind: Kind::Int,
-        default: "5",
-        usage: "compare the published records again only after this many runs with an unchanged address",
-    },
-    // The real default depends on $HOME; `parse` and `usage` fill it in.
-    Spec {
-        name: "c",
-        kind: Kind::Str,
-        default: "",
-        usage: "config file path",
-    },
-    Spec {
-        name: "noweb",
-        kind: Kind::Bool,
-        default: "false",
-        usage: "do not start the web UI",
-    },
-    Spec {
-        name: "skipVerify",
-        kind: Kind::Bool,
-        default: "false",
-        usage: "do not verify TLS certificates (insecure; for broken middleboxes only)",
-    },
-    Spec {
-        name: "dns",
-        kind: Kind::Str,
-        default: "",
-        usage: "DNS server for all lookups, e.g. 8.8.8.8, 1.1.1.1:53, tcp://1.1.1.1",
-    },
-    Spec {
-        name: "resetPassword",
-        kind: Kind::Str,
-        default: "",
-        usage: "set a new web UI password and exit",
-    },
-    Spec {
-        name: "s",
-        kind: Kind::Str,
-        default: "",
-        usage: "service management: install | uninstall | restart",
-    },
-    Spec {
-        name: "u",
-        kind: Kind::Bool,
-        default: "false",
-        usage: "self-update (not available in ddns-rs)",
-    },
-    Spec {
-        name: "d",
-        kind: Kind::Bool,
-        default: "false",
-        usage: "detach and run in the background",
-    },
-    Spec {
-        name: "v",
-        kind: Kind::Bool,
-        default: "false",
-        usage: "print the version and exit",
-    },
-    Spec {
-        name: "once",
-        kind: Kind::Bool,
-        default: "false",
-        usage: "run one full sync and exit: 0 all done, 1 some failed, 2 nothing could run",
-    },
-    Spec {
-        name: "dryRun",
-        kind: Kind::Bool,
-        default: "false",
-        usage: "show what would change without writing to any provider",
-    },
+    spec("l", Kind::Str, ":9876", "listen address of the web UI, [host]:port"),
+    spec("f", Kind::Int, "300", "seconds to wait after each sync run (at least 1)"),
+    spec("cacheTimes", Kind::Int, "5", "runs with an unchanged address before the records are compared again"),
+    spec("c", Kind::Str, "", "config file path"),
+    spec("noweb", Kind::Bool, "false", "do not start the web UI"),
+    spec("skipVerify", Kind::Bool, "false", "do not verify TLS certificates (insecure)"),
+    spec("dns", Kind::Str, "", "DNS server for all lookups, e.g. 8.8.8.8, 1.1.1.1:53, tcp://1.1.1.1"),
+    spec("resetPassword", Kind::Str, "", "set a new web UI password and exit"),
+    spec("s", Kind::Str, "", "service management: install | uninstall | restart"),
+    spec("u", Kind::Bool, "false", "self-update (not available in ddns-rs)"),
+    spec("d", Kind::Bool, "false", "detach and run in the background"),
+    spec("v", Kind::Bool, "false", "print the version and exit"),
+    spec("once", Kind::Bool, "false", "run one full sync and exit: 0 all done, 1 some failed, 2 none ran"),
+    spec("dryRun", Kind::Bool, "false", "show what would change without writing to any provider"),
 ];
 
 /// A value as given on the command line, already checked against its kind.
@@ -336,17 +276,23 @@ fn build(
             .and_then(|i| values[i].as_ref())
     };
     let flag = |name: &str| matches!(get(name), Some(Value::Bool(true)));
-    let text = |name: &str| match get(name) {
-        Some(Value::Str(s)) => s.clone(),
-        _ => SPECS
+    let default = |name: &str| {
+        SPECS
             .iter()
             .find(|s| s.name == name)
             .map_or("", |s| s.default)
-            .to_string(),
     };
-    let int = |name: &str, default: i64| match get(name) {
+    let text = |name: &str| match get(name) {
+        Some(Value::Str(s)) => s.clone(),
+        _ => default(name).to_string(),
+    };
+    // Table defaults are valid Go integers (checked by a unit test).
+    let int = |name: &str| match get(name) {
         Some(Value::Int(n, raw)) => (*n, raw.clone()),
-        _ => (default, default.to_string()),
+        _ => (
+            parse_go_int(default(name)).unwrap_or(0),
+            default(name).to_string(),
+        ),
     };
     let non_empty = |s: String| if s.is_empty() { None } else { Some(s) };
 
@@ -356,14 +302,14 @@ fn build(
             "Parse listen address failed! {listen}: use [host]:port, e.g. :9876, 127.0.0.1:9876 or [::]:9876"
         ));
     }
-    let (f, f_raw) = int("f", 300);
+    let (f, f_raw) = int("f");
     let interval = u64::try_from(f).ok().filter(|&n| n >= 1).ok_or_else(|| {
         format!(
             "invalid value {} for flag -f: the sync interval must be at least 1 second",
             go_quote(&f_raw)
         )
     })?;
-    let (n, n_raw) = int("cacheTimes", 5);
+    let (n, n_raw) = int("cacheTimes");
     let cache_times = u32::try_from(n).map_err(|_| {
         format!(
             "invalid value {} for flag -cacheTimes: must be between 0 and {}",
@@ -612,6 +558,17 @@ mod tests {
             "", "-", "+", "abc", "1_", "_1", "1__0", "08", "0x", "0b2", "1.5", " 1", "1e3", "--1",
         ] {
             assert_eq!(parse_go_int(bad), Err("parse error"), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn table_defaults_are_valid() {
+        for spec in SPECS {
+            match spec.kind {
+                Kind::Int => assert!(parse_go_int(spec.default).is_ok(), "{}", spec.name),
+                Kind::Bool => assert_eq!(spec.default, "false", "{}", spec.name),
+                Kind::Str => {}
+            }
         }
     }
 
