@@ -379,6 +379,9 @@ impl Rng {
         self.0 ^= self.0 << 17;
         self.0
     }
+    fn coin(&mut self) -> bool {
+        self.next() & 1 == 1
+    }
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[(self.next() % items.len() as u64) as usize]
     }
@@ -387,7 +390,7 @@ impl Rng {
 /// Spells `-name value` in one of Go's equivalent forms.
 fn spell(rng: &mut Rng, name: &str, value: &str, out: &mut Vec<String>) {
     let dashes = *rng.pick(&["-", "--"]);
-    if rng.next() % 2 == 0 {
+    if rng.coin() {
         out.push(format!("{dashes}{name}={value}"));
     } else {
         out.push(format!("{dashes}{name}"));
@@ -440,7 +443,7 @@ fn generated_combinations_parse_to_their_values() {
             let mut group = Vec::new();
             let mut last = false;
             for _ in 0..rng.next() % 3 {
-                last = rng.next() % 2 == 0;
+                last = rng.coin();
                 let mut w = vec![];
                 spell_bool(&mut rng, name, last, &mut w);
                 group.push(w);
@@ -462,7 +465,7 @@ fn generated_combinations_parse_to_their_values() {
             spell(rng, name, value, &mut w);
             groups.push(vec![w]);
         };
-        if rng.next() % 2 == 0 {
+        if rng.coin() {
             let n = 1 + rng.next() % 100_000;
             let text = match rng.next() % 4 {
                 0 => n.to_string(),
@@ -473,12 +476,12 @@ fn generated_combinations_parse_to_their_values() {
             valued(&mut rng, "f", &text);
             want.interval = n;
         }
-        if rng.next() % 2 == 0 {
+        if rng.coin() {
             let n = rng.next() % 50;
             valued(&mut rng, "cacheTimes", &n.to_string());
             want.cache_times = n as u32;
         }
-        if rng.next() % 2 == 0 {
+        if rng.coin() {
             let l = rng
                 .pick(&[
                     ":80",
@@ -491,12 +494,12 @@ fn generated_combinations_parse_to_their_values() {
             valued(&mut rng, "l", &l);
             want.listen = l;
         }
-        if rng.next() % 2 == 0 {
+        if rng.coin() {
             let c = format!("cfg{round}.yaml");
             valued(&mut rng, "c", &c);
             want.config = PathBuf::from(CWD).join(c);
         }
-        if rng.next() % 2 == 0 {
+        if rng.coin() {
             let s = *rng.pick(&["install", "uninstall", "restart", "start"]);
             valued(&mut rng, "s", s);
             want.service = match s {
@@ -506,7 +509,7 @@ fn generated_combinations_parse_to_their_values() {
                 _ => None,
             };
         }
-        if rng.next() % 2 == 0 {
+        if rng.coin() {
             // Values that look like flags are still values of a non-bool flag.
             let d = rng
                 .pick(&["8.8.8.8", "-noweb", "tcp://1.1.1.1:53", "a=b"])
