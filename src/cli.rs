@@ -1,1 +1,644 @@
-//! Go `flag`-compatible command line (spec §1).
+//! Go `flag`-compatible command line (spec §1), so scripts and service units written for ddns-go
+//! keep working: `-x` and `--x` are the same flag, values go as `-x=v` or `-x v`, bool flags are
+//! `-x`, `-x=true` or `-x=false` and never take the next argument, and parsing stops at the first
+//! argument that is not a flag or after `--`. Error messages and the usage text follow Go's
+//! `flag.PrintDefaults` layout.
+//!
+//! This module only parses: it reads no environment, touches no file and prints nothing. `main`
+//! prints a [`CliError`] on stderr and exits with [`CliError::exit_code`].
+
+use std::path::{Component, Path, PathBuf};
+
+/// Default config file name, in the home directory (ddns-go's name, so existing files are found).
+const CONFIG_FILE_NAME: &str = ".ddns_go_config.yaml";
+
+/// What `-s` asks for; ddns-go ignores any other value and runs normally, and so do we.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceAction {
+    /// `-s install`: install and start the system service.
+    Install,
+    /// `-s uninstall`: stop and remove the system service.
+    Uninstall,
+    /// `-s restart`: restart (or start) the installed service.
+    Restart,
+}
+
+/// The parsed command line, with typed and validated values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flags {
+    /// `-l`: web UI listen address (`[host]:port`, checked syntactically).
+    pub listen: String,
+    /// `-f`: seconds to sleep after each full sync run (at least 1).
+    pub interval: u64,
+    /// `-cacheTimes`: runs with an unchanged address before the provider is compared again.
+    pub cache_times: u32,
+    /// `-c`: absolute path of the config file.
+    pub config: PathBuf,
+    /// `-noweb`: do not start the web UI.
+    pub noweb: bool,
+    /// `-skipVerify`: do not verify TLS certificates.
+    pub skip_verify: bool,
+    /// `-dns`: custom DNS server for outgoing lookups (None when empty).
+    pub dns: Option<String>,
+    /// `-resetPassword`: set this web UI password and exit (None when empty).
+    pub reset_password: Option<String>,
+    /// `-s`: service management action (None for empty or unknown values).
+    pub service: Option<ServiceAction>,
+    /// `-u`: self-update (parsed for compatibility; not available in ddns-rs).
+    pub self_update: bool,
+    /// `-d`: detach and run in the background.
+    pub daemon: bool,
+    /// `-v`: print the version and exit.
+    pub version: bool,
+    /// `-once`: run one full sync and exit (ddns-rs only).
+    pub once: bool,
+    /// `-dryRun`: plan only, never write to a provider (ddns-rs only).
+    pub dry_run: bool,
+    /// Arguments after the flags (after the first non-flag argument or `--`); unused.
+    pub rest: Vec<String>,
+}
+
+/// Why the command line was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CliError {
+    /// `-h`, `-help` or `--help`: the usage text, to print on stderr before exiting 0.
+    #[error("{0}")]
+    Help(String),
+    /// A bad command line: the message, a newline and the usage text; exit 2.
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl CliError {
+    /// The process exit code Go's `flag` package uses: 0 for help, 2 for a bad command line.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CliError::Help(_) => 0,
+            CliError::Usage(_) => 2,
+        }
+    }
+}
+
+/// The value type of a flag, which decides its syntax.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Bool,
+    Int,
+    Str,
+}
+
+/// One row of the flag table.
+struct Spec {
+    name: &'static str,
+    kind: Kind,
+    /// Default as Go would print it; "" (or "false"/"0") is not shown in the usage.
+    default: &'static str,
+    usage: &'static str,
+}
+
+const fn spec(name: &'static str, kind: Kind, default: &'static str, usage: &'static str) -> Spec {
+    Spec {
+        name,
+        kind,
+        default,
+        usage,
+    }
+}
+
+/// Every flag, in one table: parsing, defaults and the usage text all come from here.
+/// The `-c` default depends on $HOME, so `parse` and `usage` fill it in.
+#[rustfmt::skip]
+const SPECS: &[Spec] = &[
+    spec("l", Kind::Str, ":9876", "listen address of the web UI, [host]:port"),
+    spec("f", Kind::Int, "300", "seconds to wait after each sync run (at least 1)"),
+    spec("cacheTimes", Kind::Int, "5", "runs with an unchanged address before the records are compared again"),
+    spec("c", Kind::Str, "", "config file path"),
+    spec("noweb", Kind::Bool, "false", "do not start the web UI"),
+    spec("skipVerify", Kind::Bool, "false", "do not verify TLS certificates (insecure)"),
+    spec("dns", Kind::Str, "", "DNS server for all lookups, e.g. 8.8.8.8, 1.1.1.1:53, tcp://1.1.1.1"),
+    spec("resetPassword", Kind::Str, "", "set a new web UI password and exit"),
+    spec("s", Kind::Str, "", "service management: install | uninstall | restart"),
+    spec("u", Kind::Bool, "false", "self-update (not available in ddns-rs)"),
+    spec("d", Kind::Bool, "false", "detach and run in the background"),
+    spec("v", Kind::Bool, "false", "print the version and exit"),
+    spec("once", Kind::Bool, "false", "run one full sync and exit: 0 all done, 1 some failed, 2 none ran"),
+    spec("dryRun", Kind::Bool, "false", "show what would change without writing to any provider"),
+];
+
+/// A value as given on the command line, already checked against its kind.
+#[derive(Debug, Clone)]
+enum Value {
+    Bool(bool),
+    /// The parsed number and the text it came from (for error messages).
+    Int(i64, String),
+    Str(String),
+}
+
+/// The usage text, with the `-c` default shown as `$HOME/.ddns_go_config.yaml`.
+pub fn usage() -> String {
+    render_usage(&format!("$HOME/{CONFIG_FILE_NAME}"))
+}
+
+/// Go's `PrintDefaults` layout: flags sorted by name, the type after the name, the description on
+/// the next line indented with four spaces and a tab (on the same line for one-letter bools).
+fn render_usage(config_default: &str) -> String {
+    let mut specs: Vec<&Spec> = SPECS.iter().collect();
+    specs.sort_by(|a, b| a.name.cmp(b.name));
+    let mut out = String::from("Usage of ddns-rs:\n");
+    for spec in specs {
+        let mut line = format!("  -{}", spec.name);
+        match spec.kind {
+            Kind::Bool => {}
+            Kind::Int => line.push_str(" int"),
+            Kind::Str => line.push_str(" string"),
+        }
+        // Go keeps a one-letter flag without a type name on the same line.
+        line.push_str(if line.len() <= 4 { "\t" } else { "\n    \t" });
+        line.push_str(spec.usage);
+        let default = if spec.name == "c" {
+            config_default
+        } else {
+            spec.default
+        };
+        match spec.kind {
+            Kind::Bool => {}
+            Kind::Int if default != "0" => line.push_str(&format!(" (default {default})")),
+            Kind::Str if !default.is_empty() => {
+                line.push_str(&format!(" (default {})", go_quote(default)))
+            }
+            _ => {}
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// Parses `args` (without the program name). `home` is the user's home directory (None when
+/// unknown) and `cwd` the current directory, used to make `-c` absolute.
+pub fn parse(args: &[String], home: Option<&Path>, cwd: &Path) -> Result<Flags, CliError> {
+    let config_default = default_config(home);
+    let fail = |msg: String| {
+        CliError::Usage(format!(
+            "{msg}\n{}",
+            render_usage(&config_default.to_string_lossy())
+        ))
+    };
+
+    let mut values: Vec<Option<Value>> = vec![None; SPECS.len()];
+    let mut i = 0;
+    while i < args.len() {
+        let arg = &args[i];
+        if arg.len() < 2 || !arg.starts_with('-') {
+            break; // first non-flag argument (a lone "-" included)
+        }
+        let body = if let Some(b) = arg.strip_prefix("--") {
+            if b.is_empty() {
+                i += 1; // "--" ends the flags and is consumed
+                break;
+            }
+            b
+        } else {
+            &arg[1..]
+        };
+        if body.starts_with('-') || body.starts_with('=') {
+            return Err(fail(format!("bad flag syntax: {arg}")));
+        }
+        i += 1;
+        // The '=' cannot be the first character (checked above), so a name is never empty.
+        let (name, inline) = match body.find('=') {
+            Some(eq) => (&body[..eq], Some(&body[eq + 1..])),
+            None => (body, None),
+        };
+        let Some(idx) = SPECS.iter().position(|s| s.name == name) else {
+            if name == "h" || name == "help" {
+                return Err(CliError::Help(render_usage(
+                    &config_default.to_string_lossy(),
+                )));
+            }
+            return Err(fail(format!("flag provided but not defined: -{name}")));
+        };
+        let value = match SPECS[idx].kind {
+            Kind::Bool => match inline {
+                None => Value::Bool(true),
+                Some(v) => match parse_go_bool(v) {
+                    Some(b) => Value::Bool(b),
+                    None => {
+                        return Err(fail(format!(
+                            "invalid boolean value {} for -{name}: parse error",
+                            go_quote(v)
+                        )));
+                    }
+                },
+            },
+            kind => {
+                let text = match inline {
+                    Some(v) => v.to_string(),
+                    None if i < args.len() => {
+                        i += 1;
+                        args[i - 1].clone()
+                    }
+                    None => return Err(fail(format!("flag needs an argument: -{name}"))),
+                };
+                if kind == Kind::Str {
+                    Value::Str(text)
+                } else {
+                    match parse_go_int(&text) {
+                        Ok(n) => Value::Int(n, text),
+                        Err(e) => {
+                            return Err(fail(format!(
+                                "invalid value {} for flag -{name}: {e}",
+                                go_quote(&text)
+                            )));
+                        }
+                    }
+                }
+            }
+        };
+        values[idx] = Some(value); // a repeated flag: the last one wins, as in Go
+    }
+    let rest = args[i..].to_vec();
+    build(&values, rest, config_default.clone(), cwd).map_err(fail)
+}
+
+/// Turns the raw values into typed [`Flags`], applying defaults and the range checks Go's flag
+/// package cannot express.
+fn build(
+    values: &[Option<Value>],
+    rest: Vec<String>,
+    config_default: PathBuf,
+    cwd: &Path,
+) -> Result<Flags, String> {
+    let get = |name: &str| {
+        SPECS
+            .iter()
+            .position(|s| s.name == name)
+            .and_then(|i| values[i].as_ref())
+    };
+    let flag = |name: &str| matches!(get(name), Some(Value::Bool(true)));
+    let default = |name: &str| {
+        SPECS
+            .iter()
+            .find(|s| s.name == name)
+            .map_or("", |s| s.default)
+    };
+    let text = |name: &str| match get(name) {
+        Some(Value::Str(s)) => s.clone(),
+        _ => default(name).to_string(),
+    };
+    // Table defaults are valid Go integers (checked by a unit test).
+    let int = |name: &str| match get(name) {
+        Some(Value::Int(n, raw)) => (*n, raw.clone()),
+        _ => (
+            parse_go_int(default(name)).unwrap_or(0),
+            default(name).to_string(),
+        ),
+    };
+    let non_empty = |s: String| if s.is_empty() { None } else { Some(s) };
+
+    let listen = text("l");
+    if !is_listen_addr(&listen) {
+        return Err(format!(
+            "Parse listen address failed! {listen}: use [host]:port, e.g. :9876, 127.0.0.1:9876 or [::]:9876"
+        ));
+    }
+    let (f, f_raw) = int("f");
+    let interval = u64::try_from(f).ok().filter(|&n| n >= 1).ok_or_else(|| {
+        format!(
+            "invalid value {} for flag -f: the sync interval must be at least 1 second",
+            go_quote(&f_raw)
+        )
+    })?;
+    let (n, n_raw) = int("cacheTimes");
+    let cache_times = u32::try_from(n).map_err(|_| {
+        format!(
+            "invalid value {} for flag -cacheTimes: must be between 0 and {}",
+            go_quote(&n_raw),
+            u32::MAX
+        )
+    })?;
+    // ddns-go treats an empty -c as "not given".
+    let config = match text("c") {
+        c if c.is_empty() => config_default,
+        c => PathBuf::from(c),
+    };
+    let service = match text("s").as_str() {
+        "install" => Some(ServiceAction::Install),
+        "uninstall" => Some(ServiceAction::Uninstall),
+        "restart" => Some(ServiceAction::Restart),
+        _ => None,
+    };
+    Ok(Flags {
+        listen,
+        interval,
+        cache_times,
+        config: absolute(cwd, &config),
+        noweb: flag("noweb"),
+        skip_verify: flag("skipVerify"),
+        dns: non_empty(text("dns")),
+        reset_password: non_empty(text("resetPassword")),
+        service,
+        self_update: flag("u"),
+        daemon: flag("d"),
+        version: flag("v"),
+        once: flag("once"),
+        dry_run: flag("dryRun"),
+        rest,
+    })
+}
+
+/// ddns-go's default: `<home>/.ddns_go_config.yaml`, or `../.ddns_go_config.yaml` without a home.
+fn default_config(home: Option<&Path>) -> PathBuf {
+    match home {
+        Some(h) if !h.as_os_str().is_empty() => h.join(CONFIG_FILE_NAME),
+        _ => Path::new("..").join(CONFIG_FILE_NAME),
+    }
+}
+
+/// Go's `filepath.Abs`: join with `cwd` when relative, then remove `.` and `..` lexically.
+fn absolute(cwd: &Path, path: &Path) -> PathBuf {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        cwd.join(path)
+    };
+    let mut out = PathBuf::new();
+    for comp in joined.components() {
+        match comp {
+            Component::CurDir => {}
+            // `pop` stops at the root, as `..` at `/` stays at `/`.
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Go's `strconv.ParseBool`.
+fn parse_go_bool(s: &str) -> Option<bool> {
+    match s {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+/// Go's `strconv.ParseInt(s, 0, 64)` as the flag package uses it: optional sign, `0x`/`0o`/`0b`
+/// or a leading `0` (octal) prefix, `_` between digits. Errors carry Go's wording.
+fn parse_go_int(s: &str) -> Result<i64, &'static str> {
+    const SYNTAX: &str = "parse error";
+    const RANGE: &str = "value out of range";
+    let (neg, unsigned) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let lower = unsigned.to_ascii_lowercase();
+    // `lead` is true when a base prefix (or the leading octal `0`) precedes the digits: Go lets
+    // an underscore follow it.
+    let (radix, digits, lead) = if lower.len() >= 3 && lower.starts_with("0x") {
+        (16, &lower[2..], true)
+    } else if lower.len() >= 3 && lower.starts_with("0o") {
+        (8, &lower[2..], true)
+    } else if lower.len() >= 3 && lower.starts_with("0b") {
+        (2, &lower[2..], true)
+    } else if lower.len() >= 2 && lower.starts_with('0') {
+        (8, &lower[1..], true)
+    } else {
+        (10, lower.as_str(), false)
+    };
+    if digits.is_empty() || !underscores_ok(digits, lead) {
+        return Err(SYNTAX);
+    }
+    let mut n: u64 = 0;
+    let mut overflow = false;
+    for c in digits.chars().filter(|&c| c != '_') {
+        let d = c.to_digit(radix).ok_or(SYNTAX)?;
+        match n
+            .checked_mul(u64::from(radix))
+            .and_then(|m| m.checked_add(u64::from(d)))
+        {
+            Some(m) => n = m,
+            None => overflow = true, // keep scanning: a bad digit later is still a syntax error
+        }
+    }
+    if overflow {
+        return Err(RANGE);
+    }
+    if neg {
+        if n > i64::MIN.unsigned_abs() {
+            return Err(RANGE);
+        }
+        Ok(0i64.wrapping_sub_unsigned(n))
+    } else {
+        i64::try_from(n).map_err(|_| RANGE)
+    }
+}
+
+/// Go's rule: `_` only between digits, or between a base prefix and a digit.
+fn underscores_ok(digits: &str, lead: bool) -> bool {
+    let mut prev_digit = lead;
+    let mut prev_underscore = false;
+    for c in digits.chars() {
+        if c == '_' {
+            if !prev_digit {
+                return false;
+            }
+            prev_underscore = true;
+            prev_digit = false;
+        } else {
+            prev_digit = true;
+            prev_underscore = false;
+        }
+    }
+    !prev_underscore
+}
+
+/// Go's `%q` for the strings that appear in flag errors: double quotes, backslash escapes for
+/// quotes, backslashes and control characters.
+fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\u{b}' => out.push_str("\\v"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A TCP listen address as Go's `net.ResolveTCPAddr` accepts it, checked without resolving:
+/// `[host]:port` where host is empty, an IPv4 address, a bracketed IPv6 address (zone allowed) or
+/// a host name, and port is a decimal number up to 65535.
+fn is_listen_addr(s: &str) -> bool {
+    let (host, port) = if let Some(after) = s.strip_prefix('[') {
+        let Some((inner, tail)) = after.split_once(']') else {
+            return false;
+        };
+        let Some(port) = tail.strip_prefix(':') else {
+            return false;
+        };
+        let addr = inner.split_once('%').map_or(inner, |(a, _)| a);
+        if addr.parse::<std::net::Ipv6Addr>().is_err() {
+            return false;
+        }
+        ("", port)
+    } else {
+        let Some((host, port)) = s.rsplit_once(':') else {
+            return false;
+        };
+        if host.contains([':', '[', ']']) {
+            return false; // an IPv6 address needs brackets
+        }
+        (host, port)
+    };
+    let port_ok = !port.is_empty() && port.len() <= 5 && port.parse::<u16>().is_ok();
+    port_ok && (host.is_empty() || host.parse::<std::net::Ipv4Addr>().is_ok() || is_host_name(host))
+}
+
+/// A syntactically valid DNS host name (letters, digits, `-`, dots between labels).
+fn is_host_name(host: &str) -> bool {
+    let host = host.strip_suffix('.').unwrap_or(host);
+    host.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+        // All-numeric dotted names are (bad) IPv4 addresses, not host names.
+        && !host.chars().all(|c| c.is_ascii_digit() || c == '.')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_int_syntax() {
+        assert_eq!(parse_go_int("300"), Ok(300));
+        assert_eq!(parse_go_int("+7"), Ok(7));
+        assert_eq!(parse_go_int("-1"), Ok(-1));
+        assert_eq!(parse_go_int("0x1F"), Ok(31));
+        assert_eq!(parse_go_int("0o17"), Ok(15));
+        assert_eq!(parse_go_int("017"), Ok(15));
+        assert_eq!(parse_go_int("0b101"), Ok(5));
+        assert_eq!(parse_go_int("0"), Ok(0));
+        assert_eq!(parse_go_int("1_000"), Ok(1000));
+        assert_eq!(parse_go_int("0x_1f"), Ok(31));
+        assert_eq!(parse_go_int("0_17"), Ok(15));
+        assert_eq!(parse_go_int("-9223372036854775808"), Ok(i64::MIN));
+        assert_eq!(parse_go_int("9223372036854775807"), Ok(i64::MAX));
+        assert_eq!(
+            parse_go_int("9223372036854775808"),
+            Err("value out of range")
+        );
+        assert_eq!(
+            parse_go_int("-9223372036854775809"),
+            Err("value out of range")
+        );
+        assert_eq!(parse_go_int("99999999999999999999x"), Err("parse error"));
+        for bad in [
+            "", "-", "+", "abc", "1_", "_1", "1__0", "08", "0x", "0b2", "1.5", " 1", "1e3", "--1",
+        ] {
+            assert_eq!(parse_go_int(bad), Err("parse error"), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn table_defaults_are_valid() {
+        for spec in SPECS {
+            match spec.kind {
+                Kind::Int => assert!(parse_go_int(spec.default).is_ok(), "{}", spec.name),
+                Kind::Bool => assert_eq!(spec.default, "false", "{}", spec.name),
+                Kind::Str => {}
+            }
+        }
+    }
+
+    #[test]
+    fn listen_addresses() {
+        for ok in [
+            ":9876",
+            "0.0.0.0:9876",
+            "[::]:9876",
+            "127.0.0.1:80",
+            "localhost:80",
+            "[fe80::1%eth0]:1",
+            ":0",
+        ] {
+            assert!(is_listen_addr(ok), "{ok}");
+        }
+        for bad in [
+            "", "9876", ":", "::1:80", "[::1]", "[::1]80", "1.2.3:80", ":65536", ":http", "a b:1",
+            "[x]:1", "-a:1",
+        ] {
+            assert!(!is_listen_addr(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn absolute_paths_are_cleaned() {
+        let cwd = Path::new("/srv/app");
+        assert_eq!(
+            absolute(cwd, Path::new("conf.yaml")),
+            PathBuf::from("/srv/app/conf.yaml")
+        );
+        assert_eq!(
+            absolute(cwd, Path::new("../x/./c.yaml")),
+            PathBuf::from("/srv/x/c.yaml")
+        );
+        assert_eq!(
+            absolute(cwd, Path::new("/etc/../../d.yaml")),
+            PathBuf::from("/d.yaml")
+        );
+    }
+
+    #[test]
+    fn quoting_matches_go() {
+        assert_eq!(go_quote("abc"), "\"abc\"");
+        assert_eq!(go_quote("a\"b\\c\n\u{1}"), "\"a\\\"b\\\\c\\n\\x01\"");
+        assert_eq!(go_quote("中文"), "\"中文\"");
+    }
+
+    #[test]
+    fn usage_layout() {
+        let u = usage();
+        assert!(u.starts_with("Usage of ddns-rs:\n  -c string\n    \tconfig file path (default \"$HOME/.ddns_go_config.yaml\")\n"));
+        assert!(u.contains("\n  -d\tdetach"));
+        assert!(u.contains(
+            "\n  -f int\n    \tseconds to wait after each sync run (at least 1) (default 300)\n"
+        ));
+        assert!(u.contains(
+            "\n  -l string\n    \tlisten address of the web UI, [host]:port (default \":9876\")\n"
+        ));
+        assert!(u.contains("\n  -noweb\n    \tdo not start the web UI\n"));
+        assert!(!u.contains("(default false)"));
+        // Sorted by name, as Go's PrintDefaults.
+        let names: Vec<&str> = u
+            .lines()
+            .filter_map(|l| l.strip_prefix("  -"))
+            .map(|l| l.split(['\t', ' ']).next().unwrap())
+            .collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted);
+        assert_eq!(names.len(), SPECS.len());
+    }
+}
