@@ -27,7 +27,7 @@ fn main() -> ExitCode {
         Ok(f) => f,
         Err(e) => {
             eprintln!("{e}");
-            return ExitCode::from(e.exit_code());
+            return ExitCode::from(e.exit_code() as u8);
         }
     };
     if flags.version {

@@ -444,7 +444,9 @@ impl Engine {
 
     async fn fire_webhook(&mut self, i: usize, report: &RunReport) {
         let hook = self.config.webhook.clone();
-        if hook.webhookurl.trim().is_empty() || !self.entries[i].gate.decide(report) {
+        // The gate sees every run, so adding a URL later does not replay an old streak.
+        let fire = self.entries[i].gate.decide(report);
+        if hook.webhookurl.trim().is_empty() || !fire {
             return;
         }
         let lang = crate::config::store::effective_lang(&self.config);
@@ -471,7 +473,7 @@ impl Engine {
         let Some(client) = &self.webhook_client else {
             return;
         };
-        let target = crate::notify::redact_url(&hook.webhookurl);
+        let target = crate::notify::redact_url(req.url.as_str());
         match crate::notify::send(client, &req).await {
             Ok(body) => info!("Successfully called Webhook {target}! Response body: {body}"),
             Err(e) => error!("Failed to call Webhook {target}! Exception: {e}"),
