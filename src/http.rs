@@ -54,10 +54,7 @@ fn tls_config(opts: &HttpOptions) -> rustls::ClientConfig {
 
 /// Client for provider API calls and webhooks: proxy from the environment, 30 s timeout,
 /// optionally bound to `interface`.
-pub fn provider_client(
-    opts: &HttpOptions,
-    interface: Option<&str>,
-) -> Result<reqwest::Client, HttpError> {
+pub fn provider_client(opts: &HttpOptions, interface: Option<&str>) -> Result<reqwest::Client, HttpError> {
     let _ = interface;
     reqwest::Client::builder()
         .tls_backend_preconfigured(tls_config(opts))
@@ -84,10 +81,7 @@ pub fn detect_client(
 }
 
 /// Reads at most `limit` bytes of a response body as text (lossy UTF-8), with its status.
-pub async fn read_body(
-    mut resp: reqwest::Response,
-    limit: usize,
-) -> Result<(u16, String), reqwest::Error> {
+pub async fn read_body(mut resp: reqwest::Response, limit: usize) -> Result<(u16, String), reqwest::Error> {
     let status = resp.status().as_u16();
     let mut buf = Vec::new();
     while let Some(chunk) = resp.chunk().await? {

@@ -35,10 +35,7 @@ mod tests {
     #[test]
     fn substitutes_known_and_keeps_unknown() {
         let v = [("ip", "1.2.3.4"), ("domain", "a.example.com")];
-        assert_eq!(
-            expand("x=#{ip}&d=#{domain}", &v),
-            "x=1.2.3.4&d=a.example.com"
-        );
+        assert_eq!(expand("x=#{ip}&d=#{domain}", &v), "x=1.2.3.4&d=a.example.com");
         assert_eq!(expand("#{nope}#{ip}", &v), "#{nope}1.2.3.4");
         assert_eq!(expand("tail #{ip", &v), "tail #{ip");
         assert_eq!(expand("", &v), "");

@@ -117,10 +117,7 @@ mod tests {
     fn known_instants() {
         assert_eq!(civil_from_unix(0).iso8601(), "1970-01-01T00:00:00Z");
         // 2021-03-23T12:34:56Z
-        assert_eq!(
-            civil_from_unix(1_616_502_896).iso8601(),
-            "2021-03-23T12:34:56Z"
-        );
+        assert_eq!(civil_from_unix(1_616_502_896).iso8601(), "2021-03-23T12:34:56Z");
         // leap day 2024-02-29T23:59:59Z
         assert_eq!(civil_from_unix(1_709_251_199).compact(), "20240229T235959Z");
         assert_eq!(civil_from_unix(1_709_251_200).date(), "2024-03-01");

@@ -9,9 +9,7 @@ async fn proxy_tunnels_only_registered_hosts() {
     // Raw CONNECT to an unregistered host is refused.
     let mut s = tokio::net::TcpStream::connect(proxy.addr).await.unwrap();
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    s.write_all(b"CONNECT other.test:443 HTTP/1.1\r\n\r\n")
-        .await
-        .unwrap();
+    s.write_all(b"CONNECT other.test:443 HTTP/1.1\r\n\r\n").await.unwrap();
     let mut buf = vec![0u8; 64];
     let n = s.read(&mut buf).await.unwrap();
     assert!(String::from_utf8_lossy(&buf[..n]).contains("403"));

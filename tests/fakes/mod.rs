@@ -31,13 +31,14 @@ pub async fn serve_http(router: Router) -> SocketAddr {
 /// Serves `router` over TLS with a fresh self-signed certificate for `names`.
 pub async fn serve_tls(router: Router, names: &[&str]) -> SocketAddr {
     let _ = rustls_provider();
-    let cert =
-        rcgen::generate_simple_self_signed(names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
-            .unwrap();
+    let cert = rcgen::generate_simple_self_signed(
+        names.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+    )
+    .unwrap();
     let der_cert = cert.cert.der().clone();
-    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(rustls::pki_types::PrivatePkcs8KeyDer::from(
-        cert.signing_key.serialize_der(),
-    ));
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(
+        rustls::pki_types::PrivatePkcs8KeyDer::from(cert.signing_key.serialize_der()),
+    );
     let config = rustls::ServerConfig::builder()
         .with_no_client_auth()
         .with_single_cert(vec![der_cert], key)
@@ -108,11 +109,7 @@ impl ConnectProxy {
                     let mut parts = text.split_whitespace();
                     let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
                     log.lock().unwrap().push(format!("{method} {target}"));
-                    let dest = if method == "CONNECT" {
-                        routes.get(target).copied()
-                    } else {
-                        None
-                    };
+                    let dest = if method == "CONNECT" { routes.get(target).copied() } else { None };
                     let Some(dest) = dest else {
                         let _ = client
                             .write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
@@ -162,23 +159,13 @@ impl Seen {
 }
 
 /// Builds a [`Seen`] from the parts axum hands a catch-all handler.
-pub fn seen(
-    method: &axum::http::Method,
-    uri: &axum::http::Uri,
-    headers: &axum::http::HeaderMap,
-    body: &[u8],
-) -> Seen {
+pub fn seen(method: &axum::http::Method, uri: &axum::http::Uri, headers: &axum::http::HeaderMap, body: &[u8]) -> Seen {
     Seen {
         method: method.to_string(),
         uri: uri.to_string(),
         headers: headers
             .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).to_string(),
-                )
-            })
+            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).to_string()))
             .collect(),
         body: body.to_vec(),
     }
