@@ -113,7 +113,9 @@ fn parse_timestamp(ts: &str) -> Option<i64> {
 /// All parameters of a request as the fake decodes them (query, plus a form body on POST).
 pub fn params(seen: &Seen) -> BTreeMap<String, String> {
     let query = seen.uri.split_once('?').map(|(_, q)| q).unwrap_or("");
-    let mut out: BTreeMap<String, String> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+    let mut out: BTreeMap<String, String> = form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
     if seen.method == "POST" {
         out.extend(form_urlencoded::parse(&seen.body).into_owned());
     }
@@ -131,8 +133,16 @@ impl FakeAlidns {
     /// A fake accepting `key_id`/`secret` and requests whose Host header is `expected_host`
     /// (call [`Self::set_expected_host`] once an ephemeral port is known).
     pub fn new(key_id: &str, secret: &str, expected_host: &str) -> Arc<Self> {
-        let inner = Inner { expected_host: expected_host.to_string(), next_id: 100_000, ..Default::default() };
-        Arc::new(FakeAlidns { key_id: key_id.into(), secret: secret.into(), inner: Mutex::new(inner) })
+        let inner = Inner {
+            expected_host: expected_host.to_string(),
+            next_id: 100_000,
+            ..Default::default()
+        };
+        Arc::new(FakeAlidns {
+            key_id: key_id.into(),
+            secret: secret.into(),
+            inner: Mutex::new(inner),
+        })
     }
 
     /// The axum router answering on `/`.
@@ -154,7 +164,15 @@ impl FakeAlidns {
     }
 
     /// Seeds a record (adding its zone); returns its RecordId.
-    pub fn add_record(&self, domain: &str, rr: &str, rtype: &str, value: &str, ttl: u32, line: &str) -> String {
+    pub fn add_record(
+        &self,
+        domain: &str,
+        rr: &str,
+        rtype: &str,
+        value: &str,
+        ttl: u32,
+        line: &str,
+    ) -> String {
         self.add_zone(domain);
         let mut s = self.inner.lock().unwrap();
         s.next_id += 1;
@@ -184,20 +202,35 @@ impl FakeAlidns {
 
     /// The `Action` parameter of every request received, in order.
     pub fn actions(&self) -> Vec<String> {
-        self.seen().iter().map(|s| params(s).get("Action").cloned().unwrap_or_default()).collect()
+        self.seen()
+            .iter()
+            .map(|s| params(s).get("Action").cloned().unwrap_or_default())
+            .collect()
     }
 
     /// Makes the next authenticated request fail with HTTP `status` and Aliyun error `code`.
     pub fn fail_next(&self, status: u16, code: &str, message: &str) {
-        let f = Fault { status, code: code.into(), message: message.into() };
+        let f = Fault {
+            status,
+            code: code.into(),
+            message: message.into(),
+        };
         self.inner.lock().unwrap().faults.push_back(f);
     }
 
     /// Checks Host, common parameters, key, timestamp, signature and nonce, in that order.
-    fn authenticate(&self, s: &mut Inner, seen: &Seen, p: &BTreeMap<String, String>) -> Result<(), Answer> {
+    fn authenticate(
+        &self,
+        s: &mut Inner,
+        seen: &Seen,
+        p: &BTreeMap<String, String>,
+    ) -> Result<(), Answer> {
         let host = seen.header("host").unwrap_or("");
         if host != s.expected_host {
-            let msg = format!("Host header {host:?} is not the served host {:?}", s.expected_host);
+            let msg = format!(
+                "Host header {host:?} is not the served host {:?}",
+                s.expected_host
+            );
             return Err(error(400, "FakeHostMismatch", &msg));
         }
         for key in [
@@ -212,7 +245,11 @@ impl FakeAlidns {
             "Signature",
         ] {
             if p.get(key).is_none_or(|v| v.is_empty()) {
-                return Err(error(400, "MissingParameter", &format!("{key} is mandatory for this action.")));
+                return Err(error(
+                    400,
+                    "MissingParameter",
+                    &format!("{key} is mandatory for this action."),
+                ));
             }
         }
         let fixed = [
@@ -223,18 +260,37 @@ impl FakeAlidns {
         ];
         for (key, want) in fixed {
             if p[key] != want {
-                return Err(error(400, "InvalidParameter", &format!("{key} must be {want}.")));
+                return Err(error(
+                    400,
+                    "InvalidParameter",
+                    &format!("{key} must be {want}."),
+                ));
             }
         }
         if p["AccessKeyId"] != self.key_id {
-            return Err(error(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found."));
+            return Err(error(
+                404,
+                "InvalidAccessKeyId.NotFound",
+                "Specified access key is not found.",
+            ));
         }
         let Some(ts) = parse_timestamp(&p["Timestamp"]) else {
-            return Err(error(400, "InvalidTimeStamp.Format", "Specified time stamp is not valid."));
+            return Err(error(
+                400,
+                "InvalidTimeStamp.Format",
+                "Specified time stamp is not valid.",
+            ));
         };
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
         if (now - ts).abs() > 15 * 60 {
-            return Err(error(400, "InvalidTimeStamp.Expired", "Specified time stamp or date header is expired."));
+            return Err(error(
+                400,
+                "InvalidTimeStamp.Expired",
+                "Specified time stamp or date header is expired.",
+            ));
         }
         let canonical = p
             .iter()
@@ -243,15 +299,23 @@ impl FakeAlidns {
             .collect::<Vec<_>>()
             .join("&");
         let to_sign = format!("{}&%2F&{}", seen.method, strict(&canonical));
-        let mut mac = Hmac::<sha1::Sha1>::new_from_slice(format!("{}&", self.secret).as_bytes()).unwrap();
+        let mut mac =
+            Hmac::<sha1::Sha1>::new_from_slice(format!("{}&", self.secret).as_bytes()).unwrap();
         mac.update(to_sign.as_bytes());
-        let expected = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+        let expected =
+            base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
         if p["Signature"] != expected {
-            let msg = format!("Specified signature is not matched with our calculation. server string to sign is:{to_sign}");
+            let msg = format!(
+                "Specified signature is not matched with our calculation. server string to sign is:{to_sign}"
+            );
             return Err(error(400, "SignatureDoesNotMatch", &msg));
         }
         if !s.nonces.insert(p["SignatureNonce"].clone()) {
-            return Err(error(400, "SignatureNonceUsed", "Specified signature nonce was used already."));
+            return Err(error(
+                400,
+                "SignatureNonceUsed",
+                "Specified signature nonce was used already.",
+            ));
         }
         Ok(())
     }
@@ -268,8 +332,13 @@ async fn handle(
     let p = params(&seen);
     let mut s = fake.inner.lock().unwrap();
     s.seen.push(seen.clone());
-    let (status, value) = if uri.path() != "/" || !(method == Method::GET || method == Method::POST) {
-        error(404, "InvalidAction.NotFound", "Specified api is not found, please check your url and method.")
+    let (status, value) = if uri.path() != "/" || !(method == Method::GET || method == Method::POST)
+    {
+        error(
+            404,
+            "InvalidAction.NotFound",
+            "Specified api is not found, please check your url and method.",
+        )
     } else {
         match fake.authenticate(&mut s, &seen, &p) {
             Err(answer) => answer,
@@ -283,16 +352,30 @@ async fn handle(
 }
 
 fn zone_of(s: &Inner, domain: &str) -> Result<String, Answer> {
-    s.zones.iter().find(|z| z.eq_ignore_ascii_case(domain)).cloned().ok_or_else(|| {
-        error(400, "InvalidDomainName.NoExist", "The specified domain name does not exist. Refresh the page and try again.")
-    })
+    s.zones
+        .iter()
+        .find(|z| z.eq_ignore_ascii_case(domain))
+        .cloned()
+        .ok_or_else(|| {
+            error(
+                400,
+                "InvalidDomainName.NoExist",
+                "The specified domain name does not exist. Refresh the page and try again.",
+            )
+        })
 }
 
 fn require<'a>(p: &'a BTreeMap<String, String>, key: &str) -> Result<&'a str, Answer> {
     p.get(key)
         .map(String::as_str)
         .filter(|v| !v.is_empty())
-        .ok_or_else(|| error(400, "MissingParameter", &format!("{key} is mandatory for this action.")))
+        .ok_or_else(|| {
+            error(
+                400,
+                "MissingParameter",
+                &format!("{key} is mandatory for this action."),
+            )
+        })
 }
 
 /// Checks a value fits its type and that no identical record exists (the record being updated
@@ -304,7 +387,11 @@ fn check_write(s: &Inner, rec: &AliRecord) -> Result<(), Answer> {
         _ => true,
     };
     if !ok {
-        return Err(error(400, "IllegalParameter", "The value of the record is not valid for its type."));
+        return Err(error(
+            400,
+            "IllegalParameter",
+            "The value of the record is not valid for its type.",
+        ));
     }
     let duplicate = s.records.iter().any(|r| {
         r.domain == rec.domain
@@ -314,7 +401,11 @@ fn check_write(s: &Inner, rec: &AliRecord) -> Result<(), Answer> {
             && same_value(&r.value, &rec.value)
     });
     if duplicate {
-        return Err(error(400, "DomainRecordDuplicate", "The DNS record already exists."));
+        return Err(error(
+            400,
+            "DomainRecordDuplicate",
+            "The DNS record already exists.",
+        ));
     }
     Ok(())
 }
@@ -324,7 +415,11 @@ fn dispatch(s: &mut Inner, p: &BTreeMap<String, String>) -> Answer {
         "DescribeSubDomainRecords" => describe(s, p),
         "AddDomainRecord" => add(s, p),
         "UpdateDomainRecord" => update(s, p),
-        _ => Err(error(400, "InvalidAction.NotFound", "Specified api is not found, please check your url and method.")),
+        _ => Err(error(
+            400,
+            "InvalidAction.NotFound",
+            "Specified api is not found, please check your url and method.",
+        )),
     };
     result.unwrap_or_else(|e| e)
 }
@@ -336,12 +431,29 @@ fn describe(s: &Inner, p: &BTreeMap<String, String>) -> Result<Answer, Answer> {
         None => s
             .zones
             .iter()
-            .find(|z| sub.to_ascii_lowercase().ends_with(&format!(".{}", z.to_ascii_lowercase())))
+            .find(|z| {
+                sub.to_ascii_lowercase()
+                    .ends_with(&format!(".{}", z.to_ascii_lowercase()))
+            })
             .cloned()
-            .ok_or_else(|| error(400, "InvalidDomainName.NoExist", "The specified domain name does not exist."))?,
+            .ok_or_else(|| {
+                error(
+                    400,
+                    "InvalidDomainName.NoExist",
+                    "The specified domain name does not exist.",
+                )
+            })?,
     };
-    let Some(rr) = sub.len().checked_sub(zone.len() + 1).and_then(|n| sub.get(..n)) else {
-        return Err(error(400, "InvalidParameter", "SubDomain does not belong to DomainName."));
+    let Some(rr) = sub
+        .len()
+        .checked_sub(zone.len() + 1)
+        .and_then(|n| sub.get(..n))
+    else {
+        return Err(error(
+            400,
+            "InvalidParameter",
+            "SubDomain does not belong to DomainName.",
+        ));
     };
     let list: Vec<Value> = s
         .records
@@ -365,7 +477,9 @@ fn describe(s: &Inner, p: &BTreeMap<String, String>) -> Result<Answer, Answer> {
 fn ttl(p: &BTreeMap<String, String>, default: u32) -> Result<u32, Answer> {
     match p.get("TTL") {
         None => Ok(default),
-        Some(t) => t.parse().map_err(|_| error(400, "InvalidTTL", "The TTL is not valid.")),
+        Some(t) => t
+            .parse()
+            .map_err(|_| error(400, "InvalidTTL", "The TTL is not valid.")),
     }
 }
 
@@ -384,13 +498,20 @@ fn add(s: &mut Inner, p: &BTreeMap<String, String>) -> Result<Answer, Answer> {
     s.next_id += 1;
     let id = rec.id.clone();
     s.records.push(rec);
-    Ok((StatusCode::OK, json!({"RequestId": "FAKE-REQ", "RecordId": id})))
+    Ok((
+        StatusCode::OK,
+        json!({"RequestId": "FAKE-REQ", "RecordId": id}),
+    ))
 }
 
 fn update(s: &mut Inner, p: &BTreeMap<String, String>) -> Result<Answer, Answer> {
     let id = require(p, "RecordId")?;
     let Some(pos) = s.records.iter().position(|r| r.id == id) else {
-        return Err(error(400, "DomainRecordNotBelongToUser", "The DNS record does not belong to you."));
+        return Err(error(
+            400,
+            "DomainRecordNotBelongToUser",
+            "The DNS record does not belong to you.",
+        ));
     };
     let mut rec = s.records[pos].clone();
     rec.rr = require(p, "RR")?.to_string();
@@ -402,5 +523,8 @@ fn update(s: &mut Inner, p: &BTreeMap<String, String>) -> Result<Answer, Answer>
     }
     check_write(s, &rec)?;
     s.records[pos] = rec;
-    Ok((StatusCode::OK, json!({"RequestId": "FAKE-REQ", "RecordId": id})))
+    Ok((
+        StatusCode::OK,
+        json!({"RequestId": "FAKE-REQ", "RecordId": id}),
+    ))
 }

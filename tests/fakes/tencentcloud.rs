@@ -124,8 +124,16 @@ impl FakeTencent {
     /// A fake accepting `secret_id`/`secret_key` and requests whose Host header is
     /// `expected_host` (call [`Self::set_expected_host`] once an ephemeral port is known).
     pub fn new(secret_id: &str, secret_key: &str, expected_host: &str) -> Arc<Self> {
-        let inner = Inner { expected_host: expected_host.to_string(), next_id: 556_507_000, ..Default::default() };
-        Arc::new(FakeTencent { secret_id: secret_id.into(), secret_key: secret_key.into(), inner: Mutex::new(inner) })
+        let inner = Inner {
+            expected_host: expected_host.to_string(),
+            next_id: 556_507_000,
+            ..Default::default()
+        };
+        Arc::new(FakeTencent {
+            secret_id: secret_id.into(),
+            secret_key: secret_key.into(),
+            inner: Mutex::new(inner),
+        })
     }
 
     /// The axum router answering on `/`.
@@ -147,7 +155,15 @@ impl FakeTencent {
     }
 
     /// Seeds a record (adding its zone); returns its RecordId.
-    pub fn add_record(&self, domain: &str, name: &str, rtype: &str, value: &str, ttl: u64, line: &str) -> u64 {
+    pub fn add_record(
+        &self,
+        domain: &str,
+        name: &str,
+        rtype: &str,
+        value: &str,
+        ttl: u64,
+        line: &str,
+    ) -> u64 {
         self.add_zone(domain);
         let mut s = self.inner.lock().unwrap();
         s.next_id += 1;
@@ -177,7 +193,10 @@ impl FakeTencent {
 
     /// The `X-TC-Action` header of every request received, in order.
     pub fn actions(&self) -> Vec<String> {
-        self.seen().iter().map(|s| s.header("x-tc-action").unwrap_or("").to_string()).collect()
+        self.seen()
+            .iter()
+            .map(|s| s.header("x-tc-action").unwrap_or("").to_string())
+            .collect()
     }
 
     /// Makes the next authenticated request fail with Tencent error `code` (HTTP 200, as the
@@ -188,7 +207,11 @@ impl FakeTencent {
 
     /// Like [`Self::fail_next`] with another HTTP status (gateway errors).
     pub fn fail_next_http(&self, status: u16, code: &str, message: &str) {
-        let f = Fault { status, code: code.into(), message: message.into() };
+        let f = Fault {
+            status,
+            code: code.into(),
+            message: message.into(),
+        };
         self.inner.lock().unwrap().faults.push_back(f);
     }
 
@@ -196,27 +219,44 @@ impl FakeTencent {
     fn authenticate(&self, s: &Inner, seen: &Seen, query: &str) -> Result<(), Answer> {
         let host = seen.header("host").unwrap_or("");
         if host != s.expected_host {
-            let msg = format!("Host header {host:?} is not the served host {:?}", s.expected_host);
+            let msg = format!(
+                "Host header {host:?} is not the served host {:?}",
+                s.expected_host
+            );
             return Err(error("FakeHostMismatch", &msg));
         }
         if seen.header("x-tc-version") != Some("2021-03-23") {
-            return Err(error("NoSuchVersion", "The requested version does not exist or is not supported."));
+            return Err(error(
+                "NoSuchVersion",
+                "The requested version does not exist or is not supported.",
+            ));
         }
         let content_type = seen.header("content-type").unwrap_or("");
         if content_type != "application/json" {
-            return Err(error("FakeContentType", "Content-Type must be exactly application/json."));
+            return Err(error(
+                "FakeContentType",
+                "Content-Type must be exactly application/json.",
+            ));
         }
-        let sig_fail = |why: &str| error("AuthFailure.SignatureFailure", &format!("The provided credentials could not be validated: {why}."));
+        let sig_fail = |why: &str| {
+            error(
+                "AuthFailure.SignatureFailure",
+                &format!("The provided credentials could not be validated: {why}."),
+            )
+        };
         let auth = seen.header("authorization").unwrap_or("");
         let Some(rest) = auth.strip_prefix("TC3-HMAC-SHA256 ") else {
             return Err(sig_fail("the algorithm is not TC3-HMAC-SHA256"));
         };
         let field = |name: &str| {
-            rest.split(", ").find_map(|part| part.strip_prefix(name).and_then(|v| v.strip_prefix('=')))
+            rest.split(", ")
+                .find_map(|part| part.strip_prefix(name).and_then(|v| v.strip_prefix('=')))
         };
-        let (Some(credential), Some(signed), Some(signature)) =
-            (field("Credential"), field("SignedHeaders"), field("Signature"))
-        else {
+        let (Some(credential), Some(signed), Some(signature)) = (
+            field("Credential"),
+            field("SignedHeaders"),
+            field("Signature"),
+        ) else {
             return Err(sig_fail("the Authorization header is malformed"));
         };
         let parts: Vec<&str> = credential.split('/').collect();
@@ -224,17 +264,34 @@ impl FakeTencent {
             return Err(sig_fail("the credential scope is malformed"));
         };
         if *id != self.secret_id {
-            return Err(error("AuthFailure.SecretIdNotFound", "The SecretId is not found, please ensure that your SecretId is correct."));
+            return Err(error(
+                "AuthFailure.SecretIdNotFound",
+                "The SecretId is not found, please ensure that your SecretId is correct.",
+            ));
         }
-        let Some(ts) = seen.header("x-tc-timestamp").and_then(|t| t.parse::<i64>().ok()) else {
-            return Err(error("MissingParameter", "The X-TC-Timestamp header is missing or invalid."));
+        let Some(ts) = seen
+            .header("x-tc-timestamp")
+            .and_then(|t| t.parse::<i64>().ok())
+        else {
+            return Err(error(
+                "MissingParameter",
+                "The X-TC-Timestamp header is missing or invalid.",
+            ));
         };
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
         if (now - ts).abs() > 5 * 60 {
-            return Err(error("AuthFailure.SignatureExpire", "Signature expired. Timestamp and server time cannot differ by more than 5 minutes."));
+            return Err(error(
+                "AuthFailure.SignatureExpire",
+                "Signature expired. Timestamp and server time cannot differ by more than 5 minutes.",
+            ));
         }
         if *date != utc_date(ts) || *service != "dnspod" || signed != "content-type;host" {
-            return Err(sig_fail("the scope date, service or signed headers are wrong"));
+            return Err(sig_fail(
+                "the scope date, service or signed headers are wrong",
+            ));
         }
         let canonical = format!(
             "{}\n/\n{query}\ncontent-type:{content_type}\nhost:{host}\n\ncontent-type;host\n{}",
@@ -272,7 +329,11 @@ async fn handle(
             Err(answer) => answer,
             Ok(()) => match s.faults.pop_front() {
                 Some(f) => error_with(f.status, &f.code, &f.message),
-                None => dispatch(&mut s, seen.header("x-tc-action").unwrap_or(""), &json_body(&seen)),
+                None => dispatch(
+                    &mut s,
+                    seen.header("x-tc-action").unwrap_or(""),
+                    &json_body(&seen),
+                ),
             },
         }
     };
@@ -280,9 +341,12 @@ async fn handle(
 }
 
 fn str_field<'a>(b: &'a Value, key: &str) -> Result<&'a str, Answer> {
-    b.get(key)
-        .and_then(Value::as_str)
-        .ok_or_else(|| error("MissingParameter", &format!("The request is missing a required parameter `{key}`.")))
+    b.get(key).and_then(Value::as_str).ok_or_else(|| {
+        error(
+            "MissingParameter",
+            &format!("The request is missing a required parameter `{key}`."),
+        )
+    })
 }
 
 fn zone_of(s: &Inner, b: &Value) -> Result<String, Answer> {
@@ -291,7 +355,12 @@ fn zone_of(s: &Inner, b: &Value) -> Result<String, Answer> {
         .iter()
         .find(|z| z.eq_ignore_ascii_case(domain))
         .cloned()
-        .ok_or_else(|| error("InvalidParameterValue.DomainNotExists", "当前域名有误，请返回重新操作。"))
+        .ok_or_else(|| {
+            error(
+                "InvalidParameterValue.DomainNotExists",
+                "当前域名有误，请返回重新操作。",
+            )
+        })
 }
 
 fn dispatch(s: &mut Inner, action: &str, b: &Value) -> Answer {
@@ -304,9 +373,15 @@ fn dispatch(s: &mut Inner, action: &str, b: &Value) -> Answer {
         "ModifyRecord" => match b.get("RecordId").map(Value::as_u64) {
             Some(Some(id)) => write(s, b, Some(id)),
             Some(None) => Err(error("InvalidParameter", "RecordId must be an integer.")),
-            None => Err(error("MissingParameter", "The request is missing a required parameter `RecordId`.")),
+            None => Err(error(
+                "MissingParameter",
+                "The request is missing a required parameter `RecordId`.",
+            )),
         },
-        _ => Err(error("InvalidAction", "The requested action does not exist.")),
+        _ => Err(error(
+            "InvalidAction",
+            "The requested action does not exist.",
+        )),
     };
     result.unwrap_or_else(|e| e)
 }
@@ -331,7 +406,9 @@ fn describe(s: &Inner, b: &Value) -> Result<Answer, Answer> {
         return Err(error("ResourceNotFound.NoDataOfRecord", "记录列表为空。"));
     }
     let n = list.len();
-    Ok(ok(json!({"RecordCountInfo": {"SubdomainCount": n, "ListCount": n, "TotalCount": n}, "RecordList": list})))
+    Ok(ok(
+        json!({"RecordCountInfo": {"SubdomainCount": n, "ListCount": n, "TotalCount": n}, "RecordList": list}),
+    ))
 }
 
 /// CreateRecord (`id` None) or ModifyRecord.
@@ -339,12 +416,18 @@ fn write(s: &mut Inner, b: &Value, id: Option<u64>) -> Result<Answer, Answer> {
     let zone = zone_of(s, b)?;
     let ttl = match b.get("TTL") {
         None => 600,
-        Some(t) => t.as_u64().ok_or_else(|| error("InvalidParameter", "TTL must be an integer."))?,
+        Some(t) => t
+            .as_u64()
+            .ok_or_else(|| error("InvalidParameter", "TTL must be an integer."))?,
     };
     let rec = TcRecord {
         id: id.unwrap_or(s.next_id + 1),
         domain: zone,
-        name: b.get("SubDomain").and_then(Value::as_str).unwrap_or("@").to_string(),
+        name: b
+            .get("SubDomain")
+            .and_then(Value::as_str)
+            .unwrap_or("@")
+            .to_string(),
         rtype: str_field(b, "RecordType")?.to_string(),
         value: str_field(b, "Value")?.to_string(),
         ttl,
@@ -356,7 +439,10 @@ fn write(s: &mut Inner, b: &Value, id: Option<u64>) -> Result<Answer, Answer> {
         _ => true,
     };
     if !valid {
-        return Err(error("InvalidParameter.IPAddressInvalid", "The IP address is invalid."));
+        return Err(error(
+            "InvalidParameter.IPAddressInvalid",
+            "The IP address is invalid.",
+        ));
     }
     let duplicate = s.records.iter().any(|r| {
         Some(r.id) != id
@@ -367,7 +453,10 @@ fn write(s: &mut Inner, b: &Value, id: Option<u64>) -> Result<Answer, Answer> {
             && same_value(&r.value, &rec.value)
     });
     if duplicate {
-        return Err(error("InvalidParameter.DomainRecordExist", "记录已经存在，无需再次添加。"));
+        return Err(error(
+            "InvalidParameter.DomainRecordExist",
+            "记录已经存在，无需再次添加。",
+        ));
     }
     match id {
         None => {
@@ -375,7 +464,11 @@ fn write(s: &mut Inner, b: &Value, id: Option<u64>) -> Result<Answer, Answer> {
             s.records.push(rec.clone());
         }
         Some(id) => {
-            let Some(slot) = s.records.iter_mut().find(|r| r.id == id && r.domain == rec.domain) else {
+            let Some(slot) = s
+                .records
+                .iter_mut()
+                .find(|r| r.id == id && r.domain == rec.domain)
+            else {
                 return Err(error("InvalidParameter.RecordIdInvalid", "记录编号错误。"));
             };
             *slot = rec.clone();
