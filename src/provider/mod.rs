@@ -7,7 +7,9 @@
 //! [`Provider::lookup`] reads what the provider holds, [`Provider::plan`] decides, and
 //! [`Provider::apply`] writes.
 
+pub mod alidns;
 pub mod sign;
+pub mod tencentcloud;
 
 use std::future::Future;
 use std::net::IpAddr;
@@ -235,8 +237,9 @@ pub const KEYS: &[&str] = &["alidns", "tencentcloud", "dnspod", "cloudflare", "c
 /// Builds the provider for config key `name`. An empty name means alidns (ddns-go's fallback);
 /// an unknown one is an error rather than a silent alidns, so a typo is reported.
 pub fn build(name: &str, settings: ProviderSettings) -> Result<Box<dyn Provider>, String> {
-    let _ = settings;
     match name {
+        "alidns" | "" => Ok(Box::new(alidns::Alidns::new(settings))),
+        "tencentcloud" => Ok(Box::new(tencentcloud::TencentCloud::new(settings))),
         other => Err(format!(
             "unknown DNS provider \"{other}\"; known providers: {}",
             KEYS.join(", ")

@@ -8,6 +8,9 @@
 
 #![allow(dead_code)]
 
+pub mod alidns;
+pub mod tencentcloud;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

@@ -1,1 +1,4 @@
 //! Request signature algorithms, each once, byte-identical to the official SDKs'.
+
+pub mod aliyun;
+pub mod tc3;

@@ -1,0 +1,370 @@
+//! Tencent Cloud DNSPod API 3.0 (`tencentcloud`): JSON POSTs signed with TC3-HMAC-SHA256
+//! (spec/provider-apis.md §2, ddns-go-behaviour.md §4.3).
+//!
+//! Lookup is `DescribeRecordList`; writes are `ModifyRecord` and `CreateRecord`. The line comes
+//! from the custom parameter `RecordLine` (default `默认`, the default line). Errors arrive in an
+//! HTTP 200 body, so every answer is inspected.
+
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+
+use super::sign::tc3::Tc3Input;
+use super::{
+    BoxFut, Existing, Lookup, Plan, Provider, ProviderError, ProviderSettings, RecordType,
+};
+use crate::config::Domain;
+use crate::timefmt;
+
+/// The production endpoint.
+pub const PRODUCTION: &str = "https://dnspod.tencentcloudapi.com";
+/// API version sent in `X-TC-Version`.
+const VERSION: &str = "2021-03-23";
+/// Service name of the credential scope; stays `dnspod` even when the endpoint is overridden.
+const SERVICE: &str = "dnspod";
+/// The content type, byte for byte as the official SDKs send and sign it.
+const CONTENT_TYPE: &str = "application/json";
+/// ddns-go's default TTL for Tencent Cloud.
+const DEFAULT_TTL: u32 = 600;
+/// The default line's name.
+const DEFAULT_LINE: &str = "默认";
+
+/// A Tencent Cloud account.
+pub struct TencentCloud {
+    settings: ProviderSettings,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Describe<'a> {
+    domain: &'a str,
+    /// The API spells this one field with a lower-case `d`.
+    #[serde(rename = "Subdomain")]
+    subdomain: &'a str,
+    record_type: &'a str,
+    record_line: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Write<'a> {
+    domain: &'a str,
+    sub_domain: &'a str,
+    record_type: &'a str,
+    record_line: &'a str,
+    value: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    record_id: Option<u64>,
+    #[serde(rename = "TTL")]
+    ttl: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Envelope {
+    response: Body,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+struct Body {
+    error: Option<ApiError>,
+    #[serde(default)]
+    record_list: Vec<Record>,
+    record_id: Option<u64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+struct ApiError {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    message: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Record {
+    record_id: u64,
+    #[serde(rename = "Type", default)]
+    rtype: String,
+    #[serde(default)]
+    value: String,
+    #[serde(rename = "TTL")]
+    ttl: Option<u32>,
+}
+
+impl TencentCloud {
+    /// Builds the provider from its settings (`id` = SecretId, `secret` = SecretKey).
+    pub fn new(settings: ProviderSettings) -> Self {
+        TencentCloud { settings }
+    }
+
+    /// Signs and posts `body` as `action`; returns the `Response` object of a successful
+    /// answer, or the classified error.
+    async fn call(
+        &self,
+        zone: &str,
+        action: &str,
+        body: &impl Serialize,
+    ) -> Result<Body, ProviderError> {
+        self.call_raw(action, body)
+            .await?
+            .map_err(|e| classify(&e.code, &e.message, zone))
+    }
+
+    /// Like [`Self::call`], but hands back the API's own error (outer error: no usable answer).
+    async fn call_raw(
+        &self,
+        action: &str,
+        body: &impl Serialize,
+    ) -> Result<Result<Body, ApiError>, ProviderError> {
+        let payload = serde_json::to_vec(body)
+            .map_err(|e| ProviderError::Api(format!("cannot encode the request: {e}")))?;
+        let base = self.settings.base(PRODUCTION).trim_end_matches('/');
+        let url = url::Url::parse(&format!("{base}/")).map_err(|e| {
+            ProviderError::Api(format!("invalid Tencent Cloud endpoint {base}: {e}"))
+        })?;
+        // Sign the Host exactly as it is sent: with the port only when it is not the default.
+        let host = match (url.host_str(), url.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_string(),
+            (None, _) => {
+                return Err(ProviderError::Api(format!(
+                    "invalid Tencent Cloud endpoint {base}"
+                )));
+            }
+        };
+        let timestamp = timefmt::unix_now();
+        let auth = Tc3Input {
+            method: "POST",
+            query: "",
+            content_type: CONTENT_TYPE,
+            host: &host,
+            payload: &payload,
+            timestamp,
+            service: SERVICE,
+        }
+        .authorization(&self.settings.id, &self.settings.secret);
+
+        let resp = self
+            .settings
+            .http
+            .post(url)
+            .header(reqwest::header::HOST, &host)
+            .header(reqwest::header::CONTENT_TYPE, CONTENT_TYPE)
+            .header(reqwest::header::AUTHORIZATION, auth)
+            .header("X-TC-Action", action)
+            .header("X-TC-Timestamp", timestamp.to_string())
+            .header("X-TC-Version", VERSION)
+            .body(payload)
+            .send()
+            .await
+            .map_err(|e| ProviderError::Transport(e.without_url().to_string()))?;
+        let (status, text) = crate::http::read_body(resp, crate::http::MAX_BODY)
+            .await
+            .map_err(|e| ProviderError::Transport(e.without_url().to_string()))?;
+        let parsed: Option<Envelope> = serde_json::from_str(&text).ok();
+        match parsed {
+            Some(Envelope {
+                response: Body {
+                    error: Some(err), ..
+                },
+            }) => Ok(Err(err)),
+            Some(Envelope { response }) if (200..300).contains(&status) => Ok(Ok(response)),
+            _ => Err(ProviderError::Api(format!(
+                "Tencent Cloud answered HTTP {status}: {}",
+                text.chars().take(300).collect::<String>()
+            ))),
+        }
+    }
+
+    fn line(domain: &Domain) -> &str {
+        domain.param("RecordLine").unwrap_or(DEFAULT_LINE)
+    }
+}
+
+/// Maps a Tencent Cloud error code to the error a user can act on.
+fn classify(code: &str, message: &str, zone: &str) -> ProviderError {
+    let detail = format!("{code}: {message}");
+    match code {
+        c if c.starts_with("AuthFailure") => ProviderError::Auth(detail),
+        c if c.starts_with("UnauthorizedOperation") => ProviderError::Permission(detail),
+        "ResourceNotFound.NoDataOfDomain"
+        | "InvalidParameter.DomainInvalid"
+        | "InvalidParameterValue.DomainNotExists" => ProviderError::ZoneNotFound(zone.to_string()),
+        "LimitExceeded.RequestLimitExceeded" | "RequestLimitExceeded" => {
+            ProviderError::RateLimited {
+                retry_after: None,
+                msg: detail,
+            }
+        }
+        _ => ProviderError::Api(format!("Tencent Cloud error {detail}")),
+    }
+}
+
+impl Provider for TencentCloud {
+    fn key(&self) -> &'static str {
+        "tencentcloud"
+    }
+
+    fn lookup<'a>(
+        &'a self,
+        domain: &'a Domain,
+        rtype: RecordType,
+    ) -> BoxFut<'a, Result<Lookup, ProviderError>> {
+        Box::pin(async move {
+            let body = Describe {
+                domain: &domain.root,
+                subdomain: domain.sub_or_at(),
+                record_type: rtype.as_str(),
+                record_line: Self::line(domain),
+            };
+            let list = match self.call_raw("DescribeRecordList", &body).await? {
+                Ok(resp) => resp.record_list,
+                // The API reports an empty list as an error; it only means "create".
+                Err(e) if e.code == "ResourceNotFound.NoDataOfRecord" => Vec::new(),
+                Err(e) => return Err(classify(&e.code, &e.message, &domain.root)),
+            };
+            let records = list
+                .into_iter()
+                // The query already filters by type; checking again keeps other records safe.
+                .filter(|r| r.rtype.eq_ignore_ascii_case(rtype.as_str()))
+                .map(|r| Existing {
+                    id: r.record_id.to_string(),
+                    value: r.value,
+                    ttl: r.ttl,
+                    proxied: None,
+                })
+                .collect();
+            Ok(Lookup::Found {
+                zone: None,
+                records,
+            })
+        })
+    }
+
+    fn apply<'a>(
+        &'a self,
+        domain: &'a Domain,
+        rtype: RecordType,
+        _lookup: &'a Lookup,
+        plan: &'a Plan,
+        addr: IpAddr,
+    ) -> BoxFut<'a, Result<(), ProviderError>> {
+        Box::pin(async move {
+            let value = addr.to_string();
+            let write = |record_id| Write {
+                domain: &domain.root,
+                sub_domain: domain.sub_or_at(),
+                record_type: rtype.as_str(),
+                record_line: Self::line(domain),
+                value: &value,
+                record_id,
+                ttl: self.settings.ttl_or(DEFAULT_TTL),
+            };
+            let confirm = |resp: Body| match resp.record_id {
+                Some(_) => Ok(()),
+                None => Err(ProviderError::Api(format!(
+                    "Tencent Cloud did not confirm the write of {} (no RecordId in the answer)",
+                    domain.name()
+                ))),
+            };
+            match plan {
+                Plan::NoChange { .. } => Ok(()),
+                // Lookup always reads the zone, so a blind write would be a caller bug; refuse
+                // rather than risk a duplicate record.
+                Plan::Write => Err(ProviderError::Unsupported(
+                    "writing without a lookup; tencentcloud always reads the record first".into(),
+                )),
+                Plan::Create => confirm(
+                    self.call(&domain.root, "CreateRecord", &write(None))
+                        .await?,
+                ),
+                Plan::Update { records } => {
+                    for record in records {
+                        let id = record.id.parse::<u64>().map_err(|_| {
+                            ProviderError::Api(format!(
+                                "record id \"{}\" is not a number; check the RecordId parameter",
+                                record.id
+                            ))
+                        })?;
+                        confirm(
+                            self.call(&domain.root, "ModifyRecord", &write(Some(id)))
+                                .await?,
+                        )?;
+                    }
+                    Ok(())
+                }
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_codes_are_classified() {
+        let c = |code| classify(code, "m", "example.com");
+        assert!(
+            matches!(c("AuthFailure.SecretIdNotFound"), ProviderError::Auth(m) if m.contains("SecretIdNotFound"))
+        );
+        assert!(matches!(
+            c("AuthFailure.SignatureFailure"),
+            ProviderError::Auth(_)
+        ));
+        assert!(matches!(
+            c("UnauthorizedOperation.NotLogin"),
+            ProviderError::Permission(_)
+        ));
+        for z in [
+            "ResourceNotFound.NoDataOfDomain",
+            "InvalidParameter.DomainInvalid",
+            "InvalidParameterValue.DomainNotExists",
+        ] {
+            assert_eq!(c(z), ProviderError::ZoneNotFound("example.com".into()));
+        }
+        assert!(matches!(
+            c("LimitExceeded.RequestLimitExceeded"),
+            ProviderError::RateLimited { .. }
+        ));
+        assert!(matches!(
+            c("RequestLimitExceeded"),
+            ProviderError::RateLimited { .. }
+        ));
+        assert_eq!(
+            c("InternalError"),
+            ProviderError::Api("Tencent Cloud error InternalError: m".into())
+        );
+    }
+
+    #[test]
+    fn bodies_use_the_api_field_names() {
+        let d = Describe {
+            domain: "example.com",
+            subdomain: "@",
+            record_type: "A",
+            record_line: "默认",
+        };
+        assert_eq!(
+            serde_json::to_string(&d).unwrap(),
+            r#"{"Domain":"example.com","Subdomain":"@","RecordType":"A","RecordLine":"默认"}"#
+        );
+        let w = Write {
+            domain: "example.com",
+            sub_domain: "*",
+            record_type: "AAAA",
+            record_line: "电信",
+            value: "2001:db8::1",
+            record_id: Some(7),
+            ttl: 600,
+        };
+        assert_eq!(
+            serde_json::to_string(&w).unwrap(),
+            r#"{"Domain":"example.com","SubDomain":"*","RecordType":"AAAA","RecordLine":"电信","Value":"2001:db8::1","RecordId":7,"TTL":600}"#
+        );
+    }
+}
