@@ -7,6 +7,9 @@
 //! [`Provider::lookup`] reads what the provider holds, [`Provider::plan`] decides, and
 //! [`Provider::apply`] writes.
 
+pub mod callback;
+pub mod cloudflare;
+pub mod dnspod;
 pub mod sign;
 
 use std::future::Future;
@@ -237,6 +240,9 @@ pub const KEYS: &[&str] = &["alidns", "tencentcloud", "dnspod", "cloudflare", "c
 pub fn build(name: &str, settings: ProviderSettings) -> Result<Box<dyn Provider>, String> {
     let _ = settings;
     match name {
+        "cloudflare" => Ok(Box::new(cloudflare::Cloudflare::new(settings))),
+        "dnspod" => Ok(Box::new(dnspod::Dnspod::new(settings))),
+        "callback" => Ok(Box::new(callback::Callback::new(settings))),
         other => Err(format!(
             "unknown DNS provider \"{other}\"; known providers: {}",
             KEYS.join(", ")
