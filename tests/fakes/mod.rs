@@ -8,6 +8,10 @@
 
 #![allow(dead_code)]
 
+pub mod callback;
+pub mod cloudflare;
+pub mod dnspod;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
