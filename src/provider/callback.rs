@@ -28,7 +28,13 @@ impl Callback {
     }
 
     /// The substituted URL and body for one domain.
-    fn render(&self, domain: &Domain, rtype: RecordType, addr: IpAddr, now: i64) -> (String, String) {
+    fn render(
+        &self,
+        domain: &Domain,
+        rtype: RecordType,
+        addr: IpAddr,
+        now: i64,
+    ) -> (String, String) {
         let ip = addr.to_string();
         let name = domain.name();
         let ttl = if self.s.ttl.trim().is_empty() {
@@ -153,7 +159,7 @@ mod tests {
             secret: body.into(),
             extparam: String::new(),
             ttl: ttl.into(),
-            http: reqwest::Client::new(),
+            http: crate::http::provider_client(&Default::default(), None).unwrap(),
             endpoint: None,
         }
     }
@@ -175,7 +181,10 @@ mod tests {
             ],
         };
         let (url, body) = cb.render(&d, RecordType::A, "192.0.2.7".parse().unwrap(), 1700000000);
-        assert_eq!(url, "https://h/u?d=www.example.com&t=A&ttl=600&k=v&dup=#{dup}");
+        assert_eq!(
+            url,
+            "https://h/u?d=www.example.com&t=A&ttl=600&k=v&dup=#{dup}"
+        );
         assert_eq!(body, "192.0.2.7|192.0.2.7||1700000000");
         let cb = Callback::new(settings("#{ttl}", "#{ipv4Addr}|#{ipv6Addr}", " 120 "));
         let (url, body) = cb.render(&d, RecordType::Aaaa, "2001:db8::1".parse().unwrap(), 0);

@@ -108,7 +108,13 @@ impl Cloudflare {
     }
 
     /// The JSON body of a create or a full (PUT) update.
-    fn record_body(&self, domain: &Domain, rtype: RecordType, addr: IpAddr, proxied: bool) -> Value {
+    fn record_body(
+        &self,
+        domain: &Domain,
+        rtype: RecordType,
+        addr: IpAddr,
+        proxied: bool,
+    ) -> Value {
         let mut body = json!({
             "type": rtype.as_str(),
             "name": ascii(&domain.name()),
@@ -181,9 +187,7 @@ impl Provider for Cloudflare {
         // alone so an unchanged address costs no write.
         let stale: Vec<Existing> = records
             .iter()
-            .filter(|r| {
-                !same_address(&r.value, addr) || want.is_some_and(|p| r.proxied != Some(p))
-            })
+            .filter(|r| !same_address(&r.value, addr) || want.is_some_and(|p| r.proxied != Some(p)))
             .cloned()
             .collect();
         if stale.is_empty() {
@@ -214,7 +218,8 @@ impl Provider for Cloudflare {
                 Plan::Create | Plan::Write => {
                     let body = self.record_body(domain, rtype, addr, want.unwrap_or(false));
                     let url = self.url(&format!("/zones/{zone}/dns_records"));
-                    self.call::<Value>(self.s.http.post(url).json(&body)).await?;
+                    self.call::<Value>(self.s.http.post(url).json(&body))
+                        .await?;
                     Ok(())
                 }
                 Plan::Update { records } => {
@@ -263,8 +268,7 @@ fn classify(status: u16, retry_after: Option<Duration>, body: &str) -> ProviderE
         ProviderError::RateLimited { retry_after, msg }
     } else if permission {
         ProviderError::Permission(msg)
-    } else if status == 401 || status == 403 || errors.iter().any(|(c, _)| AUTH_CODES.contains(c))
-    {
+    } else if status == 401 || status == 403 || errors.iter().any(|(c, _)| AUTH_CODES.contains(c)) {
         ProviderError::Auth(msg)
     } else {
         ProviderError::Api(format!("Cloudflare answered {msg}"))
@@ -309,12 +313,17 @@ mod tests {
 
     #[test]
     fn errors_are_classified() {
-        let auth = r#"{"success":false,"errors":[{"code":10000,"message":"Authentication error"}]}"#;
+        let auth =
+            r#"{"success":false,"errors":[{"code":10000,"message":"Authentication error"}]}"#;
         assert!(matches!(classify(403, None, auth), ProviderError::Auth(m) if m.contains("10000")));
-        let hdr = r#"{"success":false,"errors":[{"code":6003,"message":"Invalid request headers"}]}"#;
+        let hdr =
+            r#"{"success":false,"errors":[{"code":6003,"message":"Invalid request headers"}]}"#;
         assert!(matches!(classify(400, None, hdr), ProviderError::Auth(_)));
         let perm = r#"{"success":false,"errors":[{"code":9109,"message":"Unauthorized to access requested resource"}]}"#;
-        assert!(matches!(classify(403, None, perm), ProviderError::Permission(_)));
+        assert!(matches!(
+            classify(403, None, perm),
+            ProviderError::Permission(_)
+        ));
         let rl = classify(429, Some(Duration::from_secs(7)), "{}");
         assert_eq!(
             rl,
@@ -324,7 +333,11 @@ mod tests {
             }
         );
         let other = r#"{"success":false,"errors":[{"code":81058,"message":"An identical record already exists."}]}"#;
-        assert!(matches!(classify(400, None, other), ProviderError::Api(m) if m.contains("81058: An identical")));
-        assert!(matches!(classify(502, None, "<html>bad gateway</html>"), ProviderError::Api(m) if m.contains("502") && m.contains("bad gateway")));
+        assert!(
+            matches!(classify(400, None, other), ProviderError::Api(m) if m.contains("81058: An identical"))
+        );
+        assert!(
+            matches!(classify(502, None, "<html>bad gateway</html>"), ProviderError::Api(m) if m.contains("502") && m.contains("bad gateway"))
+        );
     }
 }

@@ -21,7 +21,11 @@ const DEFAULT_LINE: &str = "默认";
 /// DNSPod bans clients that send no or a browser-like User-Agent; its rules ask for
 /// `Program/Version (contact)`.
 const USER_AGENT: &str = if env!("CARGO_PKG_REPOSITORY").is_empty() {
-    concat!("ddns-rs/", env!("CARGO_PKG_VERSION"), " (ddns-rs dynamic DNS client)")
+    concat!(
+        "ddns-rs/",
+        env!("CARGO_PKG_VERSION"),
+        " (ddns-rs dynamic DNS client)"
+    )
 } else {
     concat!(
         "ddns-rs/",
@@ -92,7 +96,12 @@ impl Dnspod {
         if code == "1" || tolerated.contains(&code.as_str()) {
             return Ok((code, v));
         }
-        Err(classify(action, &code, &text(&v["status"]["message"]), &domain.root))
+        Err(classify(
+            action,
+            &code,
+            &text(&v["status"]["message"]),
+            &domain.root,
+        ))
     }
 
     /// Creates or modifies one record; `record_id` is `None` for a create.
@@ -247,16 +256,28 @@ mod tests {
 
     #[test]
     fn codes_are_classified() {
-        assert!(matches!(classify("Record.List", "-1", "Login failed", "example.com"), ProviderError::Auth(_)));
+        assert!(matches!(
+            classify("Record.List", "-1", "Login failed", "example.com"),
+            ProviderError::Auth(_)
+        ));
         assert!(
             matches!(classify("Record.List", "-8", "x", "example.com"), ProviderError::Auth(m) if m.contains("banned"))
         );
         assert!(matches!(
             classify("Record.List", "-2", "limit", "example.com"),
-            ProviderError::RateLimited { retry_after: None, .. }
+            ProviderError::RateLimited {
+                retry_after: None,
+                ..
+            }
         ));
-        assert!(matches!(classify("Record.List", "6", "x", "example.com"), ProviderError::ZoneNotFound(_)));
-        assert!(matches!(classify("Record.List", "7", "x", "example.com"), ProviderError::Permission(_)));
+        assert!(matches!(
+            classify("Record.List", "6", "x", "example.com"),
+            ProviderError::ZoneNotFound(_)
+        ));
+        assert!(matches!(
+            classify("Record.List", "7", "x", "example.com"),
+            ProviderError::Permission(_)
+        ));
         assert!(
             matches!(classify("Record.Create", "29", "TTL too small", "example.com"), ProviderError::Api(m) if m.contains("code 29: TTL too small"))
         );

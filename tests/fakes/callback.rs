@@ -38,12 +38,18 @@ pub struct FakeCallback {
 impl FakeCallback {
     /// A recorder answering 200 "ok" to everything.
     pub fn new() -> Arc<Self> {
-        Arc::new(FakeCallback { state: Mutex::default() })
+        Arc::new(FakeCallback {
+            state: Mutex::default(),
+        })
     }
 
     /// Answers the next request with `status` and `body` (queued).
     pub fn respond_next(&self, status: u16, body: &str) {
-        self.state.lock().unwrap().responses.push_back((status, body.to_string()));
+        self.state
+            .lock()
+            .unwrap()
+            .responses
+            .push_back((status, body.to_string()));
     }
 
     /// Rejects (400, with the reason) every request that does not match `e`.
@@ -79,7 +85,11 @@ fn mismatch(e: &Expect, s: &Seen) -> Option<String> {
     let checks = [
         ("method", e.method.as_deref(), Some(s.method.as_str())),
         ("uri", e.uri.as_deref(), Some(s.uri.as_str())),
-        ("content-type", e.content_type.as_deref(), s.header("content-type")),
+        (
+            "content-type",
+            e.content_type.as_deref(),
+            s.header("content-type"),
+        ),
         ("body", e.body.as_deref(), Some(body.as_ref())),
     ];
     checks
@@ -88,6 +98,12 @@ fn mismatch(e: &Expect, s: &Seen) -> Option<String> {
         .map(|(what, want, got)| format!("{what}: expected {want:?}, got {got:?}"))
 }
 
-async fn handle(State(fake): State<Arc<FakeCallback>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn handle(
+    State(fake): State<Arc<FakeCallback>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     fake.answer(&method, &uri, &headers, &body)
 }

@@ -32,7 +32,11 @@ pub struct CfRecord {
 #[derive(Debug, Clone)]
 pub enum CfFault {
     /// HTTP `status` with `{"success":false,"errors":[{code,message}]}`.
-    Error { status: u16, code: i64, message: String },
+    Error {
+        status: u16,
+        code: i64,
+        message: String,
+    },
     /// 429 with a `Retry-After` header of that many seconds.
     RateLimit { retry_after: u64 },
 }
@@ -76,7 +80,10 @@ fn record_json(r: &CfRecord, zone_name: &str) -> Value {
 impl FakeCloudflare {
     /// A fake account accepting exactly `Authorization: Bearer <token>`.
     pub fn new(token: &str) -> Arc<Self> {
-        Arc::new(FakeCloudflare { token: token.to_string(), state: Mutex::default() })
+        Arc::new(FakeCloudflare {
+            token: token.to_string(),
+            state: Mutex::default(),
+        })
     }
 
     fn new_id(st: &mut Inner) -> String {
@@ -93,7 +100,14 @@ impl FakeCloudflare {
     }
 
     /// Seeds a record (TTL 1, no comment) in zone `zone_id`; returns the record id.
-    pub fn seed(&self, zone_id: &str, rtype: &str, name: &str, content: &str, proxied: bool) -> String {
+    pub fn seed(
+        &self,
+        zone_id: &str,
+        rtype: &str,
+        name: &str,
+        content: &str,
+        proxied: bool,
+    ) -> String {
         let mut st = self.state.lock().unwrap();
         let id = Self::new_id(&mut st);
         st.records.push(CfRecord {
@@ -128,7 +142,10 @@ impl FakeCloudflare {
 
     /// Requests other than GET (the writes).
     pub fn writes(&self) -> Vec<Seen> {
-        self.requests().into_iter().filter(|s| s.method != "GET").collect()
+        self.requests()
+            .into_iter()
+            .filter(|s| s.method != "GET")
+            .collect()
     }
 
     /// Makes the next request fail with `fault` (queued: one fault per request).
@@ -146,10 +163,19 @@ impl FakeCloudflare {
         st.seen.push(super::seen(method, uri, headers, body));
         if let Some(f) = st.faults.pop_front() {
             return match f {
-                CfFault::Error { status, code, message } => envelope_err(status, code, &message),
+                CfFault::Error {
+                    status,
+                    code,
+                    message,
+                } => envelope_err(status, code, &message),
                 CfFault::RateLimit { retry_after } => {
-                    let mut r = envelope_err(429, 971, "Please wait and consider throttling your request speed");
-                    r.headers_mut().insert("retry-after", retry_after.to_string().parse().unwrap());
+                    let mut r = envelope_err(
+                        429,
+                        971,
+                        "Please wait and consider throttling your request speed",
+                    );
+                    r.headers_mut()
+                        .insert("retry-after", retry_after.to_string().parse().unwrap());
                     r
                 }
             };
@@ -184,9 +210,17 @@ impl FakeCloudflare {
                 ok(Value::Array(zones), Some(n))
             }
             (m, ["zones", zone, "dns_records", rest @ ..]) => {
-                let Some(zone_name) = st.zones.iter().find(|(id, _)| id == zone).map(|(_, n)| n.clone())
+                let Some(zone_name) = st
+                    .zones
+                    .iter()
+                    .find(|(id, _)| id == zone)
+                    .map(|(_, n)| n.clone())
                 else {
-                    return envelope_err(400, 7003, "Could not route to /zones, perhaps your object identifier is invalid?");
+                    return envelope_err(
+                        400,
+                        7003,
+                        "Could not route to /zones, perhaps your object identifier is invalid?",
+                    );
                 };
                 match (m, rest) {
                     ("GET", []) => {
@@ -206,10 +240,13 @@ impl FakeCloudflare {
                         let id = Self::new_id(&mut st);
                         let rec = match validate(body, zone, &zone_name, &id, None) {
                             Ok(r) => r,
-                            Err(resp) => return resp,
+                            Err((s, c, m)) => return envelope_err(s, c, m),
                         };
                         if st.records.iter().any(|r| {
-                            r.zone_id == rec.zone_id && r.rtype == rec.rtype && r.name == rec.name && r.content == rec.content
+                            r.zone_id == rec.zone_id
+                                && r.rtype == rec.rtype
+                                && r.name == rec.name
+                                && r.content == rec.content
                         }) {
                             return envelope_err(400, 81058, "An identical record already exists.");
                         }
@@ -217,13 +254,17 @@ impl FakeCloudflare {
                         ok(record_json(&rec, &zone_name), None)
                     }
                     ("PUT" | "PATCH", [id]) => {
-                        let Some(pos) = st.records.iter().position(|r| r.id == *id && r.zone_id == *zone) else {
+                        let Some(pos) = st
+                            .records
+                            .iter()
+                            .position(|r| r.id == *id && r.zone_id == *zone)
+                        else {
                             return envelope_err(404, 81044, "Record does not exist.");
                         };
                         let base = (m == "PATCH").then(|| st.records[pos].clone());
                         let rec = match validate(body, zone, &zone_name, id, base) {
                             Ok(r) => r,
-                            Err(resp) => return resp,
+                            Err((s, c, m)) => return envelope_err(s, c, m),
                         };
                         st.records[pos] = rec.clone();
                         ok(record_json(&rec, &zone_name), None)
@@ -236,10 +277,24 @@ impl FakeCloudflare {
     }
 }
 
+/// An error answer as (HTTP status, Cloudflare code, message).
+type CfErr = (u16, i64, &'static str);
+
+fn cf_err(status: u16, code: i64, message: &'static str) -> CfErr {
+    (status, code, message)
+}
+
 /// Checks a create (`base` None), PUT (`base` None: a full record) or PATCH body as
 /// Cloudflare does, and returns the resulting record.
-fn validate(body: &[u8], zone: &str, zone_name: &str, id: &str, base: Option<CfRecord>) -> Result<CfRecord, Response> {
-    let v: Value = serde_json::from_slice(body).map_err(|_| envelope_err(400, 9207, "Request body is invalid."))?;
+fn validate(
+    body: &[u8],
+    zone: &str,
+    zone_name: &str,
+    id: &str,
+    base: Option<CfRecord>,
+) -> Result<CfRecord, CfErr> {
+    let v: Value =
+        serde_json::from_slice(body).map_err(|_| cf_err(400, 9207, "Request body is invalid."))?;
     let field = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
     let partial = base.is_some();
     let b = base.unwrap_or(CfRecord {
@@ -256,9 +311,12 @@ fn validate(body: &[u8], zone: &str, zone_name: &str, id: &str, base: Option<CfR
         rtype: field("type").unwrap_or(b.rtype),
         name: field("name").unwrap_or(b.name),
         content: field("content").unwrap_or(b.content),
-        proxied: v.get("proxied").and_then(Value::as_bool).unwrap_or(if partial { b.proxied } else { false }),
+        proxied: v
+            .get("proxied")
+            .and_then(Value::as_bool)
+            .unwrap_or(if partial { b.proxied } else { false }),
         ttl: match v.get("ttl") {
-            Some(t) => t.as_u64().ok_or_else(|| envelope_err(400, 9021, "Invalid TTL"))? as u32,
+            Some(t) => t.as_u64().ok_or_else(|| cf_err(400, 9021, "Invalid TTL"))? as u32,
             None if partial => b.ttl,
             None => 1,
         },
@@ -270,10 +328,20 @@ fn validate(body: &[u8], zone: &str, zone_name: &str, id: &str, base: Option<CfR
         ..b
     };
     if rec.rtype.is_empty() || rec.name.is_empty() || rec.content.is_empty() {
-        return Err(envelope_err(400, 9000, "DNS name, type and content are required."));
+        return Err(cf_err(
+            400,
+            9000,
+            "DNS name, type and content are required.",
+        ));
     }
-    if !rec.name.is_ascii() || !(rec.name == zone_name || rec.name.ends_with(&format!(".{zone_name}"))) {
-        return Err(envelope_err(400, 9005, "Content for name is invalid or outside the zone."));
+    if !rec.name.is_ascii()
+        || !(rec.name == zone_name || rec.name.ends_with(&format!(".{zone_name}")))
+    {
+        return Err(cf_err(
+            400,
+            9005,
+            "Content for name is invalid or outside the zone.",
+        ));
     }
     let ip_ok = match (rec.rtype.as_str(), rec.content.parse::<IpAddr>()) {
         ("A", Ok(ip)) => ip.is_ipv4(),
@@ -281,14 +349,28 @@ fn validate(body: &[u8], zone: &str, zone_name: &str, id: &str, base: Option<CfR
         _ => false,
     };
     if !ip_ok {
-        return Err(envelope_err(400, 9006, "Content for the record type is not a valid address."));
+        return Err(cf_err(
+            400,
+            9006,
+            "Content for the record type is not a valid address.",
+        ));
     }
     if rec.ttl != 1 && !(60..=86400).contains(&rec.ttl) {
-        return Err(envelope_err(400, 9021, "Invalid TTL. Must be between 60 and 86400 seconds, or 1 for Automatic."));
+        return Err(cf_err(
+            400,
+            9021,
+            "Invalid TTL. Must be between 60 and 86400 seconds, or 1 for Automatic.",
+        ));
     }
     Ok(rec)
 }
 
-async fn handle(State(fake): State<Arc<FakeCloudflare>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn handle(
+    State(fake): State<Arc<FakeCloudflare>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     fake.answer(&method, &uri, &headers, &body)
 }

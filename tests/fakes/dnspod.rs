@@ -65,7 +65,10 @@ fn status(code: &str, message: &str) -> Response {
 impl FakeDnspod {
     /// A fake account accepting exactly `login_token=<id>,<token>`.
     pub fn new(id: &str, token: &str) -> Arc<Self> {
-        Arc::new(FakeDnspod { login_token: format!("{id},{token}"), state: Mutex::default() })
+        Arc::new(FakeDnspod {
+            login_token: format!("{id},{token}"),
+            state: Mutex::default(),
+        })
     }
 
     /// Adds a domain (zone) to the account.
@@ -102,7 +105,10 @@ impl FakeDnspod {
 
     /// The action (path without `/`) of every request seen, in order.
     pub fn actions(&self) -> Vec<String> {
-        self.requests().iter().map(|s| s.uri.trim_start_matches('/').to_string()).collect()
+        self.requests()
+            .iter()
+            .map(|s| s.uri.trim_start_matches('/').to_string())
+            .collect()
     }
 
     /// Makes the next request fail with `fault` (queued: one fault per request).
@@ -121,27 +127,45 @@ impl FakeDnspod {
         if let Some(f) = st.faults.pop_front() {
             return match f {
                 DpFault::Code { code, message } => status(&code, &message),
-                DpFault::Http { status, body } => (StatusCode::from_u16(status).unwrap(), body).into_response(),
+                DpFault::Http { status, body } => {
+                    (StatusCode::from_u16(status).unwrap(), body).into_response()
+                }
             };
         }
-        let ua = headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or("");
+        let ua = headers
+            .get("user-agent")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         if ua.trim().is_empty() || ua.contains("Mozilla") {
             // DNSPod bans such clients; make the mistake impossible to miss.
-            return (StatusCode::FORBIDDEN, "User-Agent must be 'Program/Version (contact)'").into_response();
+            return (
+                StatusCode::FORBIDDEN,
+                "User-Agent must be 'Program/Version (contact)'",
+            )
+                .into_response();
         }
         if method != Method::POST {
             return (StatusCode::METHOD_NOT_ALLOWED, "POST only").into_response();
         }
-        let ctype = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+        let ctype = headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         if !ctype.starts_with("application/x-www-form-urlencoded") {
             return (StatusCode::BAD_REQUEST, "form body expected").into_response();
         }
         let f: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
         let get = |k: &str| f.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
         if get("format").as_deref() != Some("json") {
-            return (StatusCode::OK, "<dnspod><status><code>-1</code></status></dnspod>").into_response();
+            return (
+                StatusCode::OK,
+                "<dnspod><status><code>-1</code></status></dnspod>",
+            )
+                .into_response();
         }
-        if f.iter().filter(|(k, _)| k == "login_token").count() != 1 || get("login_token").as_deref() != Some(&self.login_token) {
+        if f.iter().filter(|(k, _)| k == "login_token").count() != 1
+            || get("login_token").as_deref() != Some(&self.login_token)
+        {
             return status("-1", "Login failed");
         }
         let action = uri.path().trim_start_matches('/');
@@ -161,17 +185,21 @@ impl FakeDnspod {
                 .filter(|r| r.domain == domain && r.sub == sub)
                 .filter(|r| rtype.is_empty() || r.rtype == rtype)
                 .filter(|r| get("record_line").is_none_or(|l| l == r.line))
-                .map(|r| json!({"id": r.id, "name": r.sub, "line": r.line, "type": r.rtype,
+                .map(|r| {
+                    json!({"id": r.id, "name": r.sub, "line": r.line, "type": r.rtype,
                                 "ttl": r.ttl.to_string(), "value": r.value, "enabled": "1",
-                                "status": "enabled"}))
+                                "status": "enabled"})
+                })
                 .collect();
             if list.is_empty() {
                 return status("10", "No records");
             }
-            return axum::Json(json!({"status": {"code": "1", "message": "Action completed successful"},
+            return axum::Json(
+                json!({"status": {"code": "1", "message": "Action completed successful"},
                                      "domain": {"name": domain},
                                      "info": {"record_total": list.len().to_string()},
-                                     "records": list}))
+                                     "records": list}),
+            )
             .into_response();
         }
         let value = get("value").unwrap_or_default();
@@ -193,29 +221,61 @@ impl FakeDnspod {
             Some(Ok(t)) if t >= 1 => t,
             _ => return status("29", "TTL is too small"),
         };
-        let rec = DpRecord { id: String::new(), domain, sub, rtype, line, value, ttl };
+        let rec = DpRecord {
+            id: String::new(),
+            domain,
+            sub,
+            rtype,
+            line,
+            value,
+            ttl,
+        };
         let id = if action == "Record.Create" {
-            if st.records.iter().any(|r| r.domain == rec.domain && r.sub == rec.sub && r.rtype == rec.rtype && r.line == rec.line && r.value == rec.value) {
+            if st.records.iter().any(|r| {
+                r.domain == rec.domain
+                    && r.sub == rec.sub
+                    && r.rtype == rec.rtype
+                    && r.line == rec.line
+                    && r.value == rec.value
+            }) {
                 return status("104", "Record already exists");
             }
             st.next_id += 1;
             let id = (16_000_000 + st.next_id).to_string();
-            st.records.push(DpRecord { id: id.clone(), ..rec });
+            st.records.push(DpRecord {
+                id: id.clone(),
+                ..rec
+            });
             id
         } else {
             let id = get("record_id").unwrap_or_default();
-            let Some(r) = st.records.iter_mut().find(|r| r.id == id && r.domain == rec.domain) else {
+            let Some(r) = st
+                .records
+                .iter_mut()
+                .find(|r| r.id == id && r.domain == rec.domain)
+            else {
                 return status("8", "Record id is invalid");
             };
-            *r = DpRecord { id: id.clone(), ..rec };
+            *r = DpRecord {
+                id: id.clone(),
+                ..rec
+            };
             id
         };
-        axum::Json(json!({"status": {"code": "1", "message": "Action completed successful"},
-                          "record": {"id": id, "name": get("sub_domain"), "status": "enable"}}))
+        axum::Json(
+            json!({"status": {"code": "1", "message": "Action completed successful"},
+                          "record": {"id": id, "name": get("sub_domain"), "status": "enable"}}),
+        )
         .into_response()
     }
 }
 
-async fn handle(State(fake): State<Arc<FakeDnspod>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn handle(
+    State(fake): State<Arc<FakeDnspod>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     fake.answer(&method, &uri, &headers, &body)
 }
