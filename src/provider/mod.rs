@@ -8,6 +8,9 @@
 //! [`Provider::apply`] writes.
 
 pub mod alidns;
+pub mod callback;
+pub mod cloudflare;
+pub mod dnspod;
 pub mod sign;
 pub mod tencentcloud;
 
@@ -240,6 +243,9 @@ pub fn build(name: &str, settings: ProviderSettings) -> Result<Box<dyn Provider>
     match name {
         "alidns" | "" => Ok(Box::new(alidns::Alidns::new(settings))),
         "tencentcloud" => Ok(Box::new(tencentcloud::TencentCloud::new(settings))),
+        "cloudflare" => Ok(Box::new(cloudflare::Cloudflare::new(settings))),
+        "dnspod" => Ok(Box::new(dnspod::Dnspod::new(settings))),
+        "callback" => Ok(Box::new(callback::Callback::new(settings))),
         other => Err(format!(
             "unknown DNS provider \"{other}\"; known providers: {}",
             KEYS.join(", ")

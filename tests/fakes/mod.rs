@@ -10,6 +10,9 @@
 
 pub mod alidns;
 pub mod tencentcloud;
+pub mod callback;
+pub mod cloudflare;
+pub mod dnspod;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

@@ -1,0 +1,343 @@
+//! Cloudflare API v4 (`dns.name: cloudflare`): bearer-token auth, zone looked up by name, every
+//! record of the name and type kept in step with the address and the `proxied` param.
+//!
+//! Custom params: `proxied=true|false` sets the orange cloud (absent: each record keeps its
+//! own state), `comment=…` restricts the records to those with that comment and labels new ones.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{
+    BoxFut, Existing, Lookup, Plan, Provider, ProviderError, ProviderSettings, RecordType,
+    same_address,
+};
+use crate::config::Domain;
+
+/// Scheme and host of the real API; the `/client/v4` prefix is added to every path so that an
+/// endpoint override (scheme://host:port) reaches a fake serving the production paths.
+const PRODUCTION: &str = "https://api.cloudflare.com";
+const PREFIX: &str = "/client/v4";
+/// TTL 1 means "automatic" at Cloudflare.
+const DEFAULT_TTL: u32 = 1;
+/// Error codes that mean the token itself is wrong (10000 Authentication error, 9109 Invalid
+/// access token, 6003/6111 malformed Authorization header).
+const AUTH_CODES: &[i64] = &[10000, 9109, 6003, 6111];
+
+/// A Cloudflare account reached with one API token (`secret`; `id` is unused).
+pub struct Cloudflare {
+    s: ProviderSettings,
+}
+
+/// The `{success, errors, result}` envelope of every answer.
+#[derive(Deserialize)]
+struct Envelope<T> {
+    #[serde(default)]
+    success: bool,
+    result: Option<T>,
+}
+
+#[derive(Deserialize)]
+struct Zone {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct Record {
+    id: String,
+    content: String,
+    #[serde(default)]
+    proxied: Option<bool>,
+    #[serde(default)]
+    ttl: Option<u32>,
+}
+
+impl Cloudflare {
+    /// Builds the provider from its settings.
+    pub fn new(s: ProviderSettings) -> Self {
+        Cloudflare { s }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{PREFIX}{path}", self.s.base(PRODUCTION))
+    }
+
+    /// Sends one request and decodes `result`, mapping every failure to a [`ProviderError`].
+    async fn call<T: for<'de> Deserialize<'de>>(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> Result<T, ProviderError> {
+        let resp = req
+            .bearer_auth(&self.s.secret)
+            .send()
+            .await
+            .map_err(transport)?;
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let (status, body) = crate::http::read_body(resp, crate::http::MAX_BODY)
+            .await
+            .map_err(transport)?;
+        let env: Option<Envelope<T>> = serde_json::from_str(&body).ok();
+        match env {
+            Some(Envelope {
+                success: true,
+                result: Some(result),
+            }) if status < 300 => Ok(result),
+            _ => Err(classify(status, retry_after, &body)),
+        }
+    }
+
+    async fn zone_id(&self, root: &str) -> Result<String, ProviderError> {
+        let req = self.s.http.get(self.url("/zones")).query(&[
+            ("name", root),
+            ("status", "active"),
+            ("per_page", "50"),
+        ]);
+        let zones: Vec<Zone> = self.call(req).await?;
+        zones
+            .into_iter()
+            .next()
+            .map(|z| z.id)
+            .ok_or_else(|| ProviderError::ZoneNotFound(root.to_string()))
+    }
+
+    /// The JSON body of a create or a full (PUT) update.
+    fn record_body(
+        &self,
+        domain: &Domain,
+        rtype: RecordType,
+        addr: IpAddr,
+        proxied: bool,
+    ) -> Value {
+        let mut body = json!({
+            "type": rtype.as_str(),
+            "name": ascii(&domain.name()),
+            "content": addr.to_string(),
+            "proxied": proxied,
+            "ttl": self.s.ttl_or(DEFAULT_TTL),
+        });
+        if let Some(c) = domain.param("comment") {
+            body["comment"] = Value::from(c);
+        }
+        body
+    }
+}
+
+/// The `proxied` param as a wish, or `None` when absent (keep each record's state).
+fn wanted_proxied(domain: &Domain) -> Option<bool> {
+    domain.param("proxied").map(|v| v == "true")
+}
+
+impl Provider for Cloudflare {
+    fn key(&self) -> &'static str {
+        "cloudflare"
+    }
+
+    fn lookup<'a>(
+        &'a self,
+        domain: &'a Domain,
+        rtype: RecordType,
+    ) -> BoxFut<'a, Result<Lookup, ProviderError>> {
+        Box::pin(async move {
+            let zone = self.zone_id(&ascii(&domain.root)).await?;
+            let name = ascii(&domain.name());
+            let mut query = vec![
+                ("type", rtype.as_str()),
+                ("name", name.as_str()),
+                ("per_page", "50"),
+            ];
+            if let Some(c) = domain.param("comment") {
+                query.push(("comment", c));
+            }
+            let path = format!("/zones/{zone}/dns_records");
+            let req = self.s.http.get(self.url(&path)).query(&query);
+            let found: Vec<Record> = self.call(req).await?;
+            let records = found
+                .into_iter()
+                .map(|r| Existing {
+                    id: r.id,
+                    value: r.content,
+                    ttl: r.ttl,
+                    proxied: r.proxied,
+                })
+                .collect();
+            Ok(Lookup::Found {
+                zone: Some(zone),
+                records,
+            })
+        })
+    }
+
+    fn plan(&self, domain: &Domain, lookup: &Lookup, addr: IpAddr) -> Plan {
+        let records = match lookup {
+            Lookup::Unknown => return Plan::Write,
+            Lookup::Found { records, .. } => records,
+        };
+        let Some(first) = records.first() else {
+            return Plan::Create;
+        };
+        let want = wanted_proxied(domain);
+        // Every record of the name is ours (ddns-go updates them all); one that is right is left
+        // alone so an unchanged address costs no write.
+        let stale: Vec<Existing> = records
+            .iter()
+            .filter(|r| !same_address(&r.value, addr) || want.is_some_and(|p| r.proxied != Some(p)))
+            .cloned()
+            .collect();
+        if stale.is_empty() {
+            Plan::NoChange {
+                current: first.value.clone(),
+            }
+        } else {
+            Plan::Update { records: stale }
+        }
+    }
+
+    fn apply<'a>(
+        &'a self,
+        domain: &'a Domain,
+        rtype: RecordType,
+        lookup: &'a Lookup,
+        plan: &'a Plan,
+        addr: IpAddr,
+    ) -> BoxFut<'a, Result<(), ProviderError>> {
+        Box::pin(async move {
+            let zone = match lookup {
+                Lookup::Found { zone: Some(z), .. } => z.clone(),
+                _ => self.zone_id(&ascii(&domain.root)).await?,
+            };
+            let want = wanted_proxied(domain);
+            match plan {
+                Plan::NoChange { .. } => Ok(()),
+                Plan::Create | Plan::Write => {
+                    let body = self.record_body(domain, rtype, addr, want.unwrap_or(false));
+                    let url = self.url(&format!("/zones/{zone}/dns_records"));
+                    self.call::<Value>(self.s.http.post(url).json(&body))
+                        .await?;
+                    Ok(())
+                }
+                Plan::Update { records } => {
+                    for r in records {
+                        let proxied = want.or(r.proxied).unwrap_or(false);
+                        let body = self.record_body(domain, rtype, addr, proxied);
+                        let url = self.url(&format!("/zones/{zone}/dns_records/{}", r.id));
+                        self.call::<Value>(self.s.http.put(url).json(&body)).await?;
+                    }
+                    Ok(())
+                }
+            }
+        })
+    }
+}
+
+/// Turns an error answer into a [`ProviderError`] the user can act on.
+fn classify(status: u16, retry_after: Option<Duration>, body: &str) -> ProviderError {
+    let errors: Vec<(i64, String)> = serde_json::from_str::<Value>(body)
+        .ok()
+        .and_then(|v| v.get("errors").and_then(Value::as_array).cloned())
+        .unwrap_or_default()
+        .iter()
+        .map(|e| match e {
+            Value::Object(o) => (
+                o.get("code").and_then(Value::as_i64).unwrap_or(0),
+                o.get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+            ),
+            other => (0, other.as_str().unwrap_or_default().to_string()),
+        })
+        .collect();
+    let msg = if errors.is_empty() {
+        format!("HTTP {status}: {}", truncate(body, 300))
+    } else {
+        let list: Vec<String> = errors.iter().map(|(c, m)| format!("{c}: {m}")).collect();
+        format!("HTTP {status}: {}", list.join("; "))
+    };
+    let permission = errors.iter().any(|(_, m)| {
+        let m = m.to_ascii_lowercase();
+        m.contains("permission") || m.contains("unauthorized to access")
+    });
+    if status == 429 {
+        ProviderError::RateLimited { retry_after, msg }
+    } else if permission {
+        ProviderError::Permission(msg)
+    } else if status == 401 || status == 403 || errors.iter().any(|(c, _)| AUTH_CODES.contains(c)) {
+        ProviderError::Auth(msg)
+    } else {
+        ProviderError::Api(format!("Cloudflare answered {msg}"))
+    }
+}
+
+/// The punycode (IDNA UTS-46, checks off) form of a name; a name IDNA rejects is sent as is so
+/// the API reports it rather than us guessing.
+fn ascii(name: &str) -> String {
+    idna::domain_to_ascii_cow(name.as_bytes(), idna::AsciiDenyList::EMPTY)
+        .map(|c| c.into_owned())
+        .unwrap_or_else(|_| name.to_string())
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+fn transport(e: reqwest::Error) -> ProviderError {
+    let mut msg = e.to_string();
+    let mut src = std::error::Error::source(&e);
+    while let Some(s) = src {
+        msg = format!("{msg}: {s}");
+        src = s.source();
+    }
+    ProviderError::Transport(msg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idna_names_become_punycode_and_wildcards_survive() {
+        assert_eq!(ascii("bücher.example.com"), "xn--bcher-kva.example.com");
+        assert_eq!(ascii("*.example.com"), "*.example.com");
+        assert_eq!(ascii("www.example.com"), "www.example.com");
+    }
+
+    #[test]
+    fn errors_are_classified() {
+        let auth =
+            r#"{"success":false,"errors":[{"code":10000,"message":"Authentication error"}]}"#;
+        assert!(matches!(classify(403, None, auth), ProviderError::Auth(m) if m.contains("10000")));
+        let hdr =
+            r#"{"success":false,"errors":[{"code":6003,"message":"Invalid request headers"}]}"#;
+        assert!(matches!(classify(400, None, hdr), ProviderError::Auth(_)));
+        let perm = r#"{"success":false,"errors":[{"code":9109,"message":"Unauthorized to access requested resource"}]}"#;
+        assert!(matches!(
+            classify(403, None, perm),
+            ProviderError::Permission(_)
+        ));
+        let rl = classify(429, Some(Duration::from_secs(7)), "{}");
+        assert_eq!(
+            rl,
+            ProviderError::RateLimited {
+                retry_after: Some(Duration::from_secs(7)),
+                msg: "HTTP 429: {}".into()
+            }
+        );
+        let other = r#"{"success":false,"errors":[{"code":81058,"message":"An identical record already exists."}]}"#;
+        assert!(
+            matches!(classify(400, None, other), ProviderError::Api(m) if m.contains("81058: An identical"))
+        );
+        assert!(
+            matches!(classify(502, None, "<html>bad gateway</html>"), ProviderError::Api(m) if m.contains("502") && m.contains("bad gateway"))
+        );
+    }
+}
