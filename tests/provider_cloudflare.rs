@@ -150,7 +150,7 @@ async fn updates_a_stale_record_with_the_configured_ttl() {
     assert!(matches!(&plan, Plan::Update { records } if records.len() == 1 && records[0].id == id));
     let w = e.fake.writes();
     assert_eq!(w.len(), 1);
-    assert_eq!(w[0].method, "PUT");
+    assert_eq!(w[0].method, "PATCH");
     assert_eq!(
         w[0].uri,
         format!("/client/v4/zones/{}/dns_records/{id}", e.zone)
@@ -250,9 +250,28 @@ async fn absent_proxied_param_keeps_each_records_state() {
     sync(&*e.p, &dom("www", &[]), ip("192.0.2.8"))
         .await
         .unwrap();
-    assert_eq!(json_body(&e.fake.writes()[0])["proxied"], true);
+    // The update does not send `proxied` at all, so the record keeps its own state.
+    assert!(json_body(&e.fake.writes()[0]).get("proxied").is_none());
     let r = &e.fake.records()[0];
     assert_eq!((r.content.as_str(), r.proxied), ("192.0.2.8", true));
+}
+
+#[tokio::test]
+async fn update_keeps_the_comment_set_in_the_dashboard() {
+    let e = env().await;
+    let id = e
+        .fake
+        .seed(&e.zone, "A", "www.example.com", "192.0.2.1", false);
+    e.fake.set_comment(&id, "router, do not touch by hand");
+    sync(&*e.p, &dom("www", &[]), ip("192.0.2.9"))
+        .await
+        .unwrap();
+    let w = e.fake.writes();
+    assert_eq!(w.len(), 1);
+    assert_eq!(w[0].method, "PATCH");
+    let r = &e.fake.records()[0];
+    assert_eq!(r.content, "192.0.2.9");
+    assert_eq!(r.comment.as_deref(), Some("router, do not touch by hand"));
 }
 
 #[tokio::test]

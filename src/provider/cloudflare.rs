@@ -223,11 +223,23 @@ impl Provider for Cloudflare {
                     Ok(())
                 }
                 Plan::Update { records } => {
+                    // PATCH, not PUT: a PUT replaces the whole record and would drop the
+                    // comment and tags the user set in Cloudflare's dashboard. Only what we
+                    // own is sent: the address, the TTL, and `proxied`/`comment` when the
+                    // domain line asks for them.
+                    let mut body = json!({
+                        "content": addr.to_string(),
+                        "ttl": self.s.ttl_or(DEFAULT_TTL),
+                    });
+                    if let Some(p) = want {
+                        body["proxied"] = Value::from(p);
+                    }
+                    if let Some(c) = domain.param("comment") {
+                        body["comment"] = Value::from(c);
+                    }
                     for r in records {
-                        let proxied = want.or(r.proxied).unwrap_or(false);
-                        let body = self.record_body(domain, rtype, addr, proxied);
                         let url = self.url(&format!("/zones/{zone}/dns_records/{}", r.id));
-                        self.call::<Value>(self.s.http.put(url).json(&body)).await?;
+                        self.call::<Value>(self.s.http.patch(url).json(&body)).await?;
                     }
                     Ok(())
                 }
