@@ -1,15 +1,9 @@
 //! Where connections come from: the `httpinterface` binding (source address plus, on Linux,
-//! `SO_BINDTODEVICE`, like `curl --interface`; spec §5.2) and the guard that refuses a
-//! connection of the wrong address family on detection clients.
+//! `SO_BINDTODEVICE`, like `curl --interface`; spec §5.2).
 //!
 //! Not here: which interface address is *published* (that is `detect`).
 
-use std::future::Future;
 use std::net::IpAddr;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
-use hyper_util::client::legacy::connect::{Connection, HttpInfo};
 
 use super::dns::is_family;
 use crate::detect::Family;
@@ -88,60 +82,6 @@ fn bindable_device(name: &str, local: IpAddr) -> Option<String> {
 #[cfg(not(target_os = "linux"))]
 fn bindable_device(_name: &str, _local: IpAddr) -> Option<String> {
     None
-}
-
-/// Connector layer of detection clients: a connection whose peer is not of `family` (an IP
-/// literal of the other family in the URL) is dropped before any request is sent on it.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct FamilyGuard(pub(super) Family);
-
-impl<S> tower_layer::Layer<S> for FamilyGuard {
-    type Service = Guarded<S>;
-
-    fn layer(&self, inner: S) -> Guarded<S> {
-        Guarded { inner, family: self.0 }
-    }
-}
-
-/// The service made by [`FamilyGuard`].
-#[derive(Debug, Clone)]
-pub(super) struct Guarded<S> {
-    inner: S,
-    family: Family,
-}
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-impl<S, Req> tower_service::Service<Req> for Guarded<S>
-where
-    S: tower_service::Service<Req>,
-    S::Response: Connection + Send + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send + 'static,
-{
-    type Response = S::Response;
-    type Error = BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<S::Response, BoxError>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        self.inner.poll_ready(cx).map_err(Into::into)
-    }
-
-    fn call(&mut self, req: Req) -> Self::Future {
-        let connecting = self.inner.call(req);
-        let family = self.family;
-        Box::pin(async move {
-            let conn = connecting.await.map_err(Into::into)?;
-            let mut extras = http::Extensions::new();
-            conn.connected().get_extras(&mut extras);
-            match extras.get::<HttpInfo>().map(|info| info.remote_addr().ip()) {
-                Some(peer) if is_family(peer, family) => Ok(conn),
-                Some(peer) => Err(format!("{peer} is not an {} address; this client detects {} only", family.label(), family.label()).into()),
-                // Without the peer address the family cannot be proven; doubt means no request.
-                None => Err("cannot tell the address family of the connection".into()),
-            }
-        })
-    }
 }
 
 #[cfg(test)]

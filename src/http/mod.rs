@@ -88,7 +88,7 @@ pub fn provider_client(opts: &HttpOptions, interface: Option<&str>) -> Result<re
 }
 
 /// Client for echo-URL detection: no proxy, only `family` (resolver filtered, source address of
-/// that family, other-family peers refused), 10 s timeout, no idle connections, optionally
+/// that family, so other-family peers are never tried), 10 s timeout, no idle connections, optionally
 /// bound to `interface` (its first global-unicast address of `family`).
 pub fn detect_client(opts: &HttpOptions, family: Family, interface: Option<&str>) -> Result<reqwest::Client, HttpError> {
     let unspecified: IpAddr = match family {
@@ -99,8 +99,10 @@ pub fn detect_client(opts: &HttpOptions, family: Family, interface: Option<&str>
         .timeout(DETECT_TIMEOUT)
         .connect_timeout(DETECT_TIMEOUT)
         .pool_max_idle_per_host(0)
-        .local_address(unspecified)
-        .connector_layer(bind::FamilyGuard(family));
+        // With a single local address of one family, hyper-util drops every peer address of
+        // the other family, IP literals in the URL included: the connection cannot leave
+        // over the wrong family (tests/http_dns.rs pins this).
+        .local_address(unspecified);
     b = bind_interface(b, interface, Some(family));
     b.build().map_err(|e| HttpError(e.to_string()))
 }
