@@ -54,8 +54,11 @@ pub(super) fn is_global_unicast(ip: IpAddr) -> bool {
 
 #[cfg(target_os = "linux")]
 fn device_exists(name: &str) -> bool {
-    // An interface that is up but has no address is not in getifaddrs' address list.
-    !name.contains('/') && std::path::Path::new("/sys/class/net").join(name).exists()
+    // An interface without addresses is missing from getifaddrs' list; /proc/net/dev lists
+    // every device of this process's network namespace (unlike /sys, which may be the host's).
+    std::fs::read_to_string("/proc/net/dev")
+        .map(|dev| dev.lines().filter_map(|l| l.split_once(':')).any(|(n, _)| n.trim() == name))
+        .unwrap_or(false)
 }
 
 #[cfg(not(target_os = "linux"))]
