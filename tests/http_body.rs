@@ -8,7 +8,11 @@ use tokio::net::TcpListener;
 
 /// A raw HTTP/1.1 server whose chunked body is `chunks` pieces of `piece` (endless when `None`),
 /// with a pause between pieces when `pause` is set.
-async fn serve_chunks(piece: &'static [u8], chunks: Option<usize>, pause: Option<Duration>) -> String {
+async fn serve_chunks(
+    piece: &'static [u8],
+    chunks: Option<usize>,
+    pause: Option<Duration>,
+) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
@@ -47,11 +51,15 @@ async fn serve_chunks(piece: &'static [u8], chunks: Option<usize>, pause: Option
 async fn endless_body_is_cut_at_the_limit() {
     let url = serve_chunks(&[b'x'; 1000], None, None).await;
     let client = provider_client(&HttpOptions::default(), None).unwrap();
-    let (status, body) = read_body(client.get(&url).send().await.unwrap(), MAX_BODY).await.unwrap();
+    let (status, body) = read_body(client.get(&url).send().await.unwrap(), MAX_BODY)
+        .await
+        .unwrap();
     assert_eq!(status, 200);
     assert_eq!(body.len(), MAX_BODY);
     assert!(body.bytes().all(|b| b == b'x'));
-    let (_, small) = read_body(client.get(&url).send().await.unwrap(), 1500).await.unwrap();
+    let (_, small) = read_body(client.get(&url).send().await.unwrap(), 1500)
+        .await
+        .unwrap();
     assert_eq!(small.len(), 1500);
 }
 
@@ -59,9 +67,13 @@ async fn endless_body_is_cut_at_the_limit() {
 async fn trickling_body_is_assembled_and_bounded() {
     let url = serve_chunks(b"ab", Some(150), Some(Duration::from_millis(1))).await;
     let client = provider_client(&HttpOptions::default(), None).unwrap();
-    let (_, body) = read_body(client.get(&url).send().await.unwrap(), MAX_BODY).await.unwrap();
+    let (_, body) = read_body(client.get(&url).send().await.unwrap(), MAX_BODY)
+        .await
+        .unwrap();
     assert_eq!(body, "ab".repeat(150));
-    let (_, cut) = read_body(client.get(&url).send().await.unwrap(), 101).await.unwrap();
+    let (_, cut) = read_body(client.get(&url).send().await.unwrap(), 101)
+        .await
+        .unwrap();
     assert_eq!(cut, format!("{}a", "ab".repeat(50)));
 }
 
@@ -69,6 +81,8 @@ async fn trickling_body_is_assembled_and_bounded() {
 async fn invalid_utf8_is_replaced_not_an_error() {
     let url = serve_chunks(b"ok\xff", Some(1), None).await;
     let client = provider_client(&HttpOptions::default(), None).unwrap();
-    let (_, body) = read_body(client.get(&url).send().await.unwrap(), 100).await.unwrap();
+    let (_, body) = read_body(client.get(&url).send().await.unwrap(), 100)
+        .await
+        .unwrap();
     assert_eq!(body, "ok\u{fffd}");
 }

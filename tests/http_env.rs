@@ -12,14 +12,24 @@ use http_common::{FakeDns, Zone};
 
 #[test]
 fn environment_proxies_are_ignored_unless_passed_in() {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let (proxy, api) = rt.block_on(async {
         let api = fakes::serve_http(Router::new().route("/", get(|| async { "direct" }))).await;
         let proxy = fakes::ConnectProxy::start(Default::default()).await;
         (proxy, api)
     });
     let proxy_url = format!("http://127.0.0.1:{}", proxy.addr.port());
-    for var in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"] {
+    for var in [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ] {
         // SAFETY: this test binary runs this one test; the runtime's threads only serve sockets
         // and do not read the environment.
         unsafe { std::env::set_var(var, &proxy_url) };
@@ -33,17 +43,38 @@ fn environment_proxies_are_ignored_unless_passed_in() {
 
     rt.block_on(async {
         let dns = FakeDns::start(Zone::default().with("api.example.test.", &["127.0.0.1"])).await;
-        let opts = HttpOptions { dns: Some(DnsServer { addr: dns.addr, tcp: false }), ..Default::default() };
+        let opts = HttpOptions {
+            dns: Some(DnsServer {
+                addr: dns.addr,
+                tcp: false,
+            }),
+            ..Default::default()
+        };
         let url = format!("http://api.example.test:{}/", api.port());
-        for client in [provider_client(&opts, None).unwrap(), detect_client(&opts, Family::V4, None).unwrap()] {
+        for client in [
+            provider_client(&opts, None).unwrap(),
+            detect_client(&opts, Family::V4, None).unwrap(),
+        ] {
             let resp = client.get(&url).send().await.unwrap();
             assert_eq!(read_body(resp, 100).await.unwrap().1, "direct");
         }
-        assert!(proxy.requested.lock().unwrap().is_empty(), "{:?}", proxy.requested);
+        assert!(
+            proxy.requested.lock().unwrap().is_empty(),
+            "{:?}",
+            proxy.requested
+        );
 
         // Passed in explicitly, the same settings are used by the provider client.
-        let opts = HttpOptions { proxy: from_env, ..opts };
-        let resp = provider_client(&opts, None).unwrap().get(&url).send().await.unwrap();
+        let opts = HttpOptions {
+            proxy: from_env,
+            ..opts
+        };
+        let resp = provider_client(&opts, None)
+            .unwrap()
+            .get(&url)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(resp.status(), 403);
         assert_eq!(proxy.requested.lock().unwrap().len(), 1);
     });

@@ -31,11 +31,19 @@ impl Write for Captured {
 async fn peer_server() -> u16 {
     let listener = TcpListener::bind("[::]:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    let app = Router::new().fallback(get(|ConnectInfo(peer): ConnectInfo<SocketAddr>| async move {
-        peer.ip().to_canonical().to_string()
-    }));
+    let app =
+        Router::new().fallback(get(
+            |ConnectInfo(peer): ConnectInfo<SocketAddr>| async move {
+                peer.ip().to_canonical().to_string()
+            },
+        ));
     tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
     });
     port
 }
@@ -49,24 +57,44 @@ async fn fetch(client: &reqwest::Client, url: &str) -> Result<String, String> {
 async fn missing_interface_warns_and_uses_the_default_route() {
     let log = Captured::default();
     let sink = log.clone();
-    let subscriber = tracing_subscriber::fmt().with_writer(move || sink.clone()).finish();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || sink.clone())
+        .finish();
     let (provider, detect) = tracing::subscriber::with_default(subscriber, || {
         let o = HttpOptions::default();
-        (provider_client(&o, Some("ddnsrs-nope0")).unwrap(), detect_client(&o, Family::V4, Some("ddnsrs-nope0")).unwrap())
+        (
+            provider_client(&o, Some("ddnsrs-nope0")).unwrap(),
+            detect_client(&o, Family::V4, Some("ddnsrs-nope0")).unwrap(),
+        )
     });
     let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
-    let line = "cannot bind to interface ddnsrs-nope0: no such network interface; using the default route";
+    let line =
+        "cannot bind to interface ddnsrs-nope0: no such network interface; using the default route";
     assert_eq!(text.matches(line).count(), 2, "{text}");
     assert!(text.contains("WARN"), "{text}");
     let port = peer_server().await;
-    assert_eq!(fetch(&provider, &format!("http://127.0.0.1:{port}/")).await.unwrap(), "127.0.0.1");
-    assert_eq!(fetch(&detect, &format!("http://127.0.0.1:{port}/")).await.unwrap(), "127.0.0.1");
+    assert_eq!(
+        fetch(&provider, &format!("http://127.0.0.1:{port}/"))
+            .await
+            .unwrap(),
+        "127.0.0.1"
+    );
+    assert_eq!(
+        fetch(&detect, &format!("http://127.0.0.1:{port}/"))
+            .await
+            .unwrap(),
+        "127.0.0.1"
+    );
 }
 
 const NETNS_TEST: &str = "binds_to_an_interface_in_a_network_namespace";
 
 fn sh(cmd: &str) {
-    let ok = Command::new("sh").args(["-c", cmd]).status().map(|s| s.success()).unwrap_or(false);
+    let ok = Command::new("sh")
+        .args(["-c", cmd])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
     assert!(ok, "setup command failed: {cmd}");
 }
 
@@ -86,7 +114,10 @@ fn binds_to_an_interface_in_a_network_namespace() {
             .env("DDNS_RS_IN_NETNS", "1")
             .status()
             .expect("cannot run unshare; install util-linux or set DDNS_RS_SKIP_NETNS=1");
-        assert!(status.success(), "the namespaced run failed (needs root; DDNS_RS_SKIP_NETNS=1 skips)");
+        assert!(
+            status.success(),
+            "the namespaced run failed (needs root; DDNS_RS_SKIP_NETNS=1 skips)"
+        );
         return;
     }
     sh("ip link set lo up && ip link add ddv0 type veth peer name ddv1");
@@ -96,7 +127,10 @@ fn binds_to_an_interface_in_a_network_namespace() {
     // An interface that exists but has no global address.
     sh("ip link add ddv2 type veth peer name ddv3 && ip link set ddv2 up");
 
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let port = peer_server().await;
         let o = HttpOptions::default();

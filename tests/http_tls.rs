@@ -32,19 +32,31 @@ async fn self_signed_certificate_fails_without_skip_verify() {
     ] {
         let err = client.get(&url).send().await.unwrap_err();
         let text = chain(&err);
-        assert!(text.contains("certificate") && text.contains("UnknownIssuer"), "{text}");
+        assert!(
+            text.contains("certificate") && text.contains("UnknownIssuer"),
+            "{text}"
+        );
     }
 }
 
 #[tokio::test]
 async fn skip_verify_accepts_a_self_signed_certificate() {
     let addr = fakes::serve_tls(router(), &["localhost"]).await;
-    let opts = HttpOptions { skip_verify: true, ..Default::default() };
+    let opts = HttpOptions {
+        skip_verify: true,
+        ..Default::default()
+    };
     // The name does not even match the certificate: -skipVerify skips that check too.
     let url = format!("https://127.0.0.1:{}/", addr.port());
-    for client in [provider_client(&opts, None).unwrap(), detect_client(&opts, Family::V4, None).unwrap()] {
+    for client in [
+        provider_client(&opts, None).unwrap(),
+        detect_client(&opts, Family::V4, None).unwrap(),
+    ] {
         let resp = client.get(&url).send().await.unwrap();
-        assert_eq!(read_body(resp, 1000).await.unwrap(), (200, "hello over tls".to_string()));
+        assert_eq!(
+            read_body(resp, 1000).await.unwrap(),
+            (200, "hello over tls".to_string())
+        );
     }
 }
 
@@ -52,7 +64,11 @@ async fn skip_verify_accepts_a_self_signed_certificate() {
 async fn user_agent_names_ddns_rs() {
     let app = Router::new().route(
         "/",
-        get(|h: axum::http::HeaderMap| async move { h.get("user-agent").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default() }),
+        get(|h: axum::http::HeaderMap| async move {
+            h.get("user-agent")
+                .map(|v| v.to_str().unwrap().to_string())
+                .unwrap_or_default()
+        }),
     );
     let addr = fakes::serve_http(app).await;
     let client = provider_client(&HttpOptions::default(), None).unwrap();

@@ -37,7 +37,11 @@ pub struct DnsServer {
 /// Parses the `-dns` value: `8.8.8.8`, `8.8.8.8:53`, `udp://1.1.1.1`, `tcp://1.1.1.1:53`,
 /// `2001:4860:4860::8888`, `[2001:4860:4860::8888]:53`; the port defaults to 53.
 pub fn parse_dns_flag(s: &str) -> Result<DnsServer, HttpError> {
-    let bad = |why: &str| HttpError(format!("-dns {s:?}: {why}; expected e.g. 8.8.8.8, udp://1.1.1.1:53 or tcp://[2001:4860:4860::8888]:53"));
+    let bad = |why: &str| {
+        HttpError(format!(
+            "-dns {s:?}: {why}; expected e.g. 8.8.8.8, udp://1.1.1.1:53 or tcp://[2001:4860:4860::8888]:53"
+        ))
+    };
     let s = s.trim();
     let (tcp, rest) = match s.split_once("://") {
         None => (false, s),
@@ -49,7 +53,12 @@ pub fn parse_dns_flag(s: &str) -> Result<DnsServer, HttpError> {
     let addr = if let Ok(ip) = rest.parse::<IpAddr>() {
         SocketAddr::new(ip, 53)
     } else if let Some(v6) = rest.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
-        SocketAddr::new(v6.parse::<Ipv6Addr>().map_err(|_| bad("not an IP address"))?.into(), 53)
+        SocketAddr::new(
+            v6.parse::<Ipv6Addr>()
+                .map_err(|_| bad("not an IP address"))?
+                .into(),
+            53,
+        )
     } else {
         rest.parse::<SocketAddr>()
             .map_err(|_| bad("the server must be an IP address, optionally with a port"))?
@@ -60,7 +69,7 @@ pub fn parse_dns_flag(s: &str) -> Result<DnsServer, HttpError> {
     Ok(DnsServer { addr, tcp })
 }
 
-/// Why a lookup through the `-dns` server failed.
+/// Why a host name could not be resolved.
 #[derive(Debug, thiserror::Error)]
 pub enum DnsError {
     /// The name cannot be put in a DNS query.
@@ -68,19 +77,39 @@ pub enum DnsError {
     BadName(String),
     /// The server said the name does not exist, or has no address of the asked type.
     #[error("{name} has no {rtype} record at DNS server {server}")]
-    NoAddress { name: String, rtype: RecordType, server: SocketAddr },
+    NoAddress {
+        name: String,
+        rtype: RecordType,
+        server: SocketAddr,
+    },
     /// The server answered with an error code.
     #[error("DNS server {server} answered {code} for {name}")]
-    Refused { name: String, code: ResponseCode, server: SocketAddr },
+    Refused {
+        name: String,
+        code: ResponseCode,
+        server: SocketAddr,
+    },
     /// The answer could not be used (garbled, wrong question, wrong id).
     #[error("bad answer from DNS server {server}: {why}")]
     BadAnswer { server: SocketAddr, why: String },
     /// Nothing came back in time.
     #[error("DNS server {0} did not answer within 5 s; check the -dns address")]
     Timeout(SocketAddr),
+    /// The system resolver failed.
+    #[error("cannot resolve {host}: {source}")]
+    System {
+        host: String,
+        source: std::io::Error,
+    },
+    /// Addresses exist, but none of the family a detection client needs.
+    #[error("{host} has no {family} address")]
+    NoFamily { host: String, family: &'static str },
     /// Socket error talking to the server.
     #[error("cannot reach DNS server {server}: {source}")]
-    Io { server: SocketAddr, source: std::io::Error },
+    Io {
+        server: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 /// Encodes a recursive query for `name` / `rtype` with message id `id`.
@@ -101,16 +130,24 @@ pub enum Answer {
 }
 
 /// Checks an answer against the query (`id`, question) and extracts the addresses.
-pub fn decode_answer(bytes: &[u8], id: u16, name: &Name, rtype: RecordType, server: SocketAddr) -> Result<Answer, DnsError> {
-    let bad = |why: &str| DnsError::BadAnswer { server, why: why.to_string() };
+pub fn decode_answer(
+    bytes: &[u8],
+    id: u16,
+    name: &Name,
+    rtype: RecordType,
+    server: SocketAddr,
+) -> Result<Answer, DnsError> {
+    let bad = |why: &str| DnsError::BadAnswer {
+        server,
+        why: why.to_string(),
+    };
     let msg = Message::from_vec(bytes).map_err(|e| bad(&format!("cannot decode: {e}")))?;
     if msg.metadata.id != id || msg.metadata.message_type != MessageType::Response {
         return Err(bad("the answer does not belong to our query"));
     }
-    let asked = msg
-        .queries
-        .first()
-        .is_some_and(|q| q.name() == name && q.query_type() == rtype && q.query_class() == DNSClass::IN);
+    let asked = msg.queries.first().is_some_and(|q| {
+        q.name() == name && q.query_type() == rtype && q.query_class() == DNSClass::IN
+    });
     if msg.queries.len() != 1 || !asked {
         return Err(bad("the answer is for another question"));
     }
@@ -120,7 +157,13 @@ pub fn decode_answer(bytes: &[u8], id: u16, name: &Name, rtype: RecordType, serv
     match msg.metadata.response_code {
         ResponseCode::NoError => {}
         ResponseCode::NXDomain => return Ok(Answer::Addrs(Vec::new())),
-        code => return Err(DnsError::Refused { name: name.to_ascii(), code, server }),
+        code => {
+            return Err(DnsError::Refused {
+                name: name.to_ascii(),
+                code,
+                server,
+            });
+        }
     }
     // Follow the CNAME chain from the asked name; only records on the chain count.
     let mut current = name.clone();
@@ -152,7 +195,10 @@ pub fn decode_answer(bytes: &[u8], id: u16, name: &Name, rtype: RecordType, serv
 
 /// Asks `server` for the `rtype` addresses of `host` (without timeout; see [`lookup`]).
 async fn query(server: DnsServer, name: &Name, rtype: RecordType) -> Result<Vec<IpAddr>, DnsError> {
-    let io = |source| DnsError::Io { server: server.addr, source };
+    let io = |source| DnsError::Io {
+        server: server.addr,
+        source,
+    };
     // A random id (and the OS's random source port) make off-path spoofing impractical.
     let id = getrandom::u32().map_err(|e| io(std::io::Error::other(e.to_string())))? as u16;
     let packet = encode_query(id, name, rtype)?;
@@ -171,7 +217,9 @@ async fn query(server: DnsServer, name: &Name, rtype: RecordType) -> Result<Vec<
                 Ok(Answer::Addrs(addrs)) => return Ok(addrs),
                 Ok(Answer::Truncated) => break,
                 // A stray or forged datagram: keep waiting for the real answer.
-                Err(DnsError::BadAnswer { why, .. }) => tracing::debug!("ignoring a DNS datagram: {why}"),
+                Err(DnsError::BadAnswer { why, .. }) => {
+                    tracing::debug!("ignoring a DNS datagram: {why}")
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -186,15 +234,26 @@ async fn query(server: DnsServer, name: &Name, rtype: RecordType) -> Result<Vec<
     stream.read_exact(&mut buf).await.map_err(io)?;
     match decode_answer(&buf, id, name, rtype, server.addr)? {
         Answer::Addrs(addrs) => Ok(addrs),
-        Answer::Truncated => Err(DnsError::BadAnswer { server: server.addr, why: "truncated answer over TCP".into() }),
+        Answer::Truncated => Err(DnsError::BadAnswer {
+            server: server.addr,
+            why: "truncated answer over TCP".into(),
+        }),
     }
 }
 
 /// Resolves `host` through `server`, for the families in `families` (A first), within
 /// [`DNS_TIMEOUT`]. Succeeds when at least one family gave an address.
-pub async fn lookup(server: DnsServer, host: &str, families: &[Family]) -> Result<Vec<IpAddr>, DnsError> {
+pub async fn lookup(
+    server: DnsServer,
+    host: &str,
+    families: &[Family],
+) -> Result<Vec<IpAddr>, DnsError> {
     let bad_name = || DnsError::BadName(host.to_string());
-    let fqdn = if host.ends_with('.') { host.to_string() } else { format!("{host}.") };
+    let fqdn = if host.ends_with('.') {
+        host.to_string()
+    } else {
+        format!("{host}.")
+    };
     let name = Name::from_ascii(&fqdn).map_err(|_| bad_name())?;
     let ask = |family: Family| {
         let rtype = match family {
@@ -204,7 +263,11 @@ pub async fn lookup(server: DnsServer, host: &str, families: &[Family]) -> Resul
         let name = &name;
         async move {
             match query(server, name, rtype).await {
-                Ok(addrs) if addrs.is_empty() => Err(DnsError::NoAddress { name: host.to_string(), rtype, server: server.addr }),
+                Ok(addrs) if addrs.is_empty() => Err(DnsError::NoAddress {
+                    name: host.to_string(),
+                    rtype,
+                    server: server.addr,
+                }),
                 other => other,
             }
         }
@@ -239,7 +302,9 @@ pub async fn lookup(server: DnsServer, host: &str, families: &[Family]) -> Resul
             _ => Ok(found),
         }
     };
-    tokio::time::timeout(DNS_TIMEOUT, work).await.map_err(|_| DnsError::Timeout(server.addr))?
+    tokio::time::timeout(DNS_TIMEOUT, work)
+        .await
+        .map_err(|_| DnsError::Timeout(server.addr))?
 }
 
 /// The reqwest resolver of every client: the `-dns` server or the system resolver, keeping
@@ -253,7 +318,8 @@ pub(super) struct FamilyResolver {
 }
 
 impl FamilyResolver {
-    async fn resolve_host(self, host: String) -> Result<Vec<IpAddr>, Box<dyn std::error::Error + Send + Sync>> {
+    /// Resolves `host` as the clients do.
+    pub(super) async fn resolve_host(self, host: String) -> Result<Vec<IpAddr>, DnsError> {
         let families: &[Family] = match self.family {
             Some(Family::V4) => &[Family::V4],
             Some(Family::V6) => &[Family::V6],
@@ -266,12 +332,22 @@ impl FamilyResolver {
         } else if let Some(server) = self.server {
             lookup(server, &host, families).await?
         } else {
-            tokio::net::lookup_host((host.as_str(), 0)).await?.map(|sa| sa.ip()).collect()
+            tokio::net::lookup_host((host.as_str(), 0))
+                .await
+                .map_err(|source| DnsError::System {
+                    host: host.clone(),
+                    source,
+                })?
+                .map(|sa| sa.ip())
+                .collect()
         };
-        let kept: Vec<IpAddr> = addrs.into_iter().filter(|ip| families.iter().any(|f| is_family(*ip, *f))).collect();
+        let kept: Vec<IpAddr> = addrs
+            .into_iter()
+            .filter(|ip| families.iter().any(|f| is_family(*ip, *f)))
+            .collect();
         if kept.is_empty() {
-            let which = self.family.map_or("any", Family::label);
-            return Err(format!("{host} has no {which} address").into());
+            let family = self.family.map_or("any", Family::label);
+            return Err(DnsError::NoFamily { host, family });
         }
         Ok(kept)
     }
@@ -279,7 +355,10 @@ impl FamilyResolver {
 
 /// Whether `ip` belongs to `family`.
 pub(super) fn is_family(ip: IpAddr, family: Family) -> bool {
-    matches!((ip, family), (IpAddr::V4(_), Family::V4) | (IpAddr::V6(_), Family::V6))
+    matches!(
+        (ip, family),
+        (IpAddr::V4(_), Family::V4) | (IpAddr::V6(_), Family::V6)
+    )
 }
 
 impl reqwest::dns::Resolve for FamilyResolver {
@@ -289,7 +368,8 @@ impl reqwest::dns::Resolve for FamilyResolver {
         let fut: Pin<Box<dyn Future<Output = _> + Send>> = Box::pin(async move {
             let addrs = this.resolve_host(host).await?;
             // The connector fills in the port of the URL.
-            let addrs: reqwest::dns::Addrs = Box::new(addrs.into_iter().map(|ip| SocketAddr::new(ip, 0)));
+            let addrs: reqwest::dns::Addrs =
+                Box::new(addrs.into_iter().map(|ip| SocketAddr::new(ip, 0)));
             Ok(addrs)
         });
         fut
@@ -322,7 +402,14 @@ mod tests {
     #[test]
     fn parse_dns_flag_forms() {
         let ok = |s: &str, addr: &str, tcp: bool| {
-            assert_eq!(parse_dns_flag(s).unwrap(), DnsServer { addr: addr.parse().unwrap(), tcp }, "{s}");
+            assert_eq!(
+                parse_dns_flag(s).unwrap(),
+                DnsServer {
+                    addr: addr.parse().unwrap(),
+                    tcp
+                },
+                "{s}"
+            );
         };
         ok("8.8.8.8", "8.8.8.8:53", false);
         ok("8.8.8.8:5353", "8.8.8.8:5353", false);
@@ -330,11 +417,24 @@ mod tests {
         ok("UDP://1.1.1.1:54", "1.1.1.1:54", false);
         ok("tcp://1.1.1.1:53", "1.1.1.1:53", true);
         ok("tcp://1.1.1.1", "1.1.1.1:53", true);
-        ok("[2001:4860:4860::8888]:53", "[2001:4860:4860::8888]:53", false);
+        ok(
+            "[2001:4860:4860::8888]:53",
+            "[2001:4860:4860::8888]:53",
+            false,
+        );
         ok("2001:4860:4860::8888", "[2001:4860:4860::8888]:53", false);
         ok("[2001:4860:4860::8888]", "[2001:4860:4860::8888]:53", false);
         ok("tcp://[::1]:5300", "[::1]:5300", true);
-        for bad in ["", "https://1.1.1.1", "dns.google", "1.1.1.1:x", "1.1.1.1:0", "tls://1.1.1.1", "[::1", "999.1.1.1"] {
+        for bad in [
+            "",
+            "https://1.1.1.1",
+            "dns.google",
+            "1.1.1.1:x",
+            "1.1.1.1:0",
+            "tls://1.1.1.1",
+            "[::1",
+            "999.1.1.1",
+        ] {
             assert!(parse_dns_flag(bad).is_err(), "{bad:?} should be rejected");
         }
     }
@@ -360,20 +460,42 @@ mod tests {
             vec![
                 Record::from_rdata(name("other.test."), 60, RData::A(A::new(10, 0, 0, 9))),
                 Record::from_rdata(q.clone(), 60, RData::CNAME(CNAME(name("edge.cdn.test.")))),
-                Record::from_rdata(name("edge.cdn.test."), 60, RData::CNAME(CNAME(name("node.cdn.test.")))),
+                Record::from_rdata(
+                    name("edge.cdn.test."),
+                    60,
+                    RData::CNAME(CNAME(name("node.cdn.test."))),
+                ),
                 Record::from_rdata(name("NODE.cdn.test."), 60, RData::A(A::new(192, 0, 2, 1))),
                 Record::from_rdata(name("node.cdn.test."), 60, RData::A(A::new(192, 0, 2, 2))),
             ],
         );
         let got = decode_answer(&m.to_vec().unwrap(), 7, &q, RecordType::A, server()).unwrap();
-        assert_eq!(got, Answer::Addrs(vec!["192.0.2.1".parse().unwrap(), "192.0.2.2".parse().unwrap()]));
+        assert_eq!(
+            got,
+            Answer::Addrs(vec![
+                "192.0.2.1".parse().unwrap(),
+                "192.0.2.2".parse().unwrap()
+            ])
+        );
     }
 
     #[test]
     fn answer_of_the_wrong_type_yields_nothing() {
         let q = name("a.test.");
-        let m = reply(1, &q, RecordType::A, vec![Record::from_rdata(q.clone(), 60, RData::AAAA(AAAA::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1)))]);
-        assert_eq!(decode_answer(&m.to_vec().unwrap(), 1, &q, RecordType::A, server()).unwrap(), Answer::Addrs(vec![]));
+        let m = reply(
+            1,
+            &q,
+            RecordType::A,
+            vec![Record::from_rdata(
+                q.clone(),
+                60,
+                RData::AAAA(AAAA::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1)),
+            )],
+        );
+        assert_eq!(
+            decode_answer(&m.to_vec().unwrap(), 1, &q, RecordType::A, server()).unwrap(),
+            Answer::Addrs(vec![])
+        );
     }
 
     #[test]
@@ -381,13 +503,28 @@ mod tests {
         let q = name("a.test.");
         let m = reply(1, &q, RecordType::A, vec![]);
         let bytes = m.to_vec().unwrap();
-        assert!(matches!(decode_answer(&bytes, 2, &q, RecordType::A, server()), Err(DnsError::BadAnswer { .. })));
-        assert!(matches!(decode_answer(&bytes, 1, &name("b.test."), RecordType::A, server()), Err(DnsError::BadAnswer { .. })));
-        assert!(matches!(decode_answer(&bytes, 1, &q, RecordType::AAAA, server()), Err(DnsError::BadAnswer { .. })));
-        assert!(matches!(decode_answer(&[1, 2, 3], 1, &q, RecordType::A, server()), Err(DnsError::BadAnswer { .. })));
+        assert!(matches!(
+            decode_answer(&bytes, 2, &q, RecordType::A, server()),
+            Err(DnsError::BadAnswer { .. })
+        ));
+        assert!(matches!(
+            decode_answer(&bytes, 1, &name("b.test."), RecordType::A, server()),
+            Err(DnsError::BadAnswer { .. })
+        ));
+        assert!(matches!(
+            decode_answer(&bytes, 1, &q, RecordType::AAAA, server()),
+            Err(DnsError::BadAnswer { .. })
+        ));
+        assert!(matches!(
+            decode_answer(&[1, 2, 3], 1, &q, RecordType::A, server()),
+            Err(DnsError::BadAnswer { .. })
+        ));
         // A query echoed back is not an answer.
         let echoed = encode_query(1, &q, RecordType::A).unwrap();
-        assert!(matches!(decode_answer(&echoed, 1, &q, RecordType::A, server()), Err(DnsError::BadAnswer { .. })));
+        assert!(matches!(
+            decode_answer(&echoed, 1, &q, RecordType::A, server()),
+            Err(DnsError::BadAnswer { .. })
+        ));
     }
 
     #[test]
@@ -395,12 +532,21 @@ mod tests {
         let q = name("a.test.");
         let mut m = reply(3, &q, RecordType::A, vec![]);
         m.metadata.truncation = true;
-        assert_eq!(decode_answer(&m.to_vec().unwrap(), 3, &q, RecordType::A, server()).unwrap(), Answer::Truncated);
+        assert_eq!(
+            decode_answer(&m.to_vec().unwrap(), 3, &q, RecordType::A, server()).unwrap(),
+            Answer::Truncated
+        );
         let mut m = reply(3, &q, RecordType::A, vec![]);
         m.metadata.response_code = ResponseCode::ServFail;
-        assert!(matches!(decode_answer(&m.to_vec().unwrap(), 3, &q, RecordType::A, server()), Err(DnsError::Refused { .. })));
+        assert!(matches!(
+            decode_answer(&m.to_vec().unwrap(), 3, &q, RecordType::A, server()),
+            Err(DnsError::Refused { .. })
+        ));
         m.metadata.response_code = ResponseCode::NXDomain;
-        assert_eq!(decode_answer(&m.to_vec().unwrap(), 3, &q, RecordType::A, server()).unwrap(), Answer::Addrs(vec![]));
+        assert_eq!(
+            decode_answer(&m.to_vec().unwrap(), 3, &q, RecordType::A, server()).unwrap(),
+            Answer::Addrs(vec![])
+        );
     }
 
     #[test]

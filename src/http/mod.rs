@@ -18,7 +18,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use dns::{Answer, DNS_TIMEOUT, DnsError, DnsServer, decode_answer, encode_query, lookup, parse_dns_flag};
+pub use dns::{
+    Answer, DNS_TIMEOUT, DnsError, DnsServer, decode_answer, encode_query, lookup, parse_dns_flag,
+};
 pub use proxy::{ProxyEnv, redact};
 pub use tls::OsRoots;
 
@@ -60,7 +62,10 @@ pub const USER_AGENT: &str = concat!("ddns-rs/", env!("CARGO_PKG_VERSION"));
 #[error("cannot build the HTTP client: {0}")]
 pub struct HttpError(pub String);
 
-fn builder(opts: &HttpOptions, family: Option<Family>) -> Result<reqwest::ClientBuilder, HttpError> {
+fn builder(
+    opts: &HttpOptions,
+    family: Option<Family>,
+) -> Result<reqwest::ClientBuilder, HttpError> {
     let mut b = reqwest::Client::builder()
         .tls_backend_preconfigured(tls::client_config(opts.skip_verify, &opts.os_roots)?)
         .http1_only()
@@ -69,7 +74,10 @@ fn builder(opts: &HttpOptions, family: Option<Family>) -> Result<reqwest::Client
         // reqwest would otherwise read the proxy variables itself on every build.
         .no_proxy();
     if opts.dns.is_some() || family.is_some() {
-        b = b.dns_resolver(Arc::new(dns::FamilyResolver { server: opts.dns, family }));
+        b = b.dns_resolver(Arc::new(dns::FamilyResolver {
+            server: opts.dns,
+            family,
+        }));
     }
     Ok(b)
 }
@@ -77,9 +85,14 @@ fn builder(opts: &HttpOptions, family: Option<Family>) -> Result<reqwest::Client
 /// Client for provider API calls, webhooks and callbacks: proxy from [`HttpOptions::proxy`],
 /// 30 s timeout, optionally bound to `interface` (its first global-unicast address of either
 /// family, and the device itself on Linux).
-pub fn provider_client(opts: &HttpOptions, interface: Option<&str>) -> Result<reqwest::Client, HttpError> {
+pub fn provider_client(
+    opts: &HttpOptions,
+    interface: Option<&str>,
+) -> Result<reqwest::Client, HttpError> {
     let rules = opts.proxy.rules()?;
-    let mut b = builder(opts, None)?.timeout(PROVIDER_TIMEOUT).connect_timeout(CONNECT_TIMEOUT);
+    let mut b = builder(opts, None)?
+        .timeout(PROVIDER_TIMEOUT)
+        .connect_timeout(CONNECT_TIMEOUT);
     if !rules.is_empty() {
         b = b.proxy(rules.into_reqwest());
     }
@@ -90,7 +103,11 @@ pub fn provider_client(opts: &HttpOptions, interface: Option<&str>) -> Result<re
 /// Client for echo-URL detection: no proxy, only `family` (resolver filtered, source address of
 /// that family, so other-family peers are never tried), 10 s timeout, no idle connections, optionally
 /// bound to `interface` (its first global-unicast address of `family`).
-pub fn detect_client(opts: &HttpOptions, family: Family, interface: Option<&str>) -> Result<reqwest::Client, HttpError> {
+pub fn detect_client(
+    opts: &HttpOptions,
+    family: Family,
+    interface: Option<&str>,
+) -> Result<reqwest::Client, HttpError> {
     let unspecified: IpAddr = match family {
         Family::V4 => Ipv4Addr::UNSPECIFIED.into(),
         Family::V6 => Ipv6Addr::UNSPECIFIED.into(),
@@ -109,7 +126,11 @@ pub fn detect_client(opts: &HttpOptions, family: Family, interface: Option<&str>
 
 /// Applies `httpinterface`; an unusable interface is logged and the client left unbound, as
 /// ddns-go does, so a renamed NIC degrades to the default route instead of stopping updates.
-fn bind_interface(b: reqwest::ClientBuilder, interface: Option<&str>, family: Option<Family>) -> reqwest::ClientBuilder {
+fn bind_interface(
+    b: reqwest::ClientBuilder,
+    interface: Option<&str>,
+    family: Option<Family>,
+) -> reqwest::ClientBuilder {
     let Some(name) = interface.map(str::trim).filter(|n| !n.is_empty()) else {
         return b;
     };
@@ -140,13 +161,33 @@ fn bind_interface(b: reqwest::ClientBuilder, interface: Option<&str>, family: Op
     }
 }
 
+/// Resolves `host` exactly as the clients do (the `-dns` server or the system resolver,
+/// filtered to `family` when given), e.g. to wait until DNS works at start-up (spec §5.3).
+pub async fn resolve(
+    opts: &HttpOptions,
+    host: &str,
+    family: Option<Family>,
+) -> Result<Vec<IpAddr>, DnsError> {
+    dns::FamilyResolver {
+        server: opts.dns,
+        family,
+    }
+    .resolve_host(host.to_string())
+    .await
+}
+
 /// Reads at most `limit` bytes of a response body as text (lossy UTF-8), with its status.
 /// The rest of a longer body is never read, so a hostile server cannot make us buffer more.
-pub async fn read_body(mut resp: reqwest::Response, limit: usize) -> Result<(u16, String), reqwest::Error> {
+pub async fn read_body(
+    mut resp: reqwest::Response,
+    limit: usize,
+) -> Result<(u16, String), reqwest::Error> {
     let status = resp.status().as_u16();
     let mut buf = Vec::new();
     while buf.len() < limit {
-        let Some(chunk) = resp.chunk().await? else { break };
+        let Some(chunk) = resp.chunk().await? else {
+            break;
+        };
         let room = limit - buf.len();
         buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
     }

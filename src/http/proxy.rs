@@ -54,11 +54,17 @@ impl ProxyEnv {
 
     /// Parses the settings; an unusable proxy value is an error naming its variable.
     pub(super) fn rules(&self) -> Result<ProxyRules, HttpError> {
-        let parse = |var: &str, value: &Option<String>| value.as_deref().map(|v| parse_proxy(var, v)).transpose();
+        let parse = |var: &str, value: &Option<String>| {
+            value.as_deref().map(|v| parse_proxy(var, v)).transpose()
+        };
         Ok(ProxyRules {
             http: parse("HTTP_PROXY", &self.http)?,
             https: parse("HTTPS_PROXY", &self.https)?,
-            bypass: self.no_proxy.as_deref().map(NoProxy::parse).unwrap_or_default(),
+            bypass: self
+                .no_proxy
+                .as_deref()
+                .map(NoProxy::parse)
+                .unwrap_or_default(),
         })
     }
 }
@@ -90,12 +96,19 @@ pub fn redact(url: &str) -> String {
 fn parse_proxy(var: &str, value: &str) -> Result<Url, HttpError> {
     let value = value.trim();
     // Like Go, a value without a scheme (`proxy:3128`) means `http://proxy:3128`.
-    let full = if value.contains("://") { value.to_string() } else { format!("http://{value}") };
+    let full = if value.contains("://") {
+        value.to_string()
+    } else {
+        format!("http://{value}")
+    };
     let parsed = Url::parse(&full)
         .ok()
         .filter(|u| u.has_host() && matches!(u.scheme(), "http" | "https" | "socks5" | "socks5h"))
         .ok_or_else(|| {
-            HttpError(format!("{var}={} is not a valid proxy URL; fix or unset it", redact(value)))
+            HttpError(format!(
+                "{var}={} is not a valid proxy URL; fix or unset it",
+                redact(value)
+            ))
         })?;
     if parsed.scheme().starts_with("socks") {
         return Err(HttpError(format!(
@@ -152,10 +165,20 @@ impl ProxyRules {
 #[derive(Debug, Clone, PartialEq)]
 enum Bypass {
     All,
-    Cidr { net: IpAddr, prefix: u8 },
-    Ip { ip: IpAddr, port: Option<u16> },
+    Cidr {
+        net: IpAddr,
+        prefix: u8,
+    },
+    Ip {
+        ip: IpAddr,
+        port: Option<u16>,
+    },
     /// `suffix` starts with a dot; `exact` also matches the bare domain.
-    Domain { suffix: String, exact: bool, port: Option<u16> },
+    Domain {
+        suffix: String,
+        exact: bool,
+        port: Option<u16>,
+    },
 }
 
 /// The parsed `NO_PROXY` list.
@@ -173,8 +196,17 @@ impl NoProxy {
             (Bypass::All, _) => true,
             (Bypass::Cidr { net, prefix }, Some(ip)) => in_cidr(ip, *net, *prefix),
             (Bypass::Ip { ip: want, port: p }, Some(ip)) => *want == ip && port_ok(p),
-            (Bypass::Domain { suffix, exact, port: p }, None) => {
-                let Host::Domain(name) = host else { return false };
+            (
+                Bypass::Domain {
+                    suffix,
+                    exact,
+                    port: p,
+                },
+                None,
+            ) => {
+                let Host::Domain(name) = host else {
+                    return false;
+                };
                 let name = name.trim_end_matches('.').to_ascii_lowercase();
                 (name.ends_with(suffix.as_str()) || (*exact && name == suffix[1..])) && port_ok(p)
             }
@@ -204,12 +236,23 @@ fn parse_bypass(entry: &str) -> Option<Bypass> {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Some(Bypass::Ip { ip, port });
     }
-    let host = host.strip_prefix('*').filter(|h| h.starts_with('.')).unwrap_or(host);
+    let host = host
+        .strip_prefix('*')
+        .filter(|h| h.starts_with('.'))
+        .unwrap_or(host);
     let exact = !host.starts_with('.');
-    let dotted = if exact { format!(".{host}") } else { host.to_string() };
+    let dotted = if exact {
+        format!(".{host}")
+    } else {
+        host.to_string()
+    };
     // Match the punycode form, which is what URLs carry.
     let suffix = idna::domain_to_ascii(&dotted).unwrap_or(dotted);
-    (suffix.len() > 1).then_some(Bypass::Domain { suffix, exact, port })
+    (suffix.len() > 1).then_some(Bypass::Domain {
+        suffix,
+        exact,
+        port,
+    })
 }
 
 /// Splits `host`, `host:port` or `[v6]:port`; a malformed port drops the entry, like Go.
@@ -255,7 +298,9 @@ mod tests {
     }
 
     fn via(rules: &ProxyRules, url: &str) -> Option<String> {
-        rules.proxy_for(&Url::parse(url).unwrap()).map(|u| u.to_string())
+        rules
+            .proxy_for(&Url::parse(url).unwrap())
+            .map(|u| u.to_string())
     }
 
     #[test]
@@ -267,7 +312,11 @@ mod tests {
             ("https_proxy", "http://low:2"),
             ("no_proxy", "a.test"),
         ];
-        let got = ProxyEnv::from_lookup(|n| vars.iter().find(|(k, _)| *k == n).map(|(_, v)| v.to_string()));
+        let got = ProxyEnv::from_lookup(|n| {
+            vars.iter()
+                .find(|(k, _)| *k == n)
+                .map(|(_, v)| v.to_string())
+        });
         assert_eq!(got.http.as_deref(), Some("http://low:1"));
         assert_eq!(got.https.as_deref(), Some("http://up:2"));
         assert_eq!(got.no_proxy.as_deref(), Some("a.test"));
@@ -277,17 +326,28 @@ mod tests {
     #[test]
     fn scheme_selects_the_variable_without_fallback() {
         let only_http = env(Some("http://p:3128"), None, None);
-        assert_eq!(via(&only_http, "http://api.test/"), Some("http://p:3128/".into()));
+        assert_eq!(
+            via(&only_http, "http://api.test/"),
+            Some("http://p:3128/".into())
+        );
         assert_eq!(via(&only_http, "https://api.test/"), None);
         let only_https = env(None, Some("p:8080"), None);
-        assert_eq!(via(&only_https, "https://api.test/x"), Some("http://p:8080/".into()));
+        assert_eq!(
+            via(&only_https, "https://api.test/x"),
+            Some("http://p:8080/".into())
+        );
         assert_eq!(via(&only_https, "http://api.test/"), None);
     }
 
     #[test]
     fn loopback_and_localhost_always_go_direct() {
         let r = env(Some("http://p:1"), Some("http://p:1"), None);
-        for url in ["http://localhost:8080/", "https://127.0.0.1/", "http://[::1]:9/", "http://127.9.9.9/"] {
+        for url in [
+            "http://localhost:8080/",
+            "https://127.0.0.1/",
+            "http://[::1]:9/",
+            "http://127.9.9.9/",
+        ] {
             assert_eq!(via(&r, url), None, "{url}");
         }
         assert!(via(&r, "http://10.0.0.1/").is_some());
@@ -298,7 +358,9 @@ mod tests {
         let r = env(
             None,
             Some("http://p:1"),
-            Some(" Example.com, .only-sub.test,*.star.test, 10.0.0.0/8, 192.0.2.7, [2001:db8::1]:443, port.test:8443,bad:port,2001:db8:1::/48"),
+            Some(
+                " Example.com, .only-sub.test,*.star.test, 10.0.0.0/8, 192.0.2.7, [2001:db8::1]:443, port.test:8443,bad:port,2001:db8:1::/48",
+            ),
         );
         let direct = [
             "https://example.com/",
@@ -327,28 +389,55 @@ mod tests {
         for url in proxied {
             assert!(via(&r, url).is_some(), "{url} should use the proxy");
         }
-        assert_eq!(via(&env(None, Some("http://p:1"), Some("*")), "https://any.test/"), None);
+        assert_eq!(
+            via(
+                &env(None, Some("http://p:1"), Some("*")),
+                "https://any.test/"
+            ),
+            None
+        );
     }
 
     #[test]
     fn socks_and_garbage_are_errors_naming_the_variable_without_the_password() {
-        let err = ProxyEnv { https: Some("socks5://u:secret@p:1080".into()), ..Default::default() }
-            .rules()
-            .unwrap_err();
-        assert!(err.0.contains("HTTPS_PROXY") && err.0.contains("SOCKS"), "{err}");
+        let err = ProxyEnv {
+            https: Some("socks5://u:secret@p:1080".into()),
+            ..Default::default()
+        }
+        .rules()
+        .unwrap_err();
+        assert!(
+            err.0.contains("HTTPS_PROXY") && err.0.contains("SOCKS"),
+            "{err}"
+        );
         assert!(!err.0.contains("secret"), "{err}");
-        let err = ProxyEnv { http: Some("http://u:secret@[bad".into()), ..Default::default() }
-            .rules()
-            .unwrap_err();
-        assert!(err.0.contains("HTTP_PROXY") && !err.0.contains("secret"), "{err}");
+        let err = ProxyEnv {
+            http: Some("http://u:secret@[bad".into()),
+            ..Default::default()
+        }
+        .rules()
+        .unwrap_err();
+        assert!(
+            err.0.contains("HTTP_PROXY") && !err.0.contains("secret"),
+            "{err}"
+        );
     }
 
     #[test]
     fn redaction_hides_user_info_only() {
-        assert_eq!(redact("http://user:pw@proxy:3128/x@y"), "http://***@proxy:3128/x@y");
+        assert_eq!(
+            redact("http://user:pw@proxy:3128/x@y"),
+            "http://***@proxy:3128/x@y"
+        );
         assert_eq!(redact("user:pw@proxy:3128"), "***@proxy:3128");
         assert_eq!(redact("http://proxy:3128"), "http://proxy:3128");
-        let dbg = format!("{:?}", ProxyEnv { https: Some("http://a:b@p".into()), ..Default::default() });
+        let dbg = format!(
+            "{:?}",
+            ProxyEnv {
+                https: Some("http://a:b@p".into()),
+                ..Default::default()
+            }
+        );
         assert!(dbg.contains("***@p") && !dbg.contains("a:b"), "{dbg}");
     }
 }

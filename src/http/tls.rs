@@ -151,12 +151,17 @@ mod tests {
         // The schemes offered are exactly ring's, so handshake signatures are still checked.
         assert_eq!(
             verifier.supported_verify_schemes(),
-            provider.signature_verification_algorithms.supported_schemes()
+            provider
+                .signature_verification_algorithms
+                .supported_schemes()
         );
     }
 
     #[test]
     fn os_roots_debug_is_short() {
-        assert_eq!(format!("{:?}", OsRoots::default()), "OsRoots(0 certificates)");
+        assert_eq!(
+            format!("{:?}", OsRoots::default()),
+            "OsRoots(0 certificates)"
+        );
     }
 }

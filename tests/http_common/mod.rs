@@ -54,7 +54,10 @@ pub struct Zone {
 impl Zone {
     /// A zone with `name` → `addrs`.
     pub fn with(mut self, name: &str, addrs: &[&str]) -> Zone {
-        self.addrs.insert(name.to_string(), addrs.iter().map(|a| a.parse().unwrap()).collect());
+        self.addrs.insert(
+            name.to_string(),
+            addrs.iter().map(|a| a.parse().unwrap()).collect(),
+        );
         self
     }
 }
@@ -67,11 +70,20 @@ pub struct FakeDns {
     pub seen: Arc<Mutex<Vec<DnsQuery>>>,
 }
 
-fn answer(zone: &Zone, query: &[u8], proto: &'static str, seen: &Mutex<Vec<DnsQuery>>) -> Option<Vec<u8>> {
+fn answer(
+    zone: &Zone,
+    query: &[u8],
+    proto: &'static str,
+    seen: &Mutex<Vec<DnsQuery>>,
+) -> Option<Vec<u8>> {
     let req = Message::from_vec(query).ok()?;
     let q = req.queries.first()?.clone();
     let qname = q.name().to_ascii().to_ascii_lowercase();
-    seen.lock().unwrap().push(DnsQuery { proto, name: qname.clone(), rtype: q.query_type() });
+    seen.lock().unwrap().push(DnsQuery {
+        proto,
+        name: qname.clone(),
+        rtype: q.query_type(),
+    });
     let mut resp = Message::new(req.metadata.id, MessageType::Response, OpCode::Query);
     resp.metadata.recursion_desired = req.metadata.recursion_desired;
     resp.metadata.recursion_available = true;
@@ -98,7 +110,11 @@ fn answer(zone: &Zone, query: &[u8], proto: &'static str, seen: &Mutex<Vec<DnsQu
                     (IpAddr::V6(v6), RecordType::AAAA) => RData::AAAA(AAAA(*v6)),
                     _ => continue,
                 };
-                resp.add_answer(Record::from_rdata(Name::from_ascii(&name).unwrap(), 60, data));
+                resp.add_answer(Record::from_rdata(
+                    Name::from_ascii(&name).unwrap(),
+                    60,
+                    data,
+                ));
             }
         }
     }
@@ -122,7 +138,9 @@ impl FakeDns {
         tokio::spawn(async move {
             let mut buf = vec![0u8; 4096];
             loop {
-                let Ok((n, from)) = udp.recv_from(&mut buf).await else { continue };
+                let Ok((n, from)) = udp.recv_from(&mut buf).await else {
+                    continue;
+                };
                 if let Some(out) = answer(&z, &buf[..n], "udp", &s) {
                     let _ = udp.send_to(&out, from).await;
                 }
@@ -131,10 +149,14 @@ impl FakeDns {
         let (z, s) = (zone, seen.clone());
         tokio::spawn(async move {
             loop {
-                let Ok((mut conn, _)) = tcp.accept().await else { continue };
+                let Ok((mut conn, _)) = tcp.accept().await else {
+                    continue;
+                };
                 let (z, s) = (z.clone(), s.clone());
                 tokio::spawn(async move {
-                    let Ok(len) = conn.read_u16().await else { return };
+                    let Ok(len) = conn.read_u16().await else {
+                        return;
+                    };
                     let mut msg = vec![0u8; usize::from(len)];
                     if conn.read_exact(&mut msg).await.is_err() {
                         return;
@@ -158,7 +180,9 @@ impl FakeDns {
 
 /// A router answering every GET with the peer address it saw (`ip` only).
 pub fn peer_router() -> Router {
-    Router::new().fallback(get(|ConnectInfo(peer): ConnectInfo<SocketAddr>| async move { peer.ip().to_string() }))
+    Router::new().fallback(get(
+        |ConnectInfo(peer): ConnectInfo<SocketAddr>| async move { peer.ip().to_string() },
+    ))
 }
 
 /// Serves [`peer_router`] on 127.0.0.1 and, when `v6`, on [::1] at the same port; returns the port.
@@ -176,7 +200,12 @@ pub async fn serve_peer_reporter(v6: bool) -> u16 {
     let port = v4l.local_addr().unwrap().port();
     for l in std::iter::once(v4l).chain(v6l) {
         tokio::spawn(async move {
-            axum::serve(l, peer_router().into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+            axum::serve(
+                l,
+                peer_router().into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
         });
     }
     port
