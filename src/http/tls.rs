@@ -1,0 +1,167 @@
+//! TLS client configuration: rustls with the ring provider, the bundled Mozilla roots (plus the
+//! OS store when one was loaded), HTTP/1.1 only, and the `-skipVerify` verifier.
+//!
+//! Not here: anything about sockets or proxies.
+
+use std::fmt;
+use std::sync::Arc;
+
+use rustls::DigitallySignedStruct;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::WebPkiSupportedAlgorithms;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+
+use super::HttpError;
+
+/// Certificates of the operating system's trust store, loaded once at start-up and added to the
+/// bundled roots of every client (corporate CAs, TLS-inspecting proxies).
+#[derive(Clone, Default)]
+pub struct OsRoots(Arc<[CertificateDer<'static>]>);
+
+impl OsRoots {
+    /// Reads the OS trust store; an absent or unreadable store gives an empty set, because the
+    /// bundled roots still work (OpenWrt images often ship no CA bundle).
+    pub fn load() -> OsRoots {
+        let found = rustls_native_certs::load_native_certs();
+        for err in &found.errors {
+            tracing::debug!("skipping part of the system certificate store: {err}");
+        }
+        OsRoots(found.certs.into())
+    }
+
+    /// Number of certificates held.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when no certificate was loaded.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for OsRoots {
+    // Printing every certificate would flood any `{:?}` of the options.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "OsRoots({} certificates)", self.0.len())
+    }
+}
+
+/// Builds the rustls configuration shared by every client.
+pub(super) fn client_config(
+    skip_verify: bool,
+    os_roots: &OsRoots,
+) -> Result<rustls::ClientConfig, HttpError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| HttpError(format!("TLS setup failed: {e}")))?;
+    let mut config = if skip_verify {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAnyCert {
+                algorithms: provider.signature_verification_algorithms,
+            }))
+            .with_no_client_auth()
+    } else {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        // Unparsable OS certificates are skipped: one bad file must not break every request.
+        roots.add_parsable_certificates(os_roots.0.iter().cloned());
+        builder.with_root_certificates(roots).with_no_client_auth()
+    };
+    // HTTP/2 is compiled out of reqwest; offering only http/1.1 keeps servers from choosing h2.
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// `-skipVerify`: accepts any certificate chain and name, but still checks that the server
+/// holds the key of the certificate it sent (handshake signatures), so the connection is at
+/// cannot be replayed from a recorded handshake.
+#[derive(Debug)]
+struct AcceptAnyCert {
+    algorithms: WebPkiSupportedAlgorithms,
+}
+
+impl AcceptAnyCert {
+    #[cfg(test)]
+    fn new(provider: &rustls::crypto::CryptoProvider) -> Self {
+        AcceptAnyCert {
+            algorithms: provider.signature_verification_algorithms,
+        }
+    }
+}
+
+impl ServerCertVerifier for AcceptAnyCert {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verifying_config_offers_only_http1_and_has_roots() {
+        let config = client_config(false, &OsRoots::default()).unwrap();
+        assert_eq!(config.alpn_protocols, vec![b"http/1.1".to_vec()]);
+    }
+
+    #[test]
+    fn skip_verify_accepts_any_chain_and_offers_ring_schemes() {
+        let provider = rustls::crypto::ring::default_provider();
+        let verifier = AcceptAnyCert::new(&provider);
+        let cert = CertificateDer::from(vec![0x30, 0x03, 0x02, 0x01, 0x00]);
+        let name = ServerName::try_from("example.test").unwrap();
+        assert!(
+            verifier
+                .verify_server_cert(&cert, &[], &name, &[], UnixTime::now())
+                .is_ok()
+        );
+        // The schemes offered are exactly ring's, so handshake signatures are still checked.
+        assert_eq!(
+            verifier.supported_verify_schemes(),
+            provider
+                .signature_verification_algorithms
+                .supported_schemes()
+        );
+    }
+
+    #[test]
+    fn os_roots_debug_is_short() {
+        assert_eq!(
+            format!("{:?}", OsRoots::default()),
+            "OsRoots(0 certificates)"
+        );
+    }
+}
