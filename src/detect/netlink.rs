@@ -182,3 +182,80 @@ pub(super) struct RawAddr {
     index: u32,
     addr: IfAddr,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An attribute: length, type, value, padded to 4 bytes.
+    fn nla(kind: u16, value: &[u8]) -> Vec<u8> {
+        let mut out = ((4 + value.len()) as u16).to_ne_bytes().to_vec();
+        out.extend_from_slice(&kind.to_ne_bytes());
+        out.extend_from_slice(value);
+        out.resize(out.len().next_multiple_of(4), 0);
+        out
+    }
+
+    fn ifaddrmsg(family: u8, flags: u8, index: u32, attrs: &[Vec<u8>]) -> Vec<u8> {
+        let mut out = vec![family, 64, flags, 0];
+        out.extend_from_slice(&index.to_ne_bytes());
+        attrs.iter().for_each(|a| out.extend_from_slice(a));
+        out
+    }
+
+    #[test]
+    fn ipv6_address_with_32_bit_flags() {
+        let ip: std::net::Ipv6Addr = "2001:1::5".parse().unwrap();
+        // Header says tentative; IFA_FLAGS (authoritative) says temporary + deprecated.
+        let msg = ifaddrmsg(10, 0x40, 7, &[nla(1, &ip.octets()), nla(8, &0x21u32.to_ne_bytes())]);
+        let got = parse_addr(&msg).unwrap();
+        assert_eq!(got.index, 7);
+        assert_eq!(got.addr.ip, IpAddr::V6(ip));
+        assert_eq!(
+            got.addr.flags,
+            AddrFlags { temporary: true, deprecated: true, tentative: false, dadfailed: false }
+        );
+    }
+
+    #[test]
+    fn header_flags_used_without_ifa_flags() {
+        let ip: std::net::Ipv6Addr = "2001:1::6".parse().unwrap();
+        let got = parse_addr(&ifaddrmsg(10, 0x48, 2, &[nla(1, &ip.octets())])).unwrap();
+        assert!(got.addr.flags.tentative && got.addr.flags.dadfailed);
+    }
+
+    #[test]
+    fn ipv4_point_to_point_uses_local() {
+        let msg = ifaddrmsg(2, 0, 3, &[nla(1, &[10, 0, 0, 2]), nla(2, &[100, 70, 1, 2]), nla(3, b"ppp0\0")]);
+        assert_eq!(parse_addr(&msg).unwrap().addr.ip, "100.70.1.2".parse::<IpAddr>().unwrap());
+    }
+
+    #[test]
+    fn garbage_is_skipped_not_a_panic() {
+        assert!(parse_addr(&[]).is_none());
+        assert!(parse_addr(&[10, 64, 0]).is_none());
+        // An attribute claiming more bytes than there are.
+        assert!(parse_addr(&ifaddrmsg(10, 0, 1, &[vec![200, 0, 1, 0, 1, 2]])).is_none());
+        // No address attribute at all.
+        assert!(parse_addr(&ifaddrmsg(10, 0, 1, &[])).is_none());
+        assert!(parse_link(&[0; 8]).is_none());
+    }
+
+    #[test]
+    fn link_name_and_up_flag() {
+        let mut msg = vec![0u8, 0, 1, 0];
+        msg.extend_from_slice(&5u32.to_ne_bytes());
+        msg.extend_from_slice(&1u32.to_ne_bytes()); // IFF_UP
+        msg.extend_from_slice(&0u32.to_ne_bytes());
+        msg.extend(nla(IFLA_IFNAME, b"eth9\0"));
+        let link = parse_link(&msg).unwrap();
+        assert_eq!((link.index, link.name.as_str(), link.up), (5, "eth9", true));
+    }
+
+    #[test]
+    fn dump_of_this_namespace_has_loopback() {
+        let links = snapshot().unwrap();
+        let lo = links.iter().find(|l| l.name == "lo").expect("lo listed");
+        assert!(lo.addrs.iter().any(|a| a.ip.is_loopback()), "{lo:?}");
+    }
+}
