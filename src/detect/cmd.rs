@@ -20,7 +20,11 @@ pub const CMD_TIMEOUT: Duration = Duration::from_secs(10);
 pub const MAX_OUTPUT: usize = 64 * 1024;
 
 /// Runs `cmd` (bounded by `timeout`) and returns the address of `family` it printed.
-pub async fn detect_cmd(cmd: &str, family: Family, timeout: Duration) -> Result<IpAddr, DetectError> {
+pub async fn detect_cmd(
+    cmd: &str,
+    family: Family,
+    timeout: Duration,
+) -> Result<IpAddr, DetectError> {
     let fail = |why: String| DetectError::Failed {
         family: family.label(),
         reason: format!("command {cmd:?}: {why}"),
@@ -29,8 +33,13 @@ pub async fn detect_cmd(cmd: &str, family: Family, timeout: Duration) -> Result<
         return Err(fail("no command given (set cmd)".into()));
     }
     let output = run(cmd, timeout).await.map_err(fail)?;
-    let ip = extract::first(&output, family)
-        .ok_or_else(|| fail(format!("no {} address in the output {}", family.label(), snippet(&output))))?;
+    let ip = extract::first(&output, family).ok_or_else(|| {
+        fail(format!(
+            "no {} address in the output {}",
+            family.label(),
+            snippet(&output)
+        ))
+    })?;
     validate::check_public(ip).map_err(|rejection| {
         tracing::warn!("command {cmd:?}: {rejection}; not using it");
         fail(rejection.to_string())
@@ -47,7 +56,9 @@ async fn run(cmd: &str, timeout: Duration) -> Result<String, String> {
 
     let shell = if on_path("bash") { "bash" } else { "sh" };
     let (reader, writer) = std::io::pipe().map_err(|e| format!("cannot create a pipe: {e}"))?;
-    let writer2 = writer.try_clone().map_err(|e| format!("cannot create a pipe: {e}"))?;
+    let writer2 = writer
+        .try_clone()
+        .map_err(|e| format!("cannot create a pipe: {e}"))?;
     let mut command = tokio::process::Command::new(shell);
     command
         .arg("-c")
@@ -58,7 +69,9 @@ async fn run(cmd: &str, timeout: Duration) -> Result<String, String> {
         // Its own process group, so a timeout can kill everything it started.
         .process_group(0)
         .kill_on_drop(true);
-    let mut child = command.spawn().map_err(|e| format!("cannot run {shell}: {e}"))?;
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("cannot run {shell}: {e}"))?;
     // The Command holds our copies of the pipe's write end; EOF comes only once they are closed.
     drop(command);
     let mut output = tokio::net::unix::pipe::Receiver::from_owned_fd(reader.into())
@@ -67,7 +80,10 @@ async fn run(cmd: &str, timeout: Duration) -> Result<String, String> {
     let mut buf = Vec::new();
     let work = async {
         // One byte past the limit tells "too much" from "exactly the limit".
-        (&mut output).take(MAX_OUTPUT as u64 + 1).read_to_end(&mut buf).await?;
+        (&mut output)
+            .take(MAX_OUTPUT as u64 + 1)
+            .read_to_end(&mut buf)
+            .await?;
         if buf.len() > MAX_OUTPUT {
             return Ok(None);
         }
@@ -92,7 +108,10 @@ async fn run(cmd: &str, timeout: Duration) -> Result<String, String> {
     let text = String::from_utf8_lossy(&buf).into_owned();
     match (status.code(), status.signal()) {
         (Some(0), _) => Ok(text),
-        (Some(code), _) => Err(format!("exited with status {code}, output {}", snippet(&text))),
+        (Some(code), _) => Err(format!(
+            "exited with status {code}, output {}",
+            snippet(&text)
+        )),
         (None, Some(sig)) => Err(format!("killed by signal {sig}, output {}", snippet(&text))),
         (None, None) => Err(format!("ended abnormally, output {}", snippet(&text))),
     }
@@ -120,7 +139,8 @@ fn on_path(name: &str) -> bool {
         return false;
     };
     std::env::split_paths(&path).any(|dir| {
-        std::fs::metadata(dir.join(name)).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        std::fs::metadata(dir.join(name))
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
     })
 }
 

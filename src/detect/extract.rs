@@ -73,11 +73,15 @@ mod tests {
     fn ipv4_plain_json_and_html() {
         assert_eq!(v4("8.8.8.8\n").as_deref(), Some("8.8.8.8"));
         assert_eq!(v4(r#"{"ip":"8.8.8.8"}"#).as_deref(), Some("8.8.8.8"));
-        let page = "<html><head><title>IP</title></head><body>Current IP Address: 8.8.8.8</body></html>";
+        let page =
+            "<html><head><title>IP</title></head><body>Current IP Address: 8.8.8.8</body></html>";
         assert_eq!(v4(page).as_deref(), Some("8.8.8.8"));
         assert_eq!(v4("Your IP is 1.1.1.1.").as_deref(), Some("1.1.1.1"));
         assert_eq!(v4("ip=9.9.9.9&x=1").as_deref(), Some("9.9.9.9"));
-        assert_eq!(v4("当前 IP：8.8.4.4 来自于：美国").as_deref(), Some("8.8.4.4"));
+        assert_eq!(
+            v4("当前 IP：8.8.4.4 来自于：美国").as_deref(),
+            Some("8.8.4.4")
+        );
     }
 
     #[test]
@@ -89,7 +93,10 @@ mod tests {
         assert_eq!(v4("256.1.1.1"), None);
         assert_eq!(v4("01.2.3.4"), None);
         // The scan goes on past a run that is not an address.
-        assert_eq!(v4("build 1.2.3.4567, you are 8.8.8.8").as_deref(), Some("8.8.8.8"));
+        assert_eq!(
+            v4("build 1.2.3.4567, you are 8.8.8.8").as_deref(),
+            Some("8.8.8.8")
+        );
     }
 
     #[test]
@@ -97,7 +104,10 @@ mod tests {
         // Validation rejects it later; extraction must not skip ahead to a nicer one.
         assert_eq!(v4("10.0.0.1 8.8.8.8").as_deref(), Some("10.0.0.1"));
         let all: Vec<_> = ipv4_candidates("10.0.0.1 x 8.8.8.8").collect();
-        assert_eq!(all, vec![Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(8, 8, 8, 8)]);
+        assert_eq!(
+            all,
+            vec![Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(8, 8, 8, 8)]
+        );
     }
 
     #[test]
@@ -109,14 +119,26 @@ mod tests {
 
     #[test]
     fn ipv6_forms() {
-        assert_eq!(v6("2606:4700:4700::1111\n").as_deref(), Some("2606:4700:4700::1111"));
+        assert_eq!(
+            v6("2606:4700:4700::1111\n").as_deref(),
+            Some("2606:4700:4700::1111")
+        );
         assert_eq!(
             v6(r#"{"ip":"2606:4700:4700:0:0:0:0:1111"}"#).as_deref(),
             Some("2606:4700:4700::1111")
         );
-        assert_eq!(v6("IP: 2A00:1450:4001:80B::200E").as_deref(), Some("2a00:1450:4001:80b::200e"));
-        assert_eq!(v6("Your address is 2001:4860:4860::8888.").as_deref(), Some("2001:4860:4860::8888"));
-        assert_eq!(v6("addr:2001:4860:4860::8844").as_deref(), Some("2001:4860:4860::8844"));
+        assert_eq!(
+            v6("IP: 2A00:1450:4001:80B::200E").as_deref(),
+            Some("2a00:1450:4001:80b::200e")
+        );
+        assert_eq!(
+            v6("Your address is 2001:4860:4860::8888.").as_deref(),
+            Some("2001:4860:4860::8888")
+        );
+        assert_eq!(
+            v6("addr:2001:4860:4860::8844").as_deref(),
+            Some("2001:4860:4860::8844")
+        );
         assert_eq!(v6("<td>2400:cb00::1</td>").as_deref(), Some("2400:cb00::1"));
         // Embedded IPv4 notation in the last 32 bits.
         assert_eq!(v6("64:ff9b::1.2.3.4").as_deref(), Some("64:ff9b::102:304"));
@@ -126,7 +148,10 @@ mod tests {
     fn ipv6_skips_ipv4_and_mapped() {
         assert_eq!(v6("8.8.8.8"), None);
         assert_eq!(v6("::ffff:8.8.8.8"), None);
-        assert_eq!(v6("::ffff:8.8.8.8 then 2606:4700::1").as_deref(), Some("2606:4700::1"));
+        assert_eq!(
+            v6("::ffff:8.8.8.8 then 2606:4700::1").as_deref(),
+            Some("2606:4700::1")
+        );
         assert_eq!(v6("8.8.8.8 2606:4700::1").as_deref(), Some("2606:4700::1"));
     }
 

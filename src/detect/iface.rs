@@ -126,11 +126,20 @@ pub fn detect_iface(name: &str, family: Family, selector: &str) -> Result<IpAddr
         return Err(IfaceError::Down(name.to_string()));
     }
     let (addrs, what) = match family {
-        Family::V4 => (filtered(link, true), "usable IPv4 address (not loopback or link-local)"),
-        Family::V6 => (filtered(link, false), "global IPv6 address (inside 2000::/3)"),
+        Family::V4 => (
+            filtered(link, true),
+            "usable IPv4 address (not loopback or link-local)",
+        ),
+        Family::V6 => (
+            filtered(link, false),
+            "global IPv6 address (inside 2000::/3)",
+        ),
     };
     if addrs.is_empty() {
-        return Err(IfaceError::NoAddress { name: name.to_string(), what });
+        return Err(IfaceError::NoAddress {
+            name: name.to_string(),
+            what,
+        });
     }
     match family {
         Family::V4 => preferred(&addrs).ok_or(IfaceError::NoAddress {
@@ -143,41 +152,11 @@ pub fn detect_iface(name: &str, family: Family, selector: &str) -> Result<IpAddr
 
 /// Chooses among an interface's qualifying IPv6 addresses as `selector` says.
 pub(super) fn select(addrs: &[IfAddr], selector: &str, name: &str) -> Result<IpAddr, IfaceError> {
-    let none_preferred = || IfaceError::NoAddress {
-        name: name.to_string(),
-        what: "global IPv6 address that is not deprecated or tentative",
-    };
-    let chosen = if selector.is_empty() {
-        return preferred(addrs).ok_or_else(none_preferred);
-    } else if let Some(n) = selector.strip_prefix('@').and_then(|n| n.parse::<i64>().ok()) {
-        if n < 1 {
-            return Err(IfaceError::BadIndex(selector.to_string()));
-        }
-        match usize::try_from(n - 1).ok().and_then(|i| addrs.get(i)) {
-            Some(a) => *a,
-            None => {
-                tracing::warn!(
-                    "interface {name}: IPv6 address number {n} not found ({} present), using the preferred one",
-                    addrs.len()
-                );
-                return preferred(addrs).ok_or_else(none_preferred);
-            }
-        }
-    } else {
-        let found = match regex_lite::Regex::new(selector) {
-            Ok(re) => addrs.iter().find(|a| re.is_match(&a.ip.to_string())),
-            Err(e) => {
-                tracing::warn!("interface {name}: ipv6reg {selector:?} is not a valid regex ({e}), using the preferred address");
-                None
-            }
-        };
-        match found {
-            Some(a) => *a,
-            None => {
-                tracing::info!("interface {name}: no IPv6 address matches {selector:?}, using the preferred one");
-                return preferred(addrs).ok_or_else(none_preferred);
-            }
-        }
+    let Some(chosen) = explicit(addrs, selector, name)? else {
+        return preferred(addrs).ok_or_else(|| IfaceError::NoAddress {
+            name: name.to_string(),
+            what: "global IPv6 address that is not deprecated or tentative",
+        });
     };
     if chosen.flags.tentative {
         return Err(IfaceError::Unusable {
@@ -186,9 +165,58 @@ pub(super) fn select(addrs: &[IfAddr], selector: &str, name: &str) -> Result<IpA
         });
     }
     if chosen.flags.dadfailed {
-        return Err(IfaceError::Unusable { ip: chosen.ip, why: "a duplicate (DAD failed)" });
+        return Err(IfaceError::Unusable {
+            ip: chosen.ip,
+            why: "a duplicate (DAD failed)",
+        });
     }
     Ok(chosen.ip)
+}
+
+/// The address `selector` (`@N` or a regex) picks; None means "use the preferred one".
+fn explicit(addrs: &[IfAddr], selector: &str, name: &str) -> Result<Option<IfAddr>, IfaceError> {
+    if selector.is_empty() {
+        return Ok(None);
+    }
+    if let Some(n) = selector
+        .strip_prefix('@')
+        .and_then(|n| n.parse::<i64>().ok())
+    {
+        if n < 1 {
+            return Err(IfaceError::BadIndex(selector.to_string()));
+        }
+        let found = usize::try_from(n - 1)
+            .ok()
+            .and_then(|i| addrs.get(i))
+            .copied();
+        if found.is_none() {
+            tracing::warn!(
+                "interface {name}: IPv6 address number {n} not found ({} present), using the preferred one",
+                addrs.len()
+            );
+        }
+        return Ok(found);
+    }
+    // Anything else is a regex matched unanchored against each address, first match wins.
+    let re = match regex_lite::Regex::new(selector) {
+        Ok(re) => re,
+        Err(e) => {
+            tracing::warn!(
+                "interface {name}: ipv6reg {selector:?} is not a valid regex ({e}), using the preferred address"
+            );
+            return Ok(None);
+        }
+    };
+    let found = addrs
+        .iter()
+        .find(|a| re.is_match(&a.ip.to_string()))
+        .copied();
+    if found.is_none() {
+        tracing::info!(
+            "interface {name}: no IPv6 address matches {selector:?}, using the preferred one"
+        );
+    }
+    Ok(found)
 }
 
 /// The first stable address, else the first temporary one; never deprecated or unusable ones.
@@ -231,11 +259,18 @@ fn snapshot() -> io::Result<Vec<Link>> {
 fn snapshot() -> io::Result<Vec<Link>> {
     let mut links: Vec<Link> = Vec::new();
     for i in if_addrs::get_if_addrs()? {
-        let addr = IfAddr { ip: i.ip(), flags: AddrFlags::default() };
+        let addr = IfAddr {
+            ip: i.ip(),
+            flags: AddrFlags::default(),
+        };
         let up = i.oper_status != if_addrs::IfOperStatus::Down;
         match links.iter_mut().find(|l| l.name == i.name) {
             Some(l) => l.addrs.push(addr),
-            None => links.push(Link { name: i.name, up, addrs: vec![addr] }),
+            None => links.push(Link {
+                name: i.name,
+                up,
+                addrs: vec![addr],
+            }),
         }
     }
     Ok(links)
@@ -246,7 +281,10 @@ mod tests {
     use super::*;
 
     fn a(ip: &str, flags: u32) -> IfAddr {
-        IfAddr { ip: ip.parse().unwrap(), flags: AddrFlags::from_ifa_flags(flags) }
+        IfAddr {
+            ip: ip.parse().unwrap(),
+            flags: AddrFlags::from_ifa_flags(flags),
+        }
     }
 
     const TEMP: u32 = 0x01;
@@ -255,12 +293,19 @@ mod tests {
     const DADF: u32 = 0x08;
 
     fn pick(addrs: &[IfAddr], sel: &str) -> Result<String, String> {
-        select(addrs, sel, "eth0").map(|ip| ip.to_string()).map_err(|e| e.to_string())
+        select(addrs, sel, "eth0")
+            .map(|ip| ip.to_string())
+            .map_err(|e| e.to_string())
     }
 
     #[test]
     fn default_prefers_stable_then_temporary_never_deprecated_or_tentative() {
-        let addrs = [a("2001:1::1", TEMP), a("2001:1::2", DEPR), a("2001:1::3", TENT), a("2001:1::4", 0)];
+        let addrs = [
+            a("2001:1::1", TEMP),
+            a("2001:1::2", DEPR),
+            a("2001:1::3", TENT),
+            a("2001:1::4", 0),
+        ];
         assert_eq!(pick(&addrs, "").unwrap(), "2001:1::4");
         assert_eq!(pick(&addrs[..3], "").unwrap(), "2001:1::1");
         let err = pick(&addrs[1..3], "").unwrap_err();
@@ -270,7 +315,11 @@ mod tests {
 
     #[test]
     fn at_n_counts_in_kernel_order() {
-        let addrs = [a("2001:1::1", TEMP), a("2001:1::2", 0), a("2001:1::3", DEPR)];
+        let addrs = [
+            a("2001:1::1", TEMP),
+            a("2001:1::2", 0),
+            a("2001:1::3", DEPR),
+        ];
         assert_eq!(pick(&addrs, "@1").unwrap(), "2001:1::1");
         assert_eq!(pick(&addrs, "@2").unwrap(), "2001:1::2");
         // An explicit choice of a deprecated address is honoured.
@@ -297,7 +346,11 @@ mod tests {
 
     #[test]
     fn regex_unanchored_first_match_else_preferred() {
-        let addrs = [a("2001:1::1", TEMP), a("2001:1::abcd", 0), a("2001:2::abcd", 0)];
+        let addrs = [
+            a("2001:1::1", TEMP),
+            a("2001:1::abcd", 0),
+            a("2001:2::abcd", 0),
+        ];
         assert_eq!(pick(&addrs, "abcd").unwrap(), "2001:1::abcd");
         assert_eq!(pick(&addrs, "^2001:2:").unwrap(), "2001:2::abcd");
         assert_eq!(pick(&addrs, "ffff").unwrap(), "2001:1::abcd");
@@ -309,9 +362,26 @@ mod tests {
     #[test]
     fn listing_applies_ddns_go_rules() {
         let links = vec![
-            Link { name: "lo".into(), up: true, addrs: vec![a("127.0.0.1", 0), a("::1", 0)] },
-            Link { name: "eth0".into(), up: true, addrs: vec![a("192.168.1.2", 0), a("fd00::1", 0), a("fe80::1", 0), a("2001:1::1", 0)] },
-            Link { name: "eth1".into(), up: false, addrs: vec![a("8.8.8.8", 0)] },
+            Link {
+                name: "lo".into(),
+                up: true,
+                addrs: vec![a("127.0.0.1", 0), a("::1", 0)],
+            },
+            Link {
+                name: "eth0".into(),
+                up: true,
+                addrs: vec![
+                    a("192.168.1.2", 0),
+                    a("fd00::1", 0),
+                    a("fe80::1", 0),
+                    a("2001:1::1", 0),
+                ],
+            },
+            Link {
+                name: "eth1".into(),
+                up: false,
+                addrs: vec![a("8.8.8.8", 0)],
+            },
         ];
         let got = qualifying(links);
         assert_eq!(got.len(), 1);

@@ -72,15 +72,24 @@ pub async fn detect(conf: &IpConf, family: Family, ctx: &DetectCtx) -> Result<Ip
     match conf.gettype.as_str() {
         "url" => {
             let interface = Some(ctx.httpinterface.as_str()).filter(|s| !s.is_empty());
-            let client = crate::http::detect_client(&ctx.http, family, interface).map_err(|e| failed(e.to_string()))?;
+            let client = crate::http::detect_client(&ctx.http, family, interface)
+                .map_err(|e| failed(e.to_string()))?;
             detect_url(&conf.url, family, &client, DETECT_TIMEOUT).await
         }
         "netInterface" => {
             // ipv6reg only applies to IPv6, as in ddns-go.
-            let selector = if family == Family::V6 { conf.ipv6reg.as_str() } else { "" };
+            let selector = if family == Family::V6 {
+                conf.ipv6reg.as_str()
+            } else {
+                ""
+            };
             let ip = detect_iface(&conf.netinterface, family, selector)
                 .map_err(|e| failed(format!("interface {:?}: {e}", conf.netinterface)))?;
-            tracing::info!("{} address {ip} from interface {}", family.label(), conf.netinterface);
+            tracing::info!(
+                "{} address {ip} from interface {}",
+                family.label(),
+                conf.netinterface
+            );
             Ok(ip)
         }
         "cmd" => detect_cmd(&conf.cmd, family, CMD_TIMEOUT).await,
@@ -98,7 +107,10 @@ struct Failures {
 
 impl Failures {
     fn new(family: Family) -> Failures {
-        Failures { family, parts: Vec::new() }
+        Failures {
+            family,
+            parts: Vec::new(),
+        }
     }
 
     /// Records that `source` failed because of `why`.
@@ -118,7 +130,11 @@ impl Failures {
 /// The start of `text` quoted for an error message: at most 80 characters, one line.
 fn snippet(text: &str) -> String {
     const MAX: usize = 80;
-    let flat: String = text.trim().chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let flat: String = text
+        .trim()
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     match flat.char_indices().nth(MAX) {
         Some((cut, _)) => format!("{:?}…", &flat[..cut]),
         None => format!("{flat:?}"),

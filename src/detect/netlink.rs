@@ -13,8 +13,8 @@ use std::io;
 use std::net::IpAddr;
 
 use netlink_packet_core::{
-    NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_MULTIPART, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, NlaBuffer,
-    NlasIterator, NetlinkBuffer, Parseable,
+    NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_MULTIPART, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR,
+    NetlinkBuffer, NlaBuffer, NlasIterator, Parseable,
 };
 use netlink_packet_route::address::{AddressAttribute, AddressMessage};
 use netlink_packet_route::link::{LinkFlags, LinkHeader};
@@ -36,7 +36,11 @@ pub fn snapshot() -> io::Result<Vec<Link>> {
     Ok(links
         .into_iter()
         .map(|l| Link {
-            addrs: addrs.iter().filter(|a| a.index == l.index).map(|a| a.addr).collect(),
+            addrs: addrs
+                .iter()
+                .filter(|a| a.index == l.index)
+                .map(|a| a.addr)
+                .collect(),
             name: l.name,
             up: l.up,
         })
@@ -50,11 +54,19 @@ fn dump() -> io::Result<(Vec<RawLink>, Vec<RawAddr>)> {
     socket.connect(&SocketAddr::new(0, 0))?;
     let links = retry(0, |seq| request(&socket, RTM_GETLINK, seq))?
         .iter()
-        .filter_map(|(kind, payload)| (*kind == RTM_NEWLINK).then(|| parse_link(payload)).flatten())
+        .filter_map(|(kind, payload)| {
+            (*kind == RTM_NEWLINK)
+                .then(|| parse_link(payload))
+                .flatten()
+        })
         .collect();
     let addrs = retry(DUMP_TRIES as u32, |seq| request(&socket, RTM_GETADDR, seq))?
         .iter()
-        .filter_map(|(kind, payload)| (*kind == RTM_NEWADDR).then(|| parse_addr(payload)).flatten())
+        .filter_map(|(kind, payload)| {
+            (*kind == RTM_NEWADDR)
+                .then(|| parse_addr(payload))
+                .flatten()
+        })
         .collect();
     Ok((links, addrs))
 }
@@ -64,13 +76,18 @@ type Replies = Vec<(u16, Vec<u8>)>;
 
 /// Runs a dump again when the kernel flags it as interrupted (NLM_F_DUMP_INTR); each try gets
 /// its own sequence number after `base`.
-fn retry(base: u32, mut run: impl FnMut(u32) -> io::Result<Option<Replies>>) -> io::Result<Replies> {
+fn retry(
+    base: u32,
+    mut run: impl FnMut(u32) -> io::Result<Option<Replies>>,
+) -> io::Result<Replies> {
     for seq in base + 1..=base + DUMP_TRIES as u32 {
         if let Some(messages) = run(seq)? {
             return Ok(messages);
         }
     }
-    Err(io::Error::other("the interface list kept changing during the netlink dump"))
+    Err(io::Error::other(
+        "the interface list kept changing during the netlink dump",
+    ))
 }
 
 /// Sends one dump request and collects (type, payload) of every reply; None when interrupted.
@@ -92,11 +109,14 @@ fn request(socket: &Socket, kind: u16, seq: u32) -> io::Result<Option<Replies>> 
         // MSG_TRUNC makes recv report the datagram's real size, so truncation is visible.
         let n = socket.recv(&mut datagram, libc::MSG_TRUNC)?;
         if n > datagram.len() {
-            return Err(io::Error::other("netlink reply larger than the receive buffer"));
+            return Err(io::Error::other(
+                "netlink reply larger than the receive buffer",
+            ));
         }
         let mut rest = &datagram[..];
         while !rest.is_empty() {
-            let msg = NetlinkBuffer::new_checked(rest).map_err(|e| io::Error::other(e.to_string()))?;
+            let msg =
+                NetlinkBuffer::new_checked(rest).map_err(|e| io::Error::other(e.to_string()))?;
             // new_checked guarantees 16 <= length <= rest.len().
             let len = msg.length() as usize;
             if msg.sequence_number() == seq {
@@ -104,7 +124,10 @@ fn request(socket: &Socket, kind: u16, seq: u32) -> io::Result<Option<Replies>> 
                 match msg.message_type() {
                     NLMSG_DONE => return Ok((!interrupted).then_some(out)),
                     NLMSG_ERROR => {
-                        let code = msg.payload().get(..4).map(|b| i32::from_ne_bytes([b[0], b[1], b[2], b[3]]));
+                        let code = msg
+                            .payload()
+                            .get(..4)
+                            .map(|b| i32::from_ne_bytes([b[0], b[1], b[2], b[3]]));
                         return match code.unwrap_or(0) {
                             // An acknowledgement, not an error.
                             0 => Ok((!interrupted).then_some(out)),
@@ -207,13 +230,23 @@ mod tests {
     fn ipv6_address_with_32_bit_flags() {
         let ip: std::net::Ipv6Addr = "2001:1::5".parse().unwrap();
         // Header says tentative; IFA_FLAGS (authoritative) says temporary + deprecated.
-        let msg = ifaddrmsg(10, 0x40, 7, &[nla(1, &ip.octets()), nla(8, &0x21u32.to_ne_bytes())]);
+        let msg = ifaddrmsg(
+            10,
+            0x40,
+            7,
+            &[nla(1, &ip.octets()), nla(8, &0x21u32.to_ne_bytes())],
+        );
         let got = parse_addr(&msg).unwrap();
         assert_eq!(got.index, 7);
         assert_eq!(got.addr.ip, IpAddr::V6(ip));
         assert_eq!(
             got.addr.flags,
-            AddrFlags { temporary: true, deprecated: true, tentative: false, dadfailed: false }
+            AddrFlags {
+                temporary: true,
+                deprecated: true,
+                tentative: false,
+                dadfailed: false
+            }
         );
     }
 
@@ -226,8 +259,20 @@ mod tests {
 
     #[test]
     fn ipv4_point_to_point_uses_local() {
-        let msg = ifaddrmsg(2, 0, 3, &[nla(1, &[10, 0, 0, 2]), nla(2, &[100, 70, 1, 2]), nla(3, b"ppp0\0")]);
-        assert_eq!(parse_addr(&msg).unwrap().addr.ip, "100.70.1.2".parse::<IpAddr>().unwrap());
+        let msg = ifaddrmsg(
+            2,
+            0,
+            3,
+            &[
+                nla(1, &[10, 0, 0, 2]),
+                nla(2, &[100, 70, 1, 2]),
+                nla(3, b"ppp0\0"),
+            ],
+        );
+        assert_eq!(
+            parse_addr(&msg).unwrap().addr.ip,
+            "100.70.1.2".parse::<IpAddr>().unwrap()
+        );
     }
 
     #[test]

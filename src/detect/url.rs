@@ -9,7 +9,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use super::{DetectError, Family, Failures, extract, snippet, validate};
+use super::{DetectError, Failures, Family, extract, snippet, validate};
 use crate::http::{MAX_BODY, read_body};
 
 /// Tries each comma-separated URL in `urls` with `client`, each bounded by `timeout`.
@@ -35,20 +35,33 @@ pub async fn detect_url(
 }
 
 /// One URL: fetch, extract the first address of `family`, check it is public.
-async fn try_url(url: &str, family: Family, client: &reqwest::Client, timeout: Duration) -> Result<IpAddr, String> {
+async fn try_url(
+    url: &str,
+    family: Family,
+    client: &reqwest::Client,
+    timeout: Duration,
+) -> Result<IpAddr, String> {
     if url.is_empty() {
         return Err("no URL given".into());
     }
     let parsed = reqwest::Url::parse(url).map_err(|e| format!("not a valid URL ({e})"))?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(format!("only http and https URLs can be used, not {}:", parsed.scheme()));
+        return Err(format!(
+            "only http and https URLs can be used, not {}:",
+            parsed.scheme()
+        ));
     }
     // One deadline for connect, headers and the whole body, so a trickling body cannot stall us.
     let body = tokio::time::timeout(timeout, fetch(client, parsed))
         .await
         .map_err(|_| format!("timed out after {}s", timeout.as_secs_f64()))??;
-    let ip = extract::first(&body, family)
-        .ok_or_else(|| format!("no {} address in the answer {}", family.label(), snippet(&body)))?;
+    let ip = extract::first(&body, family).ok_or_else(|| {
+        format!(
+            "no {} address in the answer {}",
+            family.label(),
+            snippet(&body)
+        )
+    })?;
     validate::check_public(ip).map_err(|rejection| {
         tracing::warn!("{url}: {rejection}; not using it");
         rejection.to_string()

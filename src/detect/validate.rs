@@ -63,17 +63,41 @@ fn in_v6(addr: Ipv6Addr, net: [u16; 8], len: u32) -> bool {
 const V4_SPECIAL: &[([u8; 4], u32, &str)] = &[
     ([0, 0, 0, 0], 8, "in 0.0.0.0/8 (\"this network\")"),
     ([10, 0, 0, 0], 8, "a private address (RFC 1918)"),
-    ([100, 64, 0, 0], 10, "a carrier-grade NAT address (100.64.0.0/10): the router is behind the ISP's NAT"),
+    (
+        [100, 64, 0, 0],
+        10,
+        "a carrier-grade NAT address (100.64.0.0/10): the router is behind the ISP's NAT",
+    ),
     ([127, 0, 0, 0], 8, "a loopback address"),
     ([169, 254, 0, 0], 16, "a link-local address"),
     ([172, 16, 0, 0], 12, "a private address (RFC 1918)"),
-    ([192, 0, 0, 0], 24, "reserved for IETF protocol assignments (192.0.0.0/24)"),
+    (
+        [192, 0, 0, 0],
+        24,
+        "reserved for IETF protocol assignments (192.0.0.0/24)",
+    ),
     ([192, 0, 2, 0], 24, "a documentation address (192.0.2.0/24)"),
-    ([192, 88, 99, 0], 24, "a deprecated 6to4 relay anycast address (192.88.99.0/24)"),
+    (
+        [192, 88, 99, 0],
+        24,
+        "a deprecated 6to4 relay anycast address (192.88.99.0/24)",
+    ),
     ([192, 168, 0, 0], 16, "a private address (RFC 1918)"),
-    ([198, 18, 0, 0], 15, "a benchmarking address (198.18.0.0/15)"),
-    ([198, 51, 100, 0], 24, "a documentation address (198.51.100.0/24)"),
-    ([203, 0, 113, 0], 24, "a documentation address (203.0.113.0/24)"),
+    (
+        [198, 18, 0, 0],
+        15,
+        "a benchmarking address (198.18.0.0/15)",
+    ),
+    (
+        [198, 51, 100, 0],
+        24,
+        "a documentation address (198.51.100.0/24)",
+    ),
+    (
+        [203, 0, 113, 0],
+        24,
+        "a documentation address (203.0.113.0/24)",
+    ),
     ([224, 0, 0, 0], 4, "a multicast address"),
     ([255, 255, 255, 255], 32, "the broadcast address"),
     ([240, 0, 0, 0], 4, "reserved (240.0.0.0/4)"),
@@ -89,13 +113,41 @@ fn v4_special(addr: Ipv4Addr) -> Option<&'static str> {
 /// IPv6 ranges inside 2000::/3 that are still not a host's public address. Everything outside
 /// 2000::/3 is refused first, with a name for the common cases.
 const V6_SPECIAL: &[([u16; 8], u32, &str)] = &[
-    ([0x2001, 0, 0, 0, 0, 0, 0, 0], 32, "a Teredo address (2001::/32)"),
-    ([0x2001, 0x2, 0, 0, 0, 0, 0, 0], 48, "a benchmarking address (2001:2::/48)"),
-    ([0x2001, 0x10, 0, 0, 0, 0, 0, 0], 28, "an ORCHID address (2001:10::/28)"),
-    ([0x2001, 0x20, 0, 0, 0, 0, 0, 0], 28, "an ORCHIDv2 address (2001:20::/28)"),
-    ([0x2001, 0, 0, 0, 0, 0, 0, 0], 23, "reserved for IETF protocol assignments (2001::/23)"),
-    ([0x2001, 0xdb8, 0, 0, 0, 0, 0, 0], 32, "a documentation address (2001:db8::/32)"),
-    ([0x3fff, 0, 0, 0, 0, 0, 0, 0], 20, "a documentation address (3fff::/20)"),
+    (
+        [0x2001, 0, 0, 0, 0, 0, 0, 0],
+        32,
+        "a Teredo address (2001::/32)",
+    ),
+    (
+        [0x2001, 0x2, 0, 0, 0, 0, 0, 0],
+        48,
+        "a benchmarking address (2001:2::/48)",
+    ),
+    (
+        [0x2001, 0x10, 0, 0, 0, 0, 0, 0],
+        28,
+        "an ORCHID address (2001:10::/28)",
+    ),
+    (
+        [0x2001, 0x20, 0, 0, 0, 0, 0, 0],
+        28,
+        "an ORCHIDv2 address (2001:20::/28)",
+    ),
+    (
+        [0x2001, 0, 0, 0, 0, 0, 0, 0],
+        23,
+        "reserved for IETF protocol assignments (2001::/23)",
+    ),
+    (
+        [0x2001, 0xdb8, 0, 0, 0, 0, 0, 0],
+        32,
+        "a documentation address (2001:db8::/32)",
+    ),
+    (
+        [0x3fff, 0, 0, 0, 0, 0, 0, 0],
+        20,
+        "a documentation address (3fff::/20)",
+    ),
 ];
 
 /// Named ranges outside 2000::/3, so the log says more than "not global unicast".
@@ -103,13 +155,37 @@ const V6_OUTSIDE: &[([u16; 8], u32, &str)] = &[
     ([0, 0, 0, 0, 0, 0, 0, 0], 128, "the unspecified address"),
     ([0, 0, 0, 0, 0, 0, 0, 1], 128, "the loopback address"),
     ([0, 0, 0, 0, 0, 0xffff, 0, 0], 96, "an IPv4-mapped address"),
-    ([0, 0, 0, 0, 0, 0, 0, 0], 96, "an IPv4-compatible address (deprecated)"),
-    ([0x64, 0xff9b, 0, 0, 0, 0, 0, 0], 96, "a NAT64 address (64:ff9b::/96)"),
-    ([0x64, 0xff9b, 1, 0, 0, 0, 0, 0], 48, "a local NAT64 address (64:ff9b:1::/48)"),
-    ([0x100, 0, 0, 0, 0, 0, 0, 0], 64, "a discard-only address (100::/64)"),
-    ([0xfc00, 0, 0, 0, 0, 0, 0, 0], 7, "a unique local address (fc00::/7)"),
+    (
+        [0, 0, 0, 0, 0, 0, 0, 0],
+        96,
+        "an IPv4-compatible address (deprecated)",
+    ),
+    (
+        [0x64, 0xff9b, 0, 0, 0, 0, 0, 0],
+        96,
+        "a NAT64 address (64:ff9b::/96)",
+    ),
+    (
+        [0x64, 0xff9b, 1, 0, 0, 0, 0, 0],
+        48,
+        "a local NAT64 address (64:ff9b:1::/48)",
+    ),
+    (
+        [0x100, 0, 0, 0, 0, 0, 0, 0],
+        64,
+        "a discard-only address (100::/64)",
+    ),
+    (
+        [0xfc00, 0, 0, 0, 0, 0, 0, 0],
+        7,
+        "a unique local address (fc00::/7)",
+    ),
     ([0xfe80, 0, 0, 0, 0, 0, 0, 0], 10, "a link-local address"),
-    ([0xfec0, 0, 0, 0, 0, 0, 0, 0], 10, "a site-local address (deprecated)"),
+    (
+        [0xfec0, 0, 0, 0, 0, 0, 0, 0],
+        10,
+        "a site-local address (deprecated)",
+    ),
     ([0xff00, 0, 0, 0, 0, 0, 0, 0], 8, "a multicast address"),
 ];
 
@@ -121,7 +197,9 @@ fn v6_special(addr: Ipv6Addr) -> Option<&'static str> {
             .map(|(_, _, why)| *why)
     };
     if !in_v6(addr, [0x2000, 0, 0, 0, 0, 0, 0, 0], 3) {
-        return Some(named(V6_OUTSIDE).unwrap_or("not a global unicast address (outside 2000::/3)"));
+        return Some(
+            named(V6_OUTSIDE).unwrap_or("not a global unicast address (outside 2000::/3)"),
+        );
     }
     named(V6_SPECIAL)
 }
@@ -136,10 +214,24 @@ mod tests {
 
     #[test]
     fn public_ipv4_accepted() {
-        for ok in ["8.8.8.8", "1.1.1.1", "100.63.255.255", "100.128.0.0", "172.15.255.255", "172.32.0.0"] {
+        for ok in [
+            "8.8.8.8",
+            "1.1.1.1",
+            "100.63.255.255",
+            "100.128.0.0",
+            "172.15.255.255",
+            "172.32.0.0",
+        ] {
             assert_eq!(reason(ok), None, "{ok}");
         }
-        for ok in ["192.0.1.255", "192.0.3.0", "198.17.255.255", "198.20.0.0", "223.255.255.255", "1.0.0.0"] {
+        for ok in [
+            "192.0.1.255",
+            "192.0.3.0",
+            "198.17.255.255",
+            "198.20.0.0",
+            "223.255.255.255",
+            "1.0.0.0",
+        ] {
             assert_eq!(reason(ok), None, "{ok}");
         }
     }
@@ -176,7 +268,15 @@ mod tests {
 
     #[test]
     fn public_ipv6_accepted() {
-        for ok in ["2606:4700:4700::1111", "2001:4860:4860::8888", "2a00:1450::1", "2002:808:808::1", "2001:200::1", "3ffe::1", "3fff:1000::1"] {
+        for ok in [
+            "2606:4700:4700::1111",
+            "2001:4860:4860::8888",
+            "2a00:1450::1",
+            "2002:808:808::1",
+            "2001:200::1",
+            "3ffe::1",
+            "3fff:1000::1",
+        ] {
             assert_eq!(reason(ok), None, "{ok}");
         }
     }
@@ -216,7 +316,10 @@ mod tests {
     #[test]
     fn rejection_message_names_the_address() {
         let err = check_public("10.0.0.1".parse().unwrap()).unwrap_err();
-        assert_eq!(err.to_string(), "answer 10.0.0.1 is a private address (RFC 1918)");
+        assert_eq!(
+            err.to_string(),
+            "answer 10.0.0.1 is a private address (RFC 1918)"
+        );
     }
 
     #[test]
