@@ -39,6 +39,7 @@ async fn echo_server() -> (SocketAddr, Arc<Mutex<Vec<String>>>) {
 async fn answer(path: &str) -> Response {
     match path {
         "/challenge" => (StatusCode::FORBIDDEN, Html(CHALLENGE)).into_response(),
+        "/challenge200" => Html(CHALLENGE).into_response(),
         "/private" => "10.0.0.1\n".into_response(),
         "/doc" => "Your IP: 203.0.113.9".into_response(),
         "/empty" => "".into_response(),
@@ -160,6 +161,10 @@ async fn liars() -> (Vec<(String, &'static str)>, Arc<Mutex<Vec<String>>>) {
     let list = vec![
         (format!("http://{echo}/challenge"), "HTTP 403"),
         (
+            format!("http://{echo}/challenge200"),
+            "no IPv4 address in the answer",
+        ),
+        (
             format!("http://{echo}/private"),
             "answer 10.0.0.1 is a private address",
         ),
@@ -213,6 +218,7 @@ async fn every_liar_falls_through_to_the_honest_url() {
         asked,
         [
             "/challenge",
+            "/challenge200",
             "/private",
             "/doc",
             "/empty",

@@ -10,6 +10,9 @@
 //!   refused, as they are ambiguous (octal in some parsers).
 //! - IPv6: ddns-go's scan of `[0-9A-Fa-f:.]{2,}` tokens is kept; a trailing dot (end of sentence)
 //!   is trimmed and a single leading colon (`addr:2606:…`) is tolerated.
+//! - An HTML page (a body starting with `<`) is searched only in its visible text: tags (with
+//!   their attributes) and `<script>`/`<style>` contents are skipped, so a challenge page's
+//!   `/orchestrate/1.2.1.1/v1` script path is not taken for an address (#1402).
 //! - Only the FIRST candidate counts. If it turns out to be unpublishable the caller treats the
 //!   whole source as failed instead of hunting further down the page: a page whose first
 //!   address is wrong is not a page to trust.
@@ -24,6 +27,39 @@ pub fn first(text: &str, family: Family) -> Option<IpAddr> {
         Family::V4 => ipv4_candidates(text).next().map(IpAddr::V4),
         Family::V6 => ipv6_candidates(text).next().map(IpAddr::V6),
     }
+}
+
+/// The text a browser would show when `body` is an HTML page; other bodies unchanged.
+pub fn visible_text(body: &str) -> std::borrow::Cow<'_, str> {
+    if !body.trim_start().starts_with('<') {
+        return body.into();
+    }
+    // ASCII lowercasing keeps byte offsets, so positions found in `lower` index `body` too.
+    let lower = body.to_ascii_lowercase();
+    let mut out = String::with_capacity(body.len());
+    let mut pos = 0;
+    while let Some(open) = body[pos..].find('<').map(|i| pos + i) {
+        out.push_str(&body[pos..open]);
+        out.push(' ');
+        let Some(close) = body[open..].find('>').map(|i| open + i) else {
+            // An unterminated tag: nothing after it is visible.
+            return out.into();
+        };
+        let name_len = lower[open + 1..close]
+            .bytes()
+            .take_while(u8::is_ascii_alphanumeric)
+            .count();
+        let name = &lower[open + 1..open + 1 + name_len];
+        pos = close + 1;
+        if name == "script" || name == "style" {
+            match lower[pos..].find(&format!("</{name}")) {
+                Some(at) => pos += at,
+                None => return out.into(),
+            }
+        }
+    }
+    out.push_str(&body[pos..]);
+    out.into()
 }
 
 /// Every IPv4 candidate in `text`, in order.
@@ -115,6 +151,38 @@ mod tests {
         assert_eq!(v4(""), None);
         assert_eq!(v4("<html>Just a moment...</html>"), None);
         assert_eq!(v4("2606:4700:4700::1111"), None);
+    }
+
+    #[test]
+    fn html_pages_are_searched_in_visible_text_only() {
+        let challenge = "<!DOCTYPE html><html><head><title>Just a moment...</title>\
+            <script src=\"/cdn-cgi/challenge-platform/h/b/orchestrate/1.2.1.1/v1\"></script>\
+            <SCRIPT>var v = '9.9.9.9';</SCRIPT><style>.a{} /* 7.7.7.7 */</style></head>\
+            <body><img alt=\"6.6.6.6\">Checking your browser</body></html>";
+        let text = visible_text(challenge);
+        assert_eq!(first(&text, Family::V4), None, "{text}");
+        let page = "<html><body><p>Current IP Address: 8.8.8.8</p></body></html>";
+        assert_eq!(v4(&visible_text(page)).as_deref(), Some("8.8.8.8"));
+        assert_eq!(
+            v6(&visible_text("<td>2400:cb00::1</td>")).as_deref(),
+            Some("2400:cb00::1")
+        );
+        // Not HTML: unchanged, even with angle brackets later on.
+        assert_eq!(visible_text("8.8.8.8 <x>"), "8.8.8.8 <x>");
+        // Unterminated tag or script: the rest is not visible.
+        assert_eq!(
+            first(&visible_text("<p>x <a href='1.1.1.1'"), Family::V4),
+            None
+        );
+        assert_eq!(first(&visible_text("<script>1.1.1.1"), Family::V4), None);
+        // Linear time even for a flood of tags.
+        let flood = format!("<p>{}8.8.8.8", "<script></script>".repeat(60_000));
+        assert_eq!(v4(&visible_text(&flood)).as_deref(), Some("8.8.8.8"));
+        // Multi-byte text around tags survives.
+        assert_eq!(
+            v4(&visible_text("<p>当前 IP：<b>8.8.4.4</b></p>")).as_deref(),
+            Some("8.8.4.4")
+        );
     }
 
     #[test]

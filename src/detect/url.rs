@@ -55,7 +55,7 @@ async fn try_url(
     let body = tokio::time::timeout(timeout, fetch(client, parsed))
         .await
         .map_err(|_| format!("timed out after {}s", timeout.as_secs_f64()))??;
-    let ip = extract::first(&body, family).ok_or_else(|| {
+    let ip = extract::first(&extract::visible_text(&body), family).ok_or_else(|| {
         format!(
             "no {} address in the answer {}",
             family.label(),
