@@ -17,7 +17,7 @@ use crate::config::IpConf;
 use crate::http::{DETECT_TIMEOUT, HttpOptions};
 
 pub use cmd::{CMD_TIMEOUT, MAX_OUTPUT, detect_cmd};
-pub use extract::{first as extract_first, ipv4_candidates, ipv6_candidates};
+pub use extract::{first as extract_first, ipv4_candidates, ipv6_candidates, visible_text};
 pub use iface::{AddrFlags, IfAddr, IfaceError, InterfaceAddrs, detect_iface, list_interfaces};
 pub use url::detect_url;
 pub use validate::{Rejection, check_public, interface_usable};
