@@ -3,10 +3,24 @@
 //!
 //! Not here: caching and deciding whether to write (that is `sync`).
 
+mod cmd;
+mod extract;
+mod iface;
+#[cfg(target_os = "linux")]
+mod netlink;
+mod url;
+mod validate;
+
 use std::net::IpAddr;
 
 use crate::config::IpConf;
-use crate::http::HttpOptions;
+use crate::http::{DETECT_TIMEOUT, HttpOptions};
+
+pub use cmd::{CMD_TIMEOUT, MAX_OUTPUT, detect_cmd};
+pub use extract::{first as extract_first, ipv4_candidates, ipv6_candidates, visible_text};
+pub use iface::{AddrFlags, IfAddr, IfaceError, InterfaceAddrs, detect_iface, list_interfaces};
+pub use url::detect_url;
+pub use validate::{Rejection, check_public, interface_usable};
 
 /// Address family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -51,9 +65,78 @@ pub enum DetectError {
 
 /// Detects the address of `family` as `conf` says.
 pub async fn detect(conf: &IpConf, family: Family, ctx: &DetectCtx) -> Result<IpAddr, DetectError> {
-    let _ = (conf, ctx);
-    Err(DetectError::Failed {
+    let failed = |reason: String| DetectError::Failed {
         family: family.label(),
-        reason: "detection is not implemented yet".into(),
-    })
+        reason,
+    };
+    match conf.gettype.as_str() {
+        "url" => {
+            let interface = Some(ctx.httpinterface.as_str()).filter(|s| !s.is_empty());
+            let client = crate::http::detect_client(&ctx.http, family, interface)
+                .map_err(|e| failed(e.to_string()))?;
+            detect_url(&conf.url, family, &client, DETECT_TIMEOUT).await
+        }
+        "netInterface" => {
+            // ipv6reg only applies to IPv6, as in ddns-go.
+            let selector = if family == Family::V6 {
+                conf.ipv6reg.as_str()
+            } else {
+                ""
+            };
+            let ip = detect_iface(&conf.netinterface, family, selector)
+                .map_err(|e| failed(format!("interface {:?}: {e}", conf.netinterface)))?;
+            tracing::info!(
+                "{} address {ip} from interface {}",
+                family.label(),
+                conf.netinterface
+            );
+            Ok(ip)
+        }
+        "cmd" => detect_cmd(&conf.cmd, family, CMD_TIMEOUT).await,
+        other => Err(failed(format!(
+            "unknown gettype {other:?}: use \"url\", \"netInterface\" or \"cmd\" (case matters)"
+        ))),
+    }
+}
+
+/// Collects why each source failed, for one combined error.
+struct Failures {
+    family: Family,
+    parts: Vec<String>,
+}
+
+impl Failures {
+    fn new(family: Family) -> Failures {
+        Failures {
+            family,
+            parts: Vec::new(),
+        }
+    }
+
+    /// Records that `source` failed because of `why`.
+    fn add(&mut self, source: &str, why: String) {
+        tracing::debug!("{} detection: {source}: {why}", self.family.label());
+        self.parts.push(format!("{source}: {why}"));
+    }
+
+    fn into_error(self) -> DetectError {
+        DetectError::Failed {
+            family: self.family.label(),
+            reason: self.parts.join("; "),
+        }
+    }
+}
+
+/// The start of `text` quoted for an error message: at most 80 characters, one line.
+fn snippet(text: &str) -> String {
+    const MAX: usize = 80;
+    let flat: String = text
+        .trim()
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    match flat.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{:?}…", &flat[..cut]),
+        None => format!("{flat:?}"),
+    }
 }
