@@ -187,9 +187,12 @@ pub fn wan_access_forbidden(config: &Config) -> bool {
     config.notallowwanaccess || (config.user.username.is_empty() && config.user.password.is_empty())
 }
 
+/// Go's `bcrypt.DefaultCost`; the Rust crate's default is 12.
+const BCRYPT_COST: u32 = 10;
+
 /// bcrypt `$2a$`, cost 10, as ddns-go stores passwords.
 pub fn hash_password(plain: &str) -> Result<String, bcrypt::BcryptError> {
-    Ok(bcrypt::hash_with_result(plain, bcrypt::DEFAULT_COST)?.format_for_version(bcrypt::Version::TwoA))
+    Ok(bcrypt::hash_with_result(plain, BCRYPT_COST)?.format_for_version(bcrypt::Version::TwoA))
 }
 
 /// ddns-go's `CompatibleConfig`, applied in memory. Returns whether anything changed.
