@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use ddns_rs::config::{self, Config, LoadError, store};
 
 fn fixture(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/config").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/config")
+        .join(name);
     fs::read_to_string(path).unwrap()
 }
 
@@ -26,7 +28,10 @@ fn mode(path: &Path) -> u32 {
 
 /// The file's bytes and mtime, to prove it was not touched.
 fn snapshot(path: &Path) -> (Vec<u8>, std::time::SystemTime) {
-    (fs::read(path).unwrap(), fs::metadata(path).unwrap().modified().unwrap())
+    (
+        fs::read(path).unwrap(),
+        fs::metadata(path).unwrap().modified().unwrap(),
+    )
 }
 
 #[test]
@@ -37,7 +42,11 @@ fn ddns_go_example_round_trips_byte_identically_and_is_not_rewritten() {
     let loaded = config::load(&path).unwrap();
     assert!(!loaded.migrated);
     assert!(loaded.save_error.is_none());
-    assert_eq!(snapshot(&path), before, "load must not rewrite an unchanged file");
+    assert_eq!(
+        snapshot(&path),
+        before,
+        "load must not rewrite an unchanged file"
+    );
     assert_eq!(config::to_yaml(&loaded.config), text);
 
     let c = &loaded.config;
@@ -46,7 +55,10 @@ fn ddns_go_example_round_trips_byte_identically_and_is_not_rewritten() {
     assert_eq!(d.name, "home");
     assert_eq!(d.ipv6.ipv6reg, "@1");
     assert_eq!(d.ipv4.cmd, "");
-    assert_eq!(d.ipv4.domains[3], "api.example.com?Line=telecom&RecordId=123");
+    assert_eq!(
+        d.ipv4.domains[3],
+        "api.example.com?Line=telecom&RecordId=123"
+    );
     assert_eq!(d.dns.extparam, "");
     assert!(c.notallowwanaccess);
     assert_eq!(c.lang, "zh");
@@ -62,7 +74,11 @@ fn quoting_fixture_round_trips_and_decodes_to_the_intended_values() {
     let text = fixture("quoting.yaml");
     let (_dir, path) = file_with(&text);
     let loaded = config::load(&path).unwrap();
-    assert!(!loaded.migrated, "the fixture's password is not plaintext-looking? {:?}", loaded.config.user);
+    assert!(
+        !loaded.migrated,
+        "the fixture's password is not plaintext-looking? {:?}",
+        loaded.config.user
+    );
     assert_eq!(config::to_yaml(&loaded.config), text);
 
     let c = &loaded.config;
@@ -93,18 +109,34 @@ fn quoting_fixture_round_trips_and_decodes_to_the_intended_values() {
         ]
     );
     assert_eq!(
-        (a.ipv6.url.as_str(), a.ipv6.netinterface.as_str(), a.ipv6.cmd.as_str()),
+        (
+            a.ipv6.url.as_str(),
+            a.ipv6.netinterface.as_str(),
+            a.ipv6.cmd.as_str()
+        ),
         ("~", "null", "yes")
     );
     assert_eq!((a.dns.name.as_str(), a.dns.id.as_str()), ("0x1F", "1.5"));
-    assert_eq!((a.dns.secret.as_str(), a.dns.extparam.as_str()), ("it's", " lead"));
-    assert_eq!((a.ttl.as_str(), a.httpinterface.as_str()), ("600", "trail "));
+    assert_eq!(
+        (a.dns.secret.as_str(), a.dns.extparam.as_str()),
+        ("it's", " lead")
+    );
+    assert_eq!(
+        (a.ttl.as_str(), a.httpinterface.as_str()),
+        ("600", "trail ")
+    );
     assert_eq!(b.name, "multi\nline");
-    assert_eq!((b.ipv4.gettype.as_str(), b.ipv4.url.as_str()), ("2024-01-02", "1:20"));
+    assert_eq!(
+        (b.ipv4.gettype.as_str(), b.ipv4.url.as_str()),
+        ("2024-01-02", "1:20")
+    );
     assert_eq!(b.ipv4.netinterface, "a\tb");
     assert_eq!(b.ipv4.cmd, "ends with space \nnext");
     assert_eq!(b.ipv6.gettype, "-");
-    assert_eq!((b.ipv6.url.as_str(), b.ipv6.netinterface.as_str()), ("-1", "+1"));
+    assert_eq!(
+        (b.ipv6.url.as_str(), b.ipv6.netinterface.as_str()),
+        ("-1", "+1")
+    );
     assert_eq!(b.ipv6.cmd, "one trailing newline\n");
     assert_eq!(b.httpinterface, "'x");
     assert_eq!(c.user.username, "\"x");
@@ -112,7 +144,10 @@ fn quoting_fixture_round_trips_and_decodes_to_the_intended_values() {
         c.webhook.webhookrequestbody,
         "{\n    \"msg_type\": \"text\",\n    \"content\": {\"text\": \"#{ipv4Addr} #{ipv4Result}\"}\n}"
     );
-    assert_eq!(c.webhook.webhookheaders, "Authorization: Bearer abc\nX-Other: 1\n\n");
+    assert_eq!(
+        c.webhook.webhookheaders,
+        "Authorization: Bearer abc\nX-Other: 1\n\n"
+    );
     assert_eq!(c.lang, "\u{feff}zh");
 }
 
@@ -130,10 +165,17 @@ fn pre_v5_file_is_migrated_into_dnsconf_and_rewritten_as_v6() {
     assert_eq!(d.dns.secret, "token123");
     assert_eq!(d.ttl, "600");
     assert!(d.ipv4.enable);
-    assert_eq!(d.ipv4.domains, ["home.example.com", "nas:example.cn.eu.org"]);
+    assert_eq!(
+        d.ipv4.domains,
+        ["home.example.com", "nas:example.cn.eu.org"]
+    );
     assert_eq!(d.ipv6.netinterface, "eth0");
     assert_eq!(d.ipv6.domains, [""]);
-    assert!(c.user.password.starts_with("$2a$10$"), "{}", c.user.password);
+    assert!(
+        c.user.password.starts_with("$2a$10$"),
+        "{}",
+        c.user.password
+    );
     assert!(bcrypt::verify("admin123", &c.user.password).unwrap());
 
     // The file now holds exactly the v6 layout ddns-go writes, with mode 0600.
@@ -171,7 +213,10 @@ fn plaintext_password_is_hashed_and_the_file_rewritten_0600() {
     assert!(!written.contains("s3cret"));
     assert_eq!(mode(&path), 0o600);
     // Everything else is exactly what ddns-go wrote.
-    assert_eq!(written.replace(hash.as_str(), "X"), text.replace("s3cret pass", "X"));
+    assert_eq!(
+        written.replace(hash.as_str(), "X"),
+        text.replace("s3cret pass", "X")
+    );
 }
 
 #[test]
@@ -194,7 +239,11 @@ fn parse_error(content: &str) -> (usize, usize, String) {
     let (_dir, path) = file_with(content);
     let before = snapshot(&path);
     let err = config::load(&path).unwrap_err();
-    assert_eq!(snapshot(&path), before, "a file that fails to parse must be left untouched");
+    assert_eq!(
+        snapshot(&path),
+        before,
+        "a file that fails to parse must be left untouched"
+    );
     let display = err.to_string();
     match err {
         LoadError::Parse {
@@ -205,7 +254,10 @@ fn parse_error(content: &str) -> (usize, usize, String) {
         } => {
             assert_eq!(p, path);
             assert!(display.contains(&path.display().to_string()), "{display}");
-            assert!(display.contains(&format!("line {line}, column {column}")), "{display}");
+            assert!(
+                display.contains(&format!("line {line}, column {column}")),
+                "{display}"
+            );
             (line, column, message)
         }
         other => panic!("expected a parse error, got {other:?}"),
@@ -219,15 +271,24 @@ fn wrong_type_names_the_key_line_column_and_what_was_expected() {
     );
     assert_eq!((line, column), (4, 17));
     assert!(message.contains("dnsconf[0].ipv4.enable"), "{message}");
-    assert!(message.contains("maybe") && message.contains("true or false"), "{message}");
-    assert!(!message.contains("at line"), "position is not repeated: {message}");
+    assert!(
+        message.contains("maybe") && message.contains("true or false"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("at line"),
+        "position is not repeated: {message}"
+    );
 }
 
 #[test]
 fn tab_indentation_gets_a_hint() {
     let (line, column, message) = parse_error("dnsconf:\n\t- name: x\n");
     assert_eq!((line, column), (2, 1));
-    assert!(message.contains("tab") && message.contains("spaces"), "{message}");
+    assert!(
+        message.contains("tab") && message.contains("spaces"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -251,7 +312,10 @@ fn invalid_utf8_is_located() {
         LoadError::Parse { line, column, .. } => assert_eq!((line, column), (3, 17)),
         other => panic!("{other:?}"),
     }
-    assert_eq!(fs::read(&path).unwrap(), b"lang: en\nuser:\n    username: ab\xff\n");
+    assert_eq!(
+        fs::read(&path).unwrap(),
+        b"lang: en\nuser:\n    username: ab\xff\n"
+    );
 }
 
 #[test]
@@ -294,8 +358,10 @@ fn empty_file_loads_as_defaults_without_rewrite() {
 fn save_creates_parents_uses_0600_and_leaves_no_temp_files() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a/b/c/.ddns_go_config.yaml");
-    let mut c = Config::default();
-    c.lang = "en".into();
+    let c = Config {
+        lang: "en".into(),
+        ..Config::default()
+    };
     config::save(&path, &c).unwrap();
     assert_eq!(fs::read_to_string(&path).unwrap(), config::to_yaml(&c));
     assert_eq!(mode(&path), 0o600);
@@ -322,8 +388,16 @@ fn save_follows_a_symlink() {
     let link = dir.path().join(".ddns_go_config.yaml");
     std::os::unix::fs::symlink(&real, &link).unwrap();
     config::save(&link, &Config::default()).unwrap();
-    assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
-    assert_eq!(fs::read_to_string(&real).unwrap(), config::to_yaml(&Config::default()));
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        fs::read_to_string(&real).unwrap(),
+        config::to_yaml(&Config::default())
+    );
 }
 
 #[test]

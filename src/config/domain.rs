@@ -250,7 +250,11 @@ fn lenient_label(uts46: &Uts46, label: &str) -> String {
     if label.is_ascii() {
         let lower = label.to_ascii_lowercase();
         // Go decodes "xn--" to the empty label and keeps it; other bad Punycode stays as it is.
-        return if lower == "xn--" { String::new() } else { lower };
+        return if lower == "xn--" {
+            String::new()
+        } else {
+            lower
+        };
     }
     let mut mapped = String::new();
     for c in label.chars() {
@@ -313,7 +317,10 @@ mod tests {
         let d = parse(":example.com");
         assert_eq!((d.sub.as_str(), d.root.as_str()), ("", "example.com"));
         let d = parse("www:domain.example.com");
-        assert_eq!((d.sub.as_str(), d.root.as_str()), ("www", "domain.example.com"));
+        assert_eq!(
+            (d.sub.as_str(), d.root.as_str()),
+            ("www", "domain.example.com")
+        );
         let d = parse("  www.example.com  ");
         assert_eq!(d.name(), "www.example.com");
     }
@@ -325,9 +332,15 @@ mod tests {
         let d = parse("a.b.x.github.io");
         assert_eq!((d.sub.as_str(), d.root.as_str()), ("a.b", "x.github.io"));
         let d = parse("nas.sub.example.cn.eu.org");
-        assert_eq!((d.sub.as_str(), d.root.as_str()), ("nas.sub", "example.cn.eu.org"));
+        assert_eq!(
+            (d.sub.as_str(), d.root.as_str()),
+            ("nas.sub", "example.cn.eu.org")
+        );
         let d = parse("nas:sub.example.cn.eu.org");
-        assert_eq!((d.sub.as_str(), d.root.as_str()), ("nas", "sub.example.cn.eu.org"));
+        assert_eq!(
+            (d.sub.as_str(), d.root.as_str()),
+            ("nas", "sub.example.cn.eu.org")
+        );
     }
 
     #[test]

@@ -27,8 +27,18 @@ pub fn to_yaml(config: &Config) -> String {
     string(&mut out, 4, "password", &config.user.password);
     out.push_str("webhook:\n");
     string(&mut out, 4, "webhookurl", &config.webhook.webhookurl);
-    string(&mut out, 4, "webhookrequestbody", &config.webhook.webhookrequestbody);
-    string(&mut out, 4, "webhookheaders", &config.webhook.webhookheaders);
+    string(
+        &mut out,
+        4,
+        "webhookrequestbody",
+        &config.webhook.webhookrequestbody,
+    );
+    string(
+        &mut out,
+        4,
+        "webhookheaders",
+        &config.webhook.webhookheaders,
+    );
     boolean(&mut out, 0, "notallowwanaccess", config.notallowwanaccess);
     string(&mut out, 0, "lang", &config.lang);
     out

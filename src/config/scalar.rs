@@ -22,6 +22,7 @@
 //!      line break; it then falls back to *double-quoted*.
 //!    * the literal style is refused for trailing space, a space before a line break, or a
 //!      non-printable character; double-quoted again.
+//!
 //!    "Printable" is yaml.v3's list: `\n`, 0x20–0x7E, U+00A0–U+D7FF, U+E000–U+FFFD except
 //!    U+FEFF. Everything outside the Basic Multilingual Plane (emoji) is *not* printable, so a
 //!    string with an emoji is double-quoted with `\U0001F63A` escapes — a known yaml.v3 quirk.
@@ -34,10 +35,12 @@
 //!    for exactly one. Content lines are indented to the next multiple of 4 above the key
 //!    (or 2 past a list's `-`); empty lines carry no spaces.
 //!
-//! Deliberate deviations, each only where yaml.v3's bytes would not read back as the same
-//! string (so saving could change the user's value): a string with U+2028/U+2029 is
-//! double-quoted, and a literal block that needs the `4` indentation hint at a position where
-//! the hint would be wrong (a key indented by 6, a list item) is double-quoted instead.
+//! Deliberate deviations, each only where yaml.v3's bytes would not read back (in yaml.v3 itself
+//! or in libyaml) as the same string, so saving could corrupt the user's value; these strings
+//! are double-quoted instead: (1) a string with U+2028/U+2029; (2) a literal block that needs
+//! the `4` indentation hint where the hint would be wrong (a key indented by 6, a list item);
+//! (3) a literal block whose first line starts with a tab (readers reject a tab where the
+//! block's indentation is still being detected).
 
 /// Where a scalar is written; decides the indentation of literal block content.
 #[derive(Debug, Clone, Copy)]
@@ -101,6 +104,10 @@ pub(crate) fn style_for(s: &str, place: Place) -> Style {
     }
     // Deviation 1: yaml.v3 writes U+2028/U+2029 raw as line breaks, which do not read back.
     if s.contains(['\u{2028}', '\u{2029}']) {
+        style = Style::Double;
+    }
+    // Deviation 3: a tab opening the first line is taken for indentation and refused.
+    if style == Style::Literal && s.starts_with('\t') {
         style = Style::Double;
     }
     // Deviation 2: the `4` hint is relative to the parent's indentation, which only matches the
@@ -206,8 +213,21 @@ fn can_use_plain(s: &str) -> bool {
 fn is_old_bool(s: &str) -> bool {
     matches!(
         s,
-        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "n" | "N" | "no" | "No" | "NO"
-            | "off" | "Off" | "OFF"
+        "y" | "Y"
+            | "yes"
+            | "Yes"
+            | "YES"
+            | "on"
+            | "On"
+            | "ON"
+            | "n"
+            | "N"
+            | "no"
+            | "No"
+            | "NO"
+            | "off"
+            | "Off"
+            | "OFF"
     )
 }
 
@@ -251,9 +271,9 @@ fn is_base60_float(s: &str) -> bool {
 /// yaml.v3 `resolve("", s)` gives `!!str`.
 fn resolves_to_str(s: &str) -> bool {
     const MAP: &[&str] = &[
-        "", "true", "True", "TRUE", "false", "False", "FALSE", "~", "null", "Null", "NULL",
-        ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf",
-        "-.Inf", "-.INF",
+        "", "true", "True", "TRUE", "false", "False", "FALSE", "~", "null", "Null", "NULL", ".nan",
+        ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf",
+        "-.INF",
     ];
     let Some(&first) = s.as_bytes().first() else {
         return false; // empty is null
@@ -350,7 +370,10 @@ fn go_float(s: &str) -> Option<f64> {
     let body = s.strip_prefix(['+', '-']).unwrap_or(s);
     // Rust also accepts "inf"/"nan"; Go does too, but they cannot reach here with a `.` or a
     // digit first, so refuse anything that is not digits, '.', and an exponent.
-    if !body.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-')) {
+    if !body
+        .bytes()
+        .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-'))
+    {
         return None;
     }
     s.parse::<f64>().ok().filter(|f| f.is_finite())
@@ -447,8 +470,28 @@ mod tests {
     #[test]
     fn plain_when_it_reads_back_as_the_same_string() {
         for s in [
-            "home", "a b", "https://x/y?a=1&b=2", "a:b", "?a", ":a", "-a", "a-", "a#b", "中文",
-            "a,b", "a[b]", "a{b}", "0b", "0x", "1.2.3", "+", "_1", "e1", "<<", "x'y", "é",
+            "home",
+            "a b",
+            "https://x/y?a=1&b=2",
+            "a:b",
+            "?a",
+            ":a",
+            "-a",
+            "a-",
+            "a#b",
+            "中文",
+            "a,b",
+            "a[b]",
+            "a{b}",
+            "0b",
+            "0x",
+            "1.2.3",
+            "+",
+            "_1",
+            "e1",
+            "<<",
+            "x'y",
+            "é",
         ] {
             assert_eq!(at_root(s), format!(" {s}\n"), "{s:?}");
         }
@@ -457,11 +500,43 @@ mod tests {
     #[test]
     fn double_quoted_when_it_would_read_back_as_another_type() {
         for s in [
-            "", "true", "False", "NULL", "~", "null", "y", "yes", "On", "off", "N", "123", "-1",
-            "+1", "0x1F", "0o17", "0b101", "017", "1_000", "1.5", "-2.", ".5", "1e3", "+1.5E-3",
-            ".inf", "-.Inf", ".nan", "1:20", "-1:20:30.5", "2024-01-02", "2024-1-2",
-            "2024-01-02 03:04:05", "2024-01-02T03:04:05Z", "2024-01-02t03:04:05.123+08:00",
-            "18446744073709551615", "-9223372036854775808", "1_",
+            "",
+            "true",
+            "False",
+            "NULL",
+            "~",
+            "null",
+            "y",
+            "yes",
+            "On",
+            "off",
+            "N",
+            "123",
+            "-1",
+            "+1",
+            "0x1F",
+            "0o17",
+            "0b101",
+            "017",
+            "1_000",
+            "1.5",
+            "-2.",
+            ".5",
+            "1e3",
+            "+1.5E-3",
+            ".inf",
+            "-.Inf",
+            ".nan",
+            "1:20",
+            "-1:20:30.5",
+            "2024-01-02",
+            "2024-1-2",
+            "2024-01-02 03:04:05",
+            "2024-01-02T03:04:05Z",
+            "2024-01-02t03:04:05.123+08:00",
+            "18446744073709551615",
+            "-9223372036854775808",
+            "1_",
         ] {
             assert_eq!(at_root(s), format!(" \"{s}\"\n"), "{s:?}");
         }
@@ -471,8 +546,19 @@ mod tests {
     fn near_misses_stay_plain() {
         // Not an int, float, timestamp, base-60 float or bool once Go's rules are applied.
         for s in [
-            "1e400", "089_x", "2024-13-01", "2024-02-30", "2024-01-02T03:04:05", "1:60",
-            "yess", "nil", ".", ".e1", "-0xFFFFFFFFFFFFFFFFF", "0x_", "12:3a",
+            "1e400",
+            "089_x",
+            "2024-13-01",
+            "2024-02-30",
+            "2024-01-02T03:04:05",
+            "1:60",
+            "yess",
+            "nil",
+            ".",
+            ".e1",
+            "-0xFFFFFFFFFFFFFFFFF",
+            "0x_",
+            "12:3a",
         ] {
             assert_eq!(at_root(s), format!(" {s}\n"), "{s:?}");
         }
@@ -545,7 +631,10 @@ mod tests {
         let json = "{\n  \"ip\": \"#{ipv4Addr}\"\n}";
         let mut out = String::new();
         write_scalar(&mut out, json, Place::MapValue(4));
-        assert_eq!(out, " |-\n        {\n          \"ip\": \"#{ipv4Addr}\"\n        }\n");
+        assert_eq!(
+            out,
+            " |-\n        {\n          \"ip\": \"#{ipv4Addr}\"\n        }\n"
+        );
         let mut out = String::new();
         write_scalar(&mut out, "a\nb", Place::MapValue(6));
         assert_eq!(out, " |-\n        a\n        b\n");
@@ -560,6 +649,9 @@ mod tests {
         assert_eq!(at_root("a\nb "), r#" "a\nb ""#.to_string() + "\n");
         assert_eq!(at_root("a\r\nb"), r#" "a\r\nb""#.to_string() + "\n");
         assert_eq!(at_root("a\n😺"), r#" "a\n\U0001F63A""#.to_string() + "\n");
+        // Deviation 3: a leading tab would be read as indentation.
+        assert_eq!(at_root("\tx\ny"), r#" "\tx\ny""#.to_string() + "\n");
+        assert_eq!(at_root("x\n\ty"), " |-\n    x\n    \ty\n");
         // Deviation 2: the indentation hint would be wrong here.
         let mut out = String::new();
         write_scalar(&mut out, " a\nb", Place::MapValue(6));

@@ -52,7 +52,10 @@ struct Cursor<'a> {
 
 impl Cursor<'_> {
     fn digit(&self, at: usize) -> Option<u32> {
-        self.b.get(at).filter(|c| c.is_ascii_digit()).map(|c| u32::from(c - b'0'))
+        self.b
+            .get(at)
+            .filter(|c| c.is_ascii_digit())
+            .map(|c| u32::from(c - b'0'))
     }
 
     /// Go `getnum`: one or two digits (exactly two when `fixed`).
@@ -134,7 +137,9 @@ impl Cursor<'_> {
 
 fn days_in(month: u32, year: u32) -> u32 {
     match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
+            29
+        }
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,

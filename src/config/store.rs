@@ -148,8 +148,7 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
             message: "the file is not UTF-8 text; save it as UTF-8".into(),
         }
     })?;
-    let mut config: Config =
-        yaml_serde::from_str(text).map_err(|e| parse_error(path, text, &e))?;
+    let mut config: Config = yaml_serde::from_str(text).map_err(|e| parse_error(path, text, &e))?;
     let migrated = migrate(&mut config, text);
     let mut save_error = None;
     if migrated {
@@ -178,7 +177,11 @@ pub fn save(path: &Path, config: &Config) -> Result<(), SaveError> {
 
 /// The language ddns-go would use: anything starting with `zh` is `zh`, everything else `en`.
 pub fn effective_lang(config: &Config) -> &'static str {
-    if config.lang.starts_with("zh") { "zh" } else { "en" }
+    if config.lang.starts_with("zh") {
+        "zh"
+    } else {
+        "en"
+    }
 }
 
 /// Whether web UI clients outside the LAN are refused: as configured, and always while no
@@ -276,10 +279,11 @@ fn parse_error(path: &Path, text: &str, e: &yaml_serde::Error) -> LoadError {
     let mut message = e
         .to_string()
         .replacen(&format!(" at line {line} column {column}"), "", 1);
-    let indent_has_tab = text
-        .lines()
-        .nth(line.saturating_sub(1))
-        .is_some_and(|l| l.chars().take_while(|c| c.is_whitespace()).any(|c| c == '\t'));
+    let indent_has_tab = text.lines().nth(line.saturating_sub(1)).is_some_and(|l| {
+        l.chars()
+            .take_while(|c| c.is_whitespace())
+            .any(|c| c == '\t')
+    });
     if indent_has_tab {
         message.push_str(" (a tab is used for indentation; YAML allows only spaces there)");
     }
@@ -332,7 +336,11 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SaveError> {
         .map_err(|e| fail("replacing the old file")(e.error))?;
     // The rename is durable only once the directory is synced; some filesystems refuse this.
     if let Err(e) = File::open(&dir).and_then(|d| d.sync_all()) {
-        tracing::warn!("config saved to {}, but syncing {} failed: {e}", target.display(), dir.display());
+        tracing::warn!(
+            "config saved to {}, but syncing {} failed: {e}",
+            target.display(),
+            dir.display()
+        );
     }
     tracing::info!("Config file has been saved to: {}", target.display());
     Ok(())
@@ -354,7 +362,13 @@ mod tests {
     #[test]
     fn lang_is_normalised_without_changing_the_config() {
         let mut c = Config::default();
-        for (lang, want) in [("zh", "zh"), ("zh-CN", "zh"), ("en", "en"), ("", "en"), ("fr", "en")] {
+        for (lang, want) in [
+            ("zh", "zh"),
+            ("zh-CN", "zh"),
+            ("en", "en"),
+            ("", "en"),
+            ("fr", "en"),
+        ] {
             c.lang = lang.into();
             assert_eq!(effective_lang(&c), want, "{lang}");
         }
