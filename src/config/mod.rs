@@ -4,8 +4,16 @@
 //! Not here: what the values mean at run time (that is `detect`, `sync` and `provider`).
 
 pub mod domain;
+mod emit;
+mod lenient;
+mod scalar;
+mod scalar_time;
 pub mod schema;
 pub mod store;
 
-pub use domain::{Domain, DomainError};
+pub use domain::{Domain, DomainError, parse_domain_line, parse_domains};
 pub use schema::{Config, DnsConfig, DnsProvider, IpConf, User, Webhook};
+pub use store::{
+    Fingerprint, LoadError, Loaded, SaveError, default_path, effective_lang, fingerprint, load,
+    save, to_yaml, wan_access_forbidden,
+};

@@ -9,12 +9,14 @@ use serde::{Deserialize, Serialize};
 #[serde(default)]
 pub struct Config {
     /// Independent DNS config entries (since ddns-go v5).
+    #[serde(deserialize_with = "super::lenient::list")]
     pub dnsconf: Vec<DnsConfig>,
     /// Web UI login.
     pub user: User,
     /// Global webhook.
     pub webhook: Webhook,
     /// Refuse web UI clients that are not on the LAN.
+    #[serde(deserialize_with = "super::lenient::boolean")]
     pub notallowwanaccess: bool,
     /// Log / UI language: "zh" or "en".
     pub lang: String,
@@ -43,6 +45,7 @@ pub struct DnsConfig {
 #[serde(default)]
 pub struct IpConf {
     /// Whether this family is updated.
+    #[serde(deserialize_with = "super::lenient::boolean")]
     pub enable: bool,
     /// "url", "netInterface" or "cmd" (case-sensitive, as in ddns-go).
     pub gettype: String,
@@ -56,6 +59,7 @@ pub struct IpConf {
     /// `ipv6` section only.
     pub ipv6reg: String,
     /// Domain lines (see `config::domain`).
+    #[serde(deserialize_with = "super::lenient::list")]
     pub domains: Vec<String>,
 }
 

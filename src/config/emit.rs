@@ -1,0 +1,136 @@
+//! Writes a [`Config`] as the exact bytes ddns-go's `yaml.Marshal` (Go yaml.v3) produces: every
+//! key always present, in the schema's order, four-space indentation, list items under a key
+//! indented by four with the `- ` counted inside the item's indentation.
+//!
+//! Layout (from yaml.v3's emitter with `best_indent = 4`): root keys at column 0; the items of
+//! `dnsconf` start with `    - ` and their keys sit at column 6; maps inside an item (`ipv4`,
+//! `ipv6`, `dns`) have their keys at column 8, the next multiple of 4; `domains` items are at
+//! column 12; `user` and `webhook` keys at column 4. An empty list is written `[]`. Only the
+//! `ipv6` section has `ipv6reg` (ddns-go has two different structs). Scalars: see `scalar`.
+
+use super::scalar::{Place, write_scalar};
+use super::schema::{Config, DnsConfig, IpConf};
+
+/// The config as ddns-go would write it.
+pub fn to_yaml(config: &Config) -> String {
+    let mut out = String::with_capacity(1024);
+    if config.dnsconf.is_empty() {
+        out.push_str("dnsconf: []\n");
+    } else {
+        out.push_str("dnsconf:\n");
+        for entry in &config.dnsconf {
+            dns_entry(&mut out, entry);
+        }
+    }
+    out.push_str("user:\n");
+    string(&mut out, 4, "username", &config.user.username);
+    string(&mut out, 4, "password", &config.user.password);
+    out.push_str("webhook:\n");
+    string(&mut out, 4, "webhookurl", &config.webhook.webhookurl);
+    string(
+        &mut out,
+        4,
+        "webhookrequestbody",
+        &config.webhook.webhookrequestbody,
+    );
+    string(
+        &mut out,
+        4,
+        "webhookheaders",
+        &config.webhook.webhookheaders,
+    );
+    boolean(&mut out, 0, "notallowwanaccess", config.notallowwanaccess);
+    string(&mut out, 0, "lang", &config.lang);
+    out
+}
+
+/// One `dnsconf` item: the first key shares the line with the `-`.
+fn dns_entry(out: &mut String, d: &DnsConfig) {
+    out.push_str("    - name:");
+    write_scalar(out, &d.name, Place::MapValue(6));
+    ip_conf(out, "ipv4", &d.ipv4, false);
+    ip_conf(out, "ipv6", &d.ipv6, true);
+    out.push_str("      dns:\n");
+    string(out, 8, "name", &d.dns.name);
+    string(out, 8, "id", &d.dns.id);
+    string(out, 8, "secret", &d.dns.secret);
+    string(out, 8, "extparam", &d.dns.extparam);
+    string(out, 6, "ttl", &d.ttl);
+    string(out, 6, "httpinterface", &d.httpinterface);
+}
+
+fn ip_conf(out: &mut String, key: &str, ip: &IpConf, with_ipv6reg: bool) {
+    out.push_str("      ");
+    out.push_str(key);
+    out.push_str(":\n");
+    boolean(out, 8, "enable", ip.enable);
+    string(out, 8, "gettype", &ip.gettype);
+    string(out, 8, "url", &ip.url);
+    string(out, 8, "netinterface", &ip.netinterface);
+    string(out, 8, "cmd", &ip.cmd);
+    if with_ipv6reg {
+        string(out, 8, "ipv6reg", &ip.ipv6reg);
+    }
+    list(out, 8, "domains", &ip.domains);
+}
+
+fn key(out: &mut String, indent: usize, key: &str) {
+    out.extend(std::iter::repeat_n(' ', indent));
+    out.push_str(key);
+    out.push(':');
+}
+
+fn string(out: &mut String, indent: usize, k: &str, value: &str) {
+    key(out, indent, k);
+    write_scalar(out, value, Place::MapValue(indent));
+}
+
+fn boolean(out: &mut String, indent: usize, k: &str, value: bool) {
+    key(out, indent, k);
+    out.push_str(if value { " true\n" } else { " false\n" });
+}
+
+fn list(out: &mut String, indent: usize, k: &str, items: &[String]) {
+    key(out, indent, k);
+    if items.is_empty() {
+        out.push_str(" []\n");
+        return;
+    }
+    out.push('\n');
+    let dash = indent + 4;
+    for item in items {
+        out.extend(std::iter::repeat_n(' ', dash));
+        out.push('-');
+        write_scalar(out, item, Place::SeqItem(dash));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_config_is_written_with_every_key() {
+        let want = "dnsconf: []\nuser:\n    username: \"\"\n    password: \"\"\nwebhook:\n    \
+                    webhookurl: \"\"\n    webhookrequestbody: \"\"\n    webhookheaders: \"\"\n\
+                    notallowwanaccess: false\nlang: \"\"\n";
+        assert_eq!(to_yaml(&Config::default()), want);
+    }
+
+    #[test]
+    fn empty_entry_lists_every_key_and_empty_domains() {
+        let config = Config {
+            dnsconf: vec![DnsConfig::default()],
+            ..Config::default()
+        };
+        let yaml = to_yaml(&config);
+        let entry = "dnsconf:\n    - name: \"\"\n      ipv4:\n        enable: false\n        \
+                     gettype: \"\"\n        url: \"\"\n        netinterface: \"\"\n        \
+                     cmd: \"\"\n        domains: []\n      ipv6:\n        enable: false\n        \
+                     gettype: \"\"\n        url: \"\"\n        netinterface: \"\"\n        \
+                     cmd: \"\"\n        ipv6reg: \"\"\n        domains: []\n      dns:\n        \
+                     name: \"\"\n        id: \"\"\n        secret: \"\"\n        extparam: \"\"\n      \
+                     ttl: \"\"\n      httpinterface: \"\"\nuser:\n";
+        assert!(yaml.starts_with(entry), "{yaml}");
+    }
+}
