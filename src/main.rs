@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use ddns_rs::cli::{self, Flags};
 use ddns_rs::config::store::{self, LoadError};
-use ddns_rs::http::{self, HttpOptions, ProxyEnv};
+use ddns_rs::http::{self, HttpOptions, OsRoots, ProxyEnv};
 use ddns_rs::logging::{self, LogRing};
 use ddns_rs::sync::schedule::Daemon;
 use ddns_rs::sync::status::StatusBoard;
@@ -69,6 +69,8 @@ fn main() -> ExitCode {
             skip_verify: flags.skip_verify,
             dns,
             proxy: ProxyEnv::from_env(),
+            // Bundled roots plus the OS store where one exists (corporate CAs).
+            os_roots: OsRoots::load(),
         },
         endpoints: Default::default(),
     };
@@ -113,8 +115,8 @@ fn reset_password(flags: &Flags, password: &str) -> ExitCode {
         eprintln!("The password must be 1 to 72 bytes long");
         return ExitCode::from(2);
     }
-    let hash = match bcrypt::hash_with_result(password, 10) {
-        Ok(h) => h.format_for_version(bcrypt::Version::TwoA),
+    let hash = match store::hash_password(password) {
+        Ok(h) => h,
         Err(e) => {
             eprintln!("cannot hash the password: {e}");
             return ExitCode::from(1);

@@ -239,7 +239,8 @@ impl Provider for Cloudflare {
                     }
                     for r in records {
                         let url = self.url(&format!("/zones/{zone}/dns_records/{}", r.id));
-                        self.call::<Value>(self.s.http.patch(url).json(&body)).await?;
+                        self.call::<Value>(self.s.http.patch(url).json(&body))
+                            .await?;
                     }
                     Ok(())
                 }

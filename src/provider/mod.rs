@@ -231,7 +231,11 @@ pub fn default_plan(domain: &Domain, lookup: &Lookup, addr: IpAddr, id_param: &s
 
 /// True when `value` (as a provider returned it) is the address `addr`.
 pub fn same_address(value: &str, addr: IpAddr) -> bool {
-    value.trim().parse::<IpAddr>().map(|v| v == addr).unwrap_or(false)
+    value
+        .trim()
+        .parse::<IpAddr>()
+        .map(|v| v == addr)
+        .unwrap_or(false)
 }
 
 /// Provider keys ddns-rs knows, in the order the docs list them.

@@ -23,7 +23,7 @@ use crate::http::HttpOptions;
 use crate::notify::{FamilyResult, RunReport, WebhookGate};
 use crate::provider::{self, Plan, Provider, ProviderError, ProviderSettings, RecordType};
 use cache::IpCache;
-use status::{Outcome, StatusBoard};
+use status::{Observation, StatusBoard};
 
 /// Settings from the command line that shape every run.
 #[derive(Debug, Clone, Default)]
@@ -252,15 +252,8 @@ impl Engine {
             Err(e) => {
                 error!("{label}: {e}; will not update");
                 for n in &names {
-                    self.status.record(
-                        i,
-                        n,
-                        rtype,
-                        Outcome::Failed,
-                        None,
-                        Some(e.to_string()),
-                        now,
-                    );
+                    self.status
+                        .record(i, n, rtype, Observation::failed(e.to_string()), now);
                 }
                 summary.failed += names.len();
                 self.cache(i, family).reset();
@@ -280,7 +273,7 @@ impl Engine {
             );
             for n in &names {
                 self.status
-                    .record(i, n, rtype, Outcome::Unchanged, None, None, now);
+                    .record(i, n, rtype, Observation::unchanged(None), now);
             }
             summary.unchanged += names.len();
             return FamilyResult::Unchanged;
@@ -291,7 +284,7 @@ impl Engine {
                 error!("{label}: {e}");
                 for n in &names {
                     self.status
-                        .record(i, n, rtype, Outcome::Failed, None, Some(e.clone()), now);
+                        .record(i, n, rtype, Observation::failed(e.clone()), now);
                 }
                 summary.failed += names.len();
                 self.cache(i, family).reset();
@@ -306,30 +299,16 @@ impl Engine {
             if let Some(why) = &stop {
                 // The account is unusable this run (bad credentials, rate limit): asking again
                 // for every domain would only add failed calls.
-                self.status.record(
-                    i,
-                    &name,
-                    rtype,
-                    Outcome::Failed,
-                    None,
-                    Some(why.clone()),
-                    now,
-                );
+                self.status
+                    .record(i, &name, rtype, Observation::failed(why.clone()), now);
                 summary.failed += 1;
                 continue;
             }
             match self.sync_domain(i, &*provider, d, rtype, addr).await {
                 Ok(DomainResult::Unchanged(current)) => {
                     info!("{label}: Your IP {addr} has not changed! Domain: {name}");
-                    self.status.record(
-                        i,
-                        &name,
-                        rtype,
-                        Outcome::Unchanged,
-                        Some(current),
-                        None,
-                        now,
-                    );
+                    self.status
+                        .record(i, &name, rtype, Observation::unchanged(Some(current)), now);
                     summary.unchanged += 1;
                 }
                 Ok(DomainResult::Written { created }) => {
@@ -339,9 +318,7 @@ impl Engine {
                         i,
                         &name,
                         rtype,
-                        Outcome::Updated,
-                        Some(addr.to_string()),
-                        None,
+                        Observation::updated(addr.to_string()),
                         now,
                     );
                     summary.updated += 1;
@@ -353,22 +330,15 @@ impl Engine {
                     summary.plan_lines.push(line);
                     summary.planned += 1;
                     self.status
-                        .record(i, &name, rtype, Outcome::Planned, None, None, now);
+                        .record(i, &name, rtype, Observation::planned(), now);
                 }
                 Err(e) => {
                     error!(
                         "{label}: Failed to update {} record of {name}: {e}",
                         rtype.as_str()
                     );
-                    self.status.record(
-                        i,
-                        &name,
-                        rtype,
-                        Outcome::Failed,
-                        None,
-                        Some(e.to_string()),
-                        now,
-                    );
+                    self.status
+                        .record(i, &name, rtype, Observation::failed(e.to_string()), now);
                     summary.failed += 1;
                     any_failed = true;
                     match &e {

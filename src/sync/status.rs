@@ -30,6 +30,52 @@ impl Outcome {
     }
 }
 
+/// What one run found out about one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observation {
+    /// The outcome.
+    pub outcome: Outcome,
+    /// The address the record now holds, when known.
+    pub published: Option<String>,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+impl Observation {
+    /// The record already held `current` (or the cache skipped the comparison: `None`).
+    pub fn unchanged(current: Option<String>) -> Observation {
+        Observation {
+            outcome: Outcome::Unchanged,
+            published: current,
+            error: None,
+        }
+    }
+    /// We wrote `addr`.
+    pub fn updated(addr: String) -> Observation {
+        Observation {
+            outcome: Outcome::Updated,
+            published: Some(addr),
+            error: None,
+        }
+    }
+    /// It failed for this reason.
+    pub fn failed(error: String) -> Observation {
+        Observation {
+            outcome: Outcome::Failed,
+            published: None,
+            error: Some(error),
+        }
+    }
+    /// `-dryRun` planned a write.
+    pub fn planned() -> Observation {
+        Observation {
+            outcome: Outcome::Planned,
+            published: None,
+            error: None,
+        }
+    }
+}
+
 /// One record's state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordStatus {
@@ -73,11 +119,14 @@ impl StatusBoard {
         entry: usize,
         domain: &str,
         rtype: RecordType,
-        outcome: Outcome,
-        published: Option<String>,
-        error: Option<String>,
+        obs: Observation,
         now: i64,
     ) {
+        let Observation {
+            outcome,
+            published,
+            error,
+        } = obs;
         let mut all = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         let pos = all
             .iter()
@@ -134,18 +183,14 @@ mod tests {
             0,
             "a.example.com",
             RecordType::A,
-            Outcome::Updated,
-            Some("8.8.8.8".into()),
-            None,
+            Observation::updated("8.8.8.8".into()),
             10,
         );
         b.record(
             0,
             "a.example.com",
             RecordType::A,
-            Outcome::Failed,
-            None,
-            Some("boom".into()),
+            Observation::failed("boom".into()),
             20,
         );
         let s = &b.snapshot()[0];
@@ -157,9 +202,7 @@ mod tests {
             0,
             "a.example.com",
             RecordType::A,
-            Outcome::Unchanged,
-            Some("8.8.8.8".into()),
-            None,
+            Observation::unchanged(Some("8.8.8.8".into())),
             30,
         );
         let s = &b.snapshot()[0];
@@ -169,9 +212,7 @@ mod tests {
             0,
             "a.example.com",
             RecordType::Aaaa,
-            Outcome::Unchanged,
-            None,
-            None,
+            Observation::unchanged(None),
             30,
         );
         assert_eq!(b.snapshot().len(), 2);

@@ -9,10 +9,10 @@
 #![allow(dead_code)]
 
 pub mod alidns;
-pub mod tencentcloud;
 pub mod callback;
 pub mod cloudflare;
 pub mod dnspod;
+pub mod tencentcloud;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
