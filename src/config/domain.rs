@@ -85,6 +85,11 @@ impl Domain {
     pub fn to_ascii(&self) -> String {
         to_ascii(&self.name())
     }
+
+    /// The root (zone) in ASCII form, by the same rule as [`Domain::to_ascii`].
+    pub fn root_ascii(&self) -> String {
+        to_ascii(&self.root)
+    }
 }
 
 /// Parses one `domains` item. Empty (after trimming) gives `Ok(None)`, as ddns-go skips it.

@@ -106,33 +106,19 @@ impl Alidns {
             self.settings.base(PRODUCTION).trim_end_matches('/')
         );
 
-        let resp = self
-            .settings
-            .http
-            .get(url)
-            .send()
-            .await
-            .map_err(|e| ProviderError::Transport(e.without_url().to_string()))?;
-        let retry_after = resp
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let (status, body) = crate::http::read_body(resp, crate::http::MAX_BODY)
-            .await
-            .map_err(|e| ProviderError::Transport(e.without_url().to_string()))?;
-        if (200..300).contains(&status) {
-            return Ok(body);
+        let answer = super::send(self.settings.http.get(url)).await?;
+        if answer.ok() {
+            return Ok(answer.body);
         }
-        let err: ErrorResponse = serde_json::from_str(&body).unwrap_or_default();
+        let err: ErrorResponse = serde_json::from_str(&answer.body).unwrap_or_default();
         if err.code.is_empty() {
             return Err(ProviderError::Api(format!(
-                "Alidns answered HTTP {status}: {}",
-                body.chars().take(300).collect::<String>()
+                "Alidns answered HTTP {}: {}",
+                answer.status,
+                super::truncate(&answer.body, 300)
             )));
         }
-        Err(classify(&err.code, &err.message, zone, retry_after))
+        Err(classify(&err.code, &err.message, zone, answer.retry_after))
     }
 
     /// The custom parameters plus `own`, which win over a custom parameter of the same name.

@@ -116,37 +116,19 @@ impl Provider for Callback {
                     .header(reqwest::header::CONTENT_TYPE, kind)
                     .body(body)
             };
-            let resp = req.send().await.map_err(transport)?;
-            let (status, text) = crate::http::read_body(resp, crate::http::MAX_BODY)
-                .await
-                .map_err(transport)?;
+            let super::Answer {
+                status, body: text, ..
+            } = super::send(req).await?;
             if status < 300 {
                 Ok(())
             } else {
                 Err(ProviderError::Api(format!(
                     "the callback answered HTTP {status}: {}",
-                    truncate(&text, 300)
+                    super::truncate(&text, 300)
                 )))
             }
         })
     }
-}
-
-fn truncate(s: &str, max: usize) -> &str {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => &s[..i],
-        None => s,
-    }
-}
-
-fn transport(e: reqwest::Error) -> ProviderError {
-    let mut msg = e.to_string();
-    let mut src = std::error::Error::source(&e);
-    while let Some(s) = src {
-        msg = format!("{msg}: {s}");
-        src = s.source();
-    }
-    ProviderError::Transport(msg)
 }
 
 #[cfg(test)]

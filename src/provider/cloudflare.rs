@@ -69,20 +69,11 @@ impl Cloudflare {
         &self,
         req: reqwest::RequestBuilder,
     ) -> Result<T, ProviderError> {
-        let resp = req
-            .bearer_auth(&self.s.secret)
-            .send()
-            .await
-            .map_err(transport)?;
-        let retry_after = resp
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let (status, body) = crate::http::read_body(resp, crate::http::MAX_BODY)
-            .await
-            .map_err(transport)?;
+        let super::Answer {
+            status,
+            body,
+            retry_after,
+        } = super::send(req.bearer_auth(&self.s.secret)).await?;
         let env: Option<Envelope<T>> = serde_json::from_str(&body).ok();
         match env {
             Some(Envelope {
@@ -117,7 +108,7 @@ impl Cloudflare {
     ) -> Value {
         let mut body = json!({
             "type": rtype.as_str(),
-            "name": ascii(&domain.name()),
+            "name": domain.to_ascii(),
             "content": addr.to_string(),
             "proxied": proxied,
             "ttl": self.s.ttl_or(DEFAULT_TTL),
@@ -145,8 +136,8 @@ impl Provider for Cloudflare {
         rtype: RecordType,
     ) -> BoxFut<'a, Result<Lookup, ProviderError>> {
         Box::pin(async move {
-            let zone = self.zone_id(&ascii(&domain.root)).await?;
-            let name = ascii(&domain.name());
+            let zone = self.zone_id(&domain.root_ascii()).await?;
+            let name = domain.to_ascii();
             let mut query = vec![
                 ("type", rtype.as_str()),
                 ("name", name.as_str()),
@@ -210,7 +201,7 @@ impl Provider for Cloudflare {
         Box::pin(async move {
             let zone = match lookup {
                 Lookup::Found { zone: Some(z), .. } => z.clone(),
-                _ => self.zone_id(&ascii(&domain.root)).await?,
+                _ => self.zone_id(&domain.root_ascii()).await?,
             };
             let want = wanted_proxied(domain);
             match plan {
@@ -268,7 +259,7 @@ fn classify(status: u16, retry_after: Option<Duration>, body: &str) -> ProviderE
         })
         .collect();
     let msg = if errors.is_empty() {
-        format!("HTTP {status}: {}", truncate(body, 300))
+        format!("HTTP {status}: {}", super::truncate(body, 300))
     } else {
         let list: Vec<String> = errors.iter().map(|(c, m)| format!("{c}: {m}")).collect();
         format!("HTTP {status}: {}", list.join("; "))
@@ -288,40 +279,23 @@ fn classify(status: u16, retry_after: Option<Duration>, body: &str) -> ProviderE
     }
 }
 
-/// The punycode (IDNA UTS-46, checks off) form of a name; a name IDNA rejects is sent as is so
-/// the API reports it rather than us guessing.
-fn ascii(name: &str) -> String {
-    idna::domain_to_ascii_cow(name.as_bytes(), idna::AsciiDenyList::EMPTY)
-        .map(|c| c.into_owned())
-        .unwrap_or_else(|_| name.to_string())
-}
-
-fn truncate(s: &str, max: usize) -> &str {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => &s[..i],
-        None => s,
-    }
-}
-
-fn transport(e: reqwest::Error) -> ProviderError {
-    let mut msg = e.to_string();
-    let mut src = std::error::Error::source(&e);
-    while let Some(s) = src {
-        msg = format!("{msg}: {s}");
-        src = s.source();
-    }
-    ProviderError::Transport(msg)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn idna_names_become_punycode_and_wildcards_survive() {
-        assert_eq!(ascii("bücher.example.com"), "xn--bcher-kva.example.com");
-        assert_eq!(ascii("*.example.com"), "*.example.com");
-        assert_eq!(ascii("www.example.com"), "www.example.com");
+        let d = |sub: &str, root: &str| Domain {
+            sub: sub.into(),
+            root: root.into(),
+            params: vec![],
+        };
+        assert_eq!(
+            d("bücher", "example.com").to_ascii(),
+            "xn--bcher-kva.example.com"
+        );
+        assert_eq!(d("*", "example.com").to_ascii(), "*.example.com");
+        assert_eq!(d("www", "bücher.de").root_ascii(), "xn--bcher-kva.de");
     }
 
     #[test]

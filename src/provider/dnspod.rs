@@ -68,28 +68,23 @@ impl Dnspod {
         form.extend_from_slice(&fixed);
         form.extend_from_slice(fields);
         let url = format!("{}/{action}", self.s.base(PRODUCTION));
-        let resp = self
+        let req = self
             .s
             .http
             .post(url)
             .header(reqwest::header::USER_AGENT, USER_AGENT)
-            .form(&form)
-            .send()
-            .await
-            .map_err(transport)?;
-        let (status, body) = crate::http::read_body(resp, crate::http::MAX_BODY)
-            .await
-            .map_err(transport)?;
+            .form(&form);
+        let super::Answer { status, body, .. } = super::send(req).await?;
         if status >= 300 {
             return Err(ProviderError::Api(format!(
                 "DNSPod {action} answered HTTP {status}: {}",
-                truncate(&body, 300)
+                super::truncate(&body, 300)
             )));
         }
         let v: Value = serde_json::from_str(&body).map_err(|_| {
             ProviderError::Api(format!(
                 "DNSPod {action} answered something that is not JSON: {}",
-                truncate(&body, 300)
+                super::truncate(&body, 300)
             ))
         })?;
         let code = text(&v["status"]["code"]);
@@ -224,23 +219,6 @@ fn classify(action: &str, code: &str, message: &str, root: &str) -> ProviderErro
         "7" => ProviderError::Permission(detail),
         _ => ProviderError::Api(detail),
     }
-}
-
-fn truncate(s: &str, max: usize) -> &str {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => &s[..i],
-        None => s,
-    }
-}
-
-fn transport(e: reqwest::Error) -> ProviderError {
-    let mut msg = e.to_string();
-    let mut src = std::error::Error::source(&e);
-    while let Some(s) = src {
-        msg = format!("{msg}: {s}");
-        src = s.source();
-    }
-    ProviderError::Transport(msg)
 }
 
 #[cfg(test)]

@@ -256,3 +256,62 @@ pub fn build(name: &str, settings: ProviderSettings) -> Result<Box<dyn Provider>
         )),
     }
 }
+
+/// A provider API's answer: status, body (bounded by [`crate::http::MAX_BODY`]) and the
+/// Retry-After delay if the server gave one in seconds.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// HTTP status code.
+    pub status: u16,
+    /// Body text (lossy UTF-8).
+    pub body: String,
+    /// `Retry-After` in seconds, when present and numeric.
+    pub retry_after: Option<Duration>,
+}
+
+impl Answer {
+    /// True for a 2xx status.
+    pub fn ok(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// Sends a provider request and reads the answer. Transport errors never carry the URL: a
+/// signed query or a callback URL may hold credentials.
+pub async fn send(req: reqwest::RequestBuilder) -> Result<Answer, ProviderError> {
+    let resp = req.send().await.map_err(transport)?;
+    let retry_after = resp
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let (status, body) = crate::http::read_body(resp, crate::http::MAX_BODY)
+        .await
+        .map_err(transport)?;
+    Ok(Answer {
+        status,
+        body,
+        retry_after,
+    })
+}
+
+/// A transport error as a [`ProviderError`], with its cause chain and without the URL.
+pub fn transport(e: reqwest::Error) -> ProviderError {
+    let e = e.without_url();
+    let mut msg = e.to_string();
+    let mut src = std::error::Error::source(&e);
+    while let Some(s) = src {
+        msg = format!("{msg}: {s}");
+        src = s.source();
+    }
+    ProviderError::Transport(msg)
+}
+
+/// At most `max` characters of `s`, for quoting answers in error messages.
+pub fn truncate(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}

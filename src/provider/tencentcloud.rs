@@ -148,7 +148,7 @@ impl TencentCloud {
         }
         .authorization(&self.settings.id, &self.settings.secret);
 
-        let resp = self
+        let req = self
             .settings
             .http
             .post(url)
@@ -158,13 +158,10 @@ impl TencentCloud {
             .header("X-TC-Action", action)
             .header("X-TC-Timestamp", timestamp.to_string())
             .header("X-TC-Version", VERSION)
-            .body(payload)
-            .send()
-            .await
-            .map_err(|e| ProviderError::Transport(e.without_url().to_string()))?;
-        let (status, text) = crate::http::read_body(resp, crate::http::MAX_BODY)
-            .await
-            .map_err(|e| ProviderError::Transport(e.without_url().to_string()))?;
+            .body(payload);
+        let super::Answer {
+            status, body: text, ..
+        } = super::send(req).await?;
         let parsed: Option<Envelope> = serde_json::from_str(&text).ok();
         match parsed {
             Some(Envelope {
@@ -175,7 +172,7 @@ impl TencentCloud {
             Some(Envelope { response }) if (200..300).contains(&status) => Ok(Ok(response)),
             _ => Err(ProviderError::Api(format!(
                 "Tencent Cloud answered HTTP {status}: {}",
-                text.chars().take(300).collect::<String>()
+                super::truncate(&text, 300)
             ))),
         }
     }
