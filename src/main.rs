@@ -111,8 +111,11 @@ fn reset_password(flags: &Flags, password: &str) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if password.is_empty() || password.len() > 72 {
-        eprintln!("The password must be 1 to 72 bytes long");
+    // ddns-go's rule: 30 bits of entropy, 25 when the web UI is LAN-only. Checked before
+    // anything is written, so a refused password leaves the file as it was.
+    let lan_only = store::wan_access_forbidden(&loaded.config);
+    if let Err(e) = ddns_rs::config::password::check_strength(password, lan_only) {
+        eprintln!("{e}");
         return ExitCode::from(2);
     }
     let hash = match store::hash_password(password) {

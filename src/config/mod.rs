@@ -6,6 +6,7 @@
 pub mod domain;
 mod emit;
 mod lenient;
+pub mod password;
 mod scalar;
 mod scalar_time;
 pub mod schema;
