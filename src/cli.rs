@@ -121,7 +121,7 @@ const SPECS: &[Spec] = &[
     spec("u", Kind::Bool, "false", "self-update (not available in ddns-rs)"),
     spec("d", Kind::Bool, "false", "detach and run in the background"),
     spec("v", Kind::Bool, "false", "print the version and exit"),
-    spec("once", Kind::Bool, "false", "run one full sync and exit: 0 all done, 1 some failed, 2 none ran"),
+    spec("once", Kind::Bool, "false", "run one full sync and exit: 0 all done, 1 some domain failed, 2 usage or config error"),
     spec("dryRun", Kind::Bool, "false", "show what would change without writing to any provider"),
 ];
 
