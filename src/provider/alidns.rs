@@ -19,6 +19,19 @@ use super::{
 use crate::config::Domain;
 use crate::timefmt;
 
+/// Labels and help for the web UI and docs.
+pub const META: super::ProviderMeta = super::ProviderMeta {
+    key: "alidns",
+    name: "Alibaba Cloud DNS (阿里云)",
+    id_label: "AccessKey ID",
+    secret_label: "AccessKey Secret",
+    extparam_label: "",
+    help_url: "https://ram.console.aliyun.com/manage/ak",
+    help: "A RAM user with AliyunDNSFullAccess. Params: Line, RecordId.",
+    default_ttl: "600",
+    change_only: false,
+};
+
 /// The production endpoint.
 pub const PRODUCTION: &str = "https://alidns.aliyuncs.com/";
 /// API version of the Alidns RPC API.

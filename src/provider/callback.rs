@@ -13,6 +13,19 @@ use std::net::IpAddr;
 use super::{BoxFut, Lookup, Plan, Provider, ProviderError, ProviderSettings, RecordType};
 use crate::config::Domain;
 
+/// Labels and help for the web UI and docs.
+pub const META: super::ProviderMeta = super::ProviderMeta {
+    key: "callback",
+    name: "Callback",
+    id_label: "URL",
+    secret_label: "Request body",
+    extparam_label: "",
+    help_url: "https://github.com/jeessy2/ddns-go/wiki/Callback",
+    help: "GET when the body is empty, else POST; variables #{ip}, #{domain}, #{recordType}, #{ttl}, #{ipv4Addr}, #{ipv6Addr}, #{timestamp}.",
+    default_ttl: "600",
+    change_only: true,
+};
+
 /// TTL shown in `#{ttl}` when the config leaves it empty (ddns-go's default).
 const DEFAULT_TTL: &str = "600";
 

@@ -16,6 +16,19 @@ use super::{
 };
 use crate::config::Domain;
 
+/// Labels and help for the web UI and docs.
+pub const META: super::ProviderMeta = super::ProviderMeta {
+    key: "cloudflare",
+    name: "Cloudflare",
+    id_label: "",
+    secret_label: "API Token",
+    extparam_label: "",
+    help_url: "https://dash.cloudflare.com/profile/api-tokens",
+    help: "A token with Zone → DNS → Edit on the zone. Params: proxied=true/false, comment.",
+    default_ttl: "1",
+    change_only: false,
+};
+
 /// Scheme and host of the real API; the `/client/v4` prefix is added to every path so that an
 /// endpoint override (scheme://host:port) reaches a fake serving the production paths.
 const PRODUCTION: &str = "https://api.cloudflare.com";

@@ -14,6 +14,19 @@ use super::{
 };
 use crate::config::Domain;
 
+/// Labels and help for the web UI and docs.
+pub const META: super::ProviderMeta = super::ProviderMeta {
+    key: "dnspod",
+    name: "DNSPod (token API)",
+    id_label: "ID",
+    secret_label: "Token",
+    extparam_label: "",
+    help_url: "https://console.dnspod.cn/account/token/token",
+    help: "An API token of the account. Params: record_line, record_id.",
+    default_ttl: "600",
+    change_only: false,
+};
+
 const PRODUCTION: &str = "https://dnsapi.cn";
 const DEFAULT_TTL: u32 = 600;
 /// The line (ISP route) records are written to unless the `record_line` param says otherwise.

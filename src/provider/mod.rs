@@ -238,8 +238,43 @@ pub fn same_address(value: &str, addr: IpAddr) -> bool {
         .unwrap_or(false)
 }
 
-/// Provider keys ddns-rs knows, in the order the docs list them.
-pub const KEYS: &[&str] = &["alidns", "tencentcloud", "dnspod", "cloudflare", "callback"];
+/// What the web UI and the docs show for a provider: labels of the three credential fields
+/// (empty = the field is not used and hidden), where keys are made, and behaviour notes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ProviderMeta {
+    /// Config key (`dns.name`).
+    pub key: &'static str,
+    /// Display name.
+    pub name: &'static str,
+    /// Label of `dns.id` ("" = unused).
+    pub id_label: &'static str,
+    /// Label of `dns.secret`.
+    pub secret_label: &'static str,
+    /// Label of `dns.extparam` ("" = unused).
+    pub extparam_label: &'static str,
+    /// Where the credentials are created.
+    pub help_url: &'static str,
+    /// One line on the minimal permission the key needs, and custom params.
+    pub help: &'static str,
+    /// TTL used when the config's `ttl` is empty, as the user would write it.
+    pub default_ttl: &'static str,
+    /// True when the API cannot be read, so writes happen only on a change.
+    pub change_only: bool,
+}
+
+/// Every provider, in the order the docs and the web UI list them.
+pub const PROVIDERS: &[&ProviderMeta] = &[
+    &alidns::META,
+    &tencentcloud::META,
+    &dnspod::META,
+    &cloudflare::META,
+    &callback::META,
+];
+
+/// The metadata of provider `key`, if it exists.
+pub fn meta(key: &str) -> Option<&'static ProviderMeta> {
+    PROVIDERS.iter().copied().find(|m| m.key == key)
+}
 
 /// Builds the provider for config key `name`. An empty name means alidns (ddns-go's fallback);
 /// an unknown one is an error rather than a silent alidns, so a typo is reported.
@@ -250,10 +285,13 @@ pub fn build(name: &str, settings: ProviderSettings) -> Result<Box<dyn Provider>
         "cloudflare" => Ok(Box::new(cloudflare::Cloudflare::new(settings))),
         "dnspod" => Ok(Box::new(dnspod::Dnspod::new(settings))),
         "callback" => Ok(Box::new(callback::Callback::new(settings))),
-        other => Err(format!(
-            "unknown DNS provider \"{other}\"; known providers: {}",
-            KEYS.join(", ")
-        )),
+        other => {
+            let keys: Vec<&str> = PROVIDERS.iter().map(|m| m.key).collect();
+            Err(format!(
+                "unknown DNS provider \"{other}\"; known providers: {}",
+                keys.join(", ")
+            ))
+        }
     }
 }
 
@@ -313,5 +351,46 @@ pub fn truncate(s: &str, max: usize) -> &str {
     match s.char_indices().nth(max) {
         Some((i, _)) => &s[..i],
         None => s,
+    }
+}
+
+#[cfg(test)]
+mod registry_tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_provider_builds_and_keys_are_unique() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = crate::http::provider_client(&Default::default(), None).unwrap();
+        let mut seen = std::collections::HashSet::new();
+        for m in PROVIDERS {
+            assert!(seen.insert(m.key), "duplicate key {}", m.key);
+            assert!(!m.name.is_empty() && !m.secret_label.is_empty(), "{m:?}");
+            let s = ProviderSettings {
+                id: String::new(),
+                secret: String::new(),
+                extparam: String::new(),
+                ttl: String::new(),
+                http: http.clone(),
+                endpoint: None,
+            };
+            let p = build(m.key, s).unwrap_or_else(|e| panic!("{}: {e}", m.key));
+            assert_eq!(p.key(), m.key);
+            assert_eq!(meta(m.key), Some(*m));
+        }
+        assert!(
+            build(
+                "nope",
+                ProviderSettings {
+                    id: String::new(),
+                    secret: String::new(),
+                    extparam: String::new(),
+                    ttl: String::new(),
+                    http,
+                    endpoint: None,
+                }
+            )
+            .is_err()
+        );
     }
 }

@@ -16,6 +16,19 @@ use super::{
 use crate::config::Domain;
 use crate::timefmt;
 
+/// Labels and help for the web UI and docs.
+pub const META: super::ProviderMeta = super::ProviderMeta {
+    key: "tencentcloud",
+    name: "Tencent Cloud DNSPod (腾讯云)",
+    id_label: "SecretId",
+    secret_label: "SecretKey",
+    extparam_label: "",
+    help_url: "https://console.cloud.tencent.com/cam/capi",
+    help: "A CAM key with QcloudDNSPodFullAccess. Params: RecordLine, RecordId.",
+    default_ttl: "600",
+    change_only: false,
+};
+
 /// The production endpoint.
 pub const PRODUCTION: &str = "https://dnspod.tencentcloudapi.com";
 /// API version sent in `X-TC-Version`.
