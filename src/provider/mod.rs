@@ -10,9 +10,16 @@
 pub mod alidns;
 pub mod callback;
 pub mod cloudflare;
+pub mod cloudns;
+pub mod desec;
 pub mod dnspod;
+pub mod dynv6;
+pub mod gcore;
+pub mod name_com;
+pub mod nsone;
 pub mod sign;
 pub mod tencentcloud;
+pub mod vercel;
 
 use std::future::Future;
 use std::net::IpAddr;
@@ -269,6 +276,13 @@ pub const PROVIDERS: &[&ProviderMeta] = &[
     &dnspod::META,
     &cloudflare::META,
     &callback::META,
+    &vercel::META,
+    &dynv6::META,
+    &gcore::META,
+    &nsone::META,
+    &name_com::META,
+    &cloudns::META,
+    &desec::META,
 ];
 
 /// The metadata of provider `key`, if it exists.
@@ -285,6 +299,13 @@ pub fn build(name: &str, settings: ProviderSettings) -> Result<Box<dyn Provider>
         "cloudflare" => Ok(Box::new(cloudflare::Cloudflare::new(settings))),
         "dnspod" => Ok(Box::new(dnspod::Dnspod::new(settings))),
         "callback" => Ok(Box::new(callback::Callback::new(settings))),
+        "vercel" => Ok(Box::new(vercel::Vercel::new(settings))),
+        "dynv6" => Ok(Box::new(dynv6::Dynv6::new(settings))),
+        "gcore" => Ok(Box::new(gcore::Gcore::new(settings))),
+        "nsone" => Ok(Box::new(nsone::Nsone::new(settings))),
+        "name_com" => Ok(Box::new(name_com::NameCom::new(settings))),
+        "cloudns" => Ok(Box::new(cloudns::Cloudns::new(settings))),
+        "desec" => Ok(Box::new(desec::Desec::new(settings))),
         other => {
             let keys: Vec<&str> = PROVIDERS.iter().map(|m| m.key).collect();
             Err(format!(
