@@ -11,8 +11,16 @@
 pub mod alidns;
 pub mod callback;
 pub mod cloudflare;
+pub mod cloudns;
+pub mod desec;
 pub mod dnspod;
+pub mod dynv6;
+pub mod gcore;
+pub mod name_com;
+pub mod nsone;
+pub mod p3core;
 pub mod tencentcloud;
+pub mod vercel;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
