@@ -248,7 +248,7 @@ fn classify(method: &str, desc: &str, root: &str) -> ProviderError {
         ProviderError::ZoneNotFound(root.to_string())
     } else if d.contains("permission") || d.contains("not allowed") {
         ProviderError::Permission(msg)
-    } else if d.contains("too many requests") || d.contains("limit") {
+    } else if d.contains("too many requests") {
         ProviderError::RateLimited {
             retry_after: None,
             msg,
