@@ -105,20 +105,20 @@ impl Dynv6 {
         }
     }
 
-    /// Lists the zones and picks the one holding `fqdn`.
-    async fn zones(&self, fqdn: &str) -> Result<(Zone, String), ProviderError> {
-        let body = self.call(self.s.http.get(self.url("/zones")), fqdn).await?;
+    /// Lists the zones and picks the one holding `fqdn` (`root` names it in errors).
+    async fn zones(&self, fqdn: &str, root: &str) -> Result<(Zone, String), ProviderError> {
+        let body = self.call(self.s.http.get(self.url("/zones")), root).await?;
         let zones: Vec<Zone> = serde_json::from_str(&body).map_err(|_| {
             ProviderError::Api(format!(
                 "dynv6 answered a zone list that cannot be read: {}",
                 super::truncate(&body, 300)
             ))
         })?;
-        pick_zone(zones, fqdn).ok_or_else(|| ProviderError::ZoneNotFound(fqdn.to_string()))
+        pick_zone(zones, fqdn).ok_or_else(|| ProviderError::ZoneNotFound(root.to_string()))
     }
 
     async fn target(&self, domain: &Domain) -> Result<(Zone, Target), ProviderError> {
-        let (zone, rel) = self.zones(&domain.to_ascii()).await?;
+        let (zone, rel) = self.zones(&domain.to_ascii(), &domain.root_ascii()).await?;
         let t = Target {
             zone_id: id_text(&zone.id),
             rel,
@@ -213,7 +213,7 @@ impl Provider for Dynv6 {
             if matches!(plan, Plan::NoChange { .. }) {
                 return Ok(());
             }
-            let name = domain.to_ascii();
+            let name = domain.root_ascii();
             // The lookup carries "<zone id>/<relative name>" (ids are numbers, names hold no
             // '/'); without it the zone is looked up again.
             let t = match lookup {
