@@ -176,7 +176,7 @@ impl Provider for Dynv6 {
             } else {
                 let path = format!("/zones/{}/records", t.zone_id);
                 let body = self
-                    .call(self.s.http.get(self.url(&path)), &domain.to_ascii())
+                    .call(self.s.http.get(self.url(&path)), &domain.root_ascii())
                     .await?;
                 let list: Vec<DRecord> = serde_json::from_str(&body).map_err(|_| {
                     ProviderError::Api(format!(
