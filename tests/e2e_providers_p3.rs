@@ -20,7 +20,15 @@ const NEW: &str = "45.77.1.2";
 const OLD6: &str = "2606:4700:4700::1001";
 const NEW6: &str = "2606:4700:4700::1111";
 
-fn entry(name: &str, provider: &str, id: &str, secret: &str, extparam: &str, v4: &[&str], v6: &[&str]) -> String {
+fn entry(
+    name: &str,
+    provider: &str,
+    id: &str,
+    secret: &str,
+    extparam: &str,
+    v4: &[&str],
+    v6: &[&str],
+) -> String {
     let list = |ds: &[&str]| -> String {
         if ds.is_empty() {
             " []\n".to_string()
@@ -92,41 +100,134 @@ async fn once_updates_creates_and_skips_at_every_provider() {
     desec.seed("example.app", "ok", "A", NEW);
 
     let hosts = [
-        ("api.vercel.com", fakes::serve_tls(vercel.router(), &["api.vercel.com"]).await),
-        ("dynv6.com", fakes::serve_tls(dynv6.router(), &["dynv6.com"]).await),
-        ("api.gcore.com", fakes::serve_tls(gcore.router(), &["api.gcore.com"]).await),
-        ("api.nsone.net", fakes::serve_tls(nsone.router(), &["api.nsone.net"]).await),
-        ("api.name.com", fakes::serve_tls(namecom.router(), &["api.name.com"]).await),
-        ("api.cloudns.net", fakes::serve_tls(cloudns.router(), &["api.cloudns.net"]).await),
-        ("desec.io", fakes::serve_tls(desec.router(), &["desec.io"]).await),
+        (
+            "api.vercel.com",
+            fakes::serve_tls(vercel.router(), &["api.vercel.com"]).await,
+        ),
+        (
+            "dynv6.com",
+            fakes::serve_tls(dynv6.router(), &["dynv6.com"]).await,
+        ),
+        (
+            "api.gcore.com",
+            fakes::serve_tls(gcore.router(), &["api.gcore.com"]).await,
+        ),
+        (
+            "api.nsone.net",
+            fakes::serve_tls(nsone.router(), &["api.nsone.net"]).await,
+        ),
+        (
+            "api.name.com",
+            fakes::serve_tls(namecom.router(), &["api.name.com"]).await,
+        ),
+        (
+            "api.cloudns.net",
+            fakes::serve_tls(cloudns.router(), &["api.cloudns.net"]).await,
+        ),
+        (
+            "desec.io",
+            fakes::serve_tls(desec.router(), &["desec.io"]).await,
+        ),
     ];
-    let routes: Vec<(String, std::net::SocketAddr)> = hosts.iter().map(|(h, a)| (format!("{h}:443"), *a)).collect();
-    let pairs: Vec<(&str, std::net::SocketAddr)> = routes.iter().map(|(h, a)| (h.as_str(), *a)).collect();
+    let routes: Vec<(String, std::net::SocketAddr)> = hosts
+        .iter()
+        .map(|(h, a)| (format!("{h}:443"), *a))
+        .collect();
+    let pairs: Vec<(&str, std::net::SocketAddr)> =
+        routes.iter().map(|(h, a)| (h.as_str(), *a)).collect();
     let proxy = fakes::ConnectProxy::start(fakes::routes(&pairs)).await;
 
-    let names = |root: &str| [format!("www.{root}"), format!("api.{root}"), format!("ok.{root}")];
+    let names = |root: &str| {
+        [
+            format!("www.{root}"),
+            format!("api.{root}"),
+            format!("ok.{root}"),
+        ]
+    };
     let mut y = String::from("dnsconf:\n");
     let v = names("example.com");
-    y += &entry("vercel", "vercel", "", "vc-token", "team_e2e", &[&v[0], &v[1], &v[2]], &[]);
+    y += &entry(
+        "vercel",
+        "vercel",
+        "",
+        "vc-token",
+        "team_e2e",
+        &[&v[0], &v[1], &v[2]],
+        &[],
+    );
     let v = names("home.dynv6.net");
-    y += &entry("dynv6", "dynv6", "", "d6-token", "", &[&v[0], &v[1], &v[2]], &["home.dynv6.net"]);
+    y += &entry(
+        "dynv6",
+        "dynv6",
+        "",
+        "d6-token",
+        "",
+        &[&v[0], &v[1], &v[2]],
+        &["home.dynv6.net"],
+    );
     let v = names("example.net");
-    y += &entry("gcore", "gcore", "", "gc-token", "", &[&v[0], &v[1], &v[2]], &[]);
+    y += &entry(
+        "gcore",
+        "gcore",
+        "",
+        "gc-token",
+        "",
+        &[&v[0], &v[1], &v[2]],
+        &[],
+    );
     let v = names("example.org");
-    y += &entry("nsone", "nsone", "", "ns-key", "", &[&v[0], &v[1], &v[2]], &[]);
+    y += &entry(
+        "nsone",
+        "nsone",
+        "",
+        "ns-key",
+        "",
+        &[&v[0], &v[1], &v[2]],
+        &[],
+    );
     let v = names("example.io");
-    y += &entry("namecom", "name_com", "alice", "nc-token", "", &[&v[0], &v[1], &v[2]], &[]);
+    y += &entry(
+        "namecom",
+        "name_com",
+        "alice",
+        "nc-token",
+        "",
+        &[&v[0], &v[1], &v[2]],
+        &[],
+    );
     let v = names("example.dev");
-    y += &entry("cloudns", "cloudns", "4321", "cl-pass", "", &[&v[0], &v[1], &v[2]], &[]);
+    y += &entry(
+        "cloudns",
+        "cloudns",
+        "4321",
+        "cl-pass",
+        "",
+        &[&v[0], &v[1], &v[2]],
+        &[],
+    );
     let v = names("example.app");
-    y += &entry("desec", "desec", "", "ds-token", "", &[&v[0], &v[1], &v[2]], &[]);
+    y += &entry(
+        "desec",
+        "desec",
+        "",
+        "ds-token",
+        "",
+        &[&v[0], &v[1], &v[2]],
+        &[],
+    );
     y += "user:\n    username: admin\n    password: \"\"\nwebhook:\n    webhookurl: \"\"\n    webhookrequestbody: \"\"\n    webhookheaders: \"\"\nnotallowwanaccess: true\nlang: en\n";
 
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join(".ddns_go_config.yaml");
     std::fs::write(&cfg, y).unwrap();
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_ddns-rs"))
-        .args(["-c", cfg.to_str().unwrap(), "-noweb", "-skipVerify", "-once"])
+        .args([
+            "-c",
+            cfg.to_str().unwrap(),
+            "-noweb",
+            "-skipVerify",
+            "-once",
+        ])
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", dir.path())
@@ -137,13 +238,20 @@ async fn once_updates_creates_and_skips_at_every_provider() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let asked = proxy.requested.lock().unwrap().clone();
     for (h, _) in &hosts {
-        assert!(asked.contains(&format!("CONNECT {h}:443")), "{h} not reached: {asked:?}");
+        assert!(
+            asked.contains(&format!("CONNECT {h}:443")),
+            "{h} not reached: {asked:?}"
+        );
     }
 
     // vercel
     let recs = vercel.records();
     for n in ["www", "api", "ok"] {
-        assert!(recs.iter().any(|r| r.name == n && r.rtype == "A" && r.value == NEW), "vercel {n}: {recs:?}");
+        assert!(
+            recs.iter()
+                .any(|r| r.name == n && r.rtype == "A" && r.value == NEW),
+            "vercel {n}: {recs:?}"
+        );
     }
     let w = vercel.rec.writes();
     assert_eq!(w.len(), 2, "vercel writes");
@@ -163,7 +271,10 @@ async fn once_updates_creates_and_skips_at_every_provider() {
     let sets = gcore.rrsets();
     for n in ["www", "api", "ok"] {
         let name = format!("{n}.example.net");
-        assert!(sets.iter().any(|s| s.name == name && s.contents == [NEW]), "gcore {n}");
+        assert!(
+            sets.iter().any(|s| s.name == name && s.contents == [NEW]),
+            "gcore {n}"
+        );
     }
     let w = gcore.rec.writes();
     assert_eq!(w.len(), 2, "gcore writes");
@@ -173,7 +284,10 @@ async fn once_updates_creates_and_skips_at_every_provider() {
     let recs = nsone.records();
     for n in ["www", "api", "ok"] {
         let d = format!("{n}.example.org");
-        assert!(recs.iter().any(|r| r.domain == d && r.answers == [NEW]), "nsone {n}");
+        assert!(
+            recs.iter().any(|r| r.domain == d && r.answers == [NEW]),
+            "nsone {n}"
+        );
     }
     let w = nsone.rec.writes();
     assert_eq!(w.len(), 2, "nsone writes");
@@ -182,7 +296,10 @@ async fn once_updates_creates_and_skips_at_every_provider() {
     // name.com
     let recs = namecom.records();
     for n in ["www", "api", "ok"] {
-        assert!(recs.iter().any(|r| r.host == n && r.answer == NEW), "name.com {n}");
+        assert!(
+            recs.iter().any(|r| r.host == n && r.answer == NEW),
+            "name.com {n}"
+        );
     }
     let w = namecom.rec.writes();
     assert_eq!(w.len(), 2, "name.com writes");
@@ -191,16 +308,27 @@ async fn once_updates_creates_and_skips_at_every_provider() {
     // cloudns
     let recs = cloudns.records();
     for n in ["www", "api", "ok"] {
-        assert!(recs.iter().any(|r| r.host == n && r.record == NEW), "cloudns {n}");
+        assert!(
+            recs.iter().any(|r| r.host == n && r.record == NEW),
+            "cloudns {n}"
+        );
     }
-    let w: Vec<_> = cloudns.rec.requests().into_iter().filter(|s| !s.uri.starts_with("/dns/records.json")).collect();
+    let w: Vec<_> = cloudns
+        .rec
+        .requests()
+        .into_iter()
+        .filter(|s| !s.uri.starts_with("/dns/records.json"))
+        .collect();
     assert_eq!(w.len(), 2, "cloudns writes");
     assert!(untouched(&w, &format!("record-id={cl_ok}")) && untouched(&w, "host=ok"));
 
     // desec
     let sets = desec.rrsets();
     for n in ["www", "api", "ok"] {
-        assert!(sets.iter().any(|s| s.subname == n && s.records == [NEW]), "desec {n}");
+        assert!(
+            sets.iter().any(|s| s.subname == n && s.records == [NEW]),
+            "desec {n}"
+        );
     }
     let w = desec.rec.writes();
     assert_eq!(w.len(), 2, "desec writes");

@@ -16,7 +16,10 @@ async fn env(token: &str, ttl: &str) -> (Arc<FakeNameCom>, Box<dyn Provider>) {
     let fake = FakeNameCom::new(USER, TOKEN);
     fake.add_domain("example.com");
     let addr = fakes::serve_http(fake.router()).await;
-    (fake.clone(), provider("name_com", &format!("http://{addr}"), USER, token, "", ttl))
+    (
+        fake.clone(),
+        provider("name_com", &format!("http://{addr}"), USER, token, "", ttl),
+    )
 }
 
 fn answer(fake: &FakeNameCom, host: &str, t: &str) -> Option<(String, u32)> {
@@ -30,15 +33,28 @@ fn answer(fake: &FakeNameCom, host: &str, t: &str) -> Option<(String, u32)> {
 async fn creates_with_basic_auth_and_reports_success() {
     let (fake, p) = env(TOKEN, "").await;
     // `Ok(Plan::Create)` is the success ddns-go never reported.
-    let plan = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.1")).await.unwrap();
+    let plan = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.1"))
+        .await
+        .unwrap();
     assert_eq!(plan, Plan::Create);
     let reqs = fake.rec.requests();
     assert_eq!(
         lines(&reqs),
-        ["GET /core/v1/domains/example.com/records", "POST /core/v1/domains/example.com/records"]
+        [
+            "GET /core/v1/domains/example.com/records",
+            "POST /core/v1/domains/example.com/records"
+        ]
     );
-    assert!(reqs[0].header("authorization").unwrap().starts_with("Basic "));
-    assert_eq!(body_json(&reqs[1]), json!({"host": "www", "type": "A", "answer": "192.0.2.1", "ttl": 300}));
+    assert!(
+        reqs[0]
+            .header("authorization")
+            .unwrap()
+            .starts_with("Basic ")
+    );
+    assert_eq!(
+        body_json(&reqs[1]),
+        json!({"host": "www", "type": "A", "answer": "192.0.2.1", "ttl": 300})
+    );
     assert_eq!(answer(&fake, "www", "A"), Some(("192.0.2.1".into(), 300)));
 }
 
@@ -49,7 +65,9 @@ async fn updates_every_stale_record_of_the_name_and_type_only() {
     let b = fake.seed("example.com", "www", "A", "192.0.2.2");
     let right = fake.seed("example.com", "www", "A", "192.0.2.3");
     fake.seed("example.com", "www", "AAAA", "2001:db8::1");
-    let plan = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.3")).await.unwrap();
+    let plan = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.3"))
+        .await
+        .unwrap();
     assert!(matches!(&plan, Plan::Update { records } if records.len() == 2));
     let w = lines(&fake.rec.writes());
     assert_eq!(
@@ -59,7 +77,12 @@ async fn updates_every_stale_record_of_the_name_and_type_only() {
             format!("PUT /core/v1/domains/example.com/records/{b}"),
         ]
     );
-    assert!(fake.records().iter().filter(|r| r.rtype == "A").all(|r| r.answer == "192.0.2.3" && (r.ttl == 300 || r.id == right)));
+    assert!(
+        fake.records()
+            .iter()
+            .filter(|r| r.rtype == "A")
+            .all(|r| r.answer == "192.0.2.3" && (r.ttl == 300 || r.id == right))
+    );
     assert_eq!(answer(&fake, "www", "AAAA").unwrap().0, "2001:db8::1");
 }
 
@@ -67,7 +90,9 @@ async fn updates_every_stale_record_of_the_name_and_type_only() {
 async fn unchanged_address_sends_only_the_lookup() {
     let (fake, p) = env(TOKEN, "").await;
     fake.seed("example.com", "v6", "AAAA", "2001:db8:0:0::1");
-    let plan = sync(&*p, &dom("v6", "example.com", &[]), ip("2001:db8::1")).await.unwrap();
+    let plan = sync(&*p, &dom("v6", "example.com", &[]), ip("2001:db8::1"))
+        .await
+        .unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }));
     assert_eq!(fake.rec.requests().len(), 1);
 }
@@ -79,31 +104,55 @@ async fn apex_wildcard_and_a_record_on_a_later_page() {
         fake.seed("example.com", &format!("h{i}"), "A", "192.0.2.1");
     }
     let apex = fake.seed("example.com", "", "A", "192.0.2.1");
-    sync(&*p, &dom("", "example.com", &[]), ip("192.0.2.9")).await.unwrap();
+    sync(&*p, &dom("", "example.com", &[]), ip("192.0.2.9"))
+        .await
+        .unwrap();
     let w = fake.rec.writes();
-    assert_eq!(lines(&w), [format!("PUT /core/v1/domains/example.com/records/{apex}")]);
+    assert_eq!(
+        lines(&w),
+        [format!("PUT /core/v1/domains/example.com/records/{apex}")]
+    );
     assert_eq!(body_json(&w[0])["host"], "");
     assert_eq!(answer(&fake, "", "A").unwrap().0, "192.0.2.9");
-    sync(&*p, &dom("*", "example.com", &[]), ip("192.0.2.8")).await.unwrap();
+    sync(&*p, &dom("*", "example.com", &[]), ip("192.0.2.8"))
+        .await
+        .unwrap();
     assert_eq!(answer(&fake, "*", "A").unwrap().0, "192.0.2.8");
 }
 
 #[tokio::test]
 async fn error_answers_are_classified_and_nothing_is_written() {
     let (fake, p) = env("wrong", "").await;
-    let err = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.1")).await.unwrap_err();
-    assert!(matches!(&err, ProviderError::Auth(m) if m.contains("Unauthenticated")), "{err:?}");
+    let err = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.1"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ProviderError::Auth(m) if m.contains("Unauthenticated")),
+        "{err:?}"
+    );
     assert!(fake.rec.writes().is_empty());
 
     let (fake, p) = env(TOKEN, "").await;
-    let err = sync(&*p, &dom("www", "example.net", &[]), ip("192.0.2.1")).await.unwrap_err();
+    let err = sync(&*p, &dom("www", "example.net", &[]), ip("192.0.2.1"))
+        .await
+        .unwrap_err();
     assert_eq!(err, ProviderError::ZoneNotFound("example.net".into()));
-    fake.rec.fail_next(Fault::json(403, json!({"message": "Permission Denied"})));
-    let err = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.1")).await.unwrap_err();
+    fake.rec
+        .fail_next(Fault::json(403, json!({"message": "Permission Denied"})));
+    let err = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.1"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, ProviderError::Permission(_)), "{err:?}");
-    fake.rec.fail_next(Fault::rate_limit(9, json!({"message": "Too Many Requests"})));
-    let err = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.1")).await.unwrap_err();
-    assert!(matches!(err, ProviderError::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(9)));
+    fake.rec.fail_next(Fault::rate_limit(
+        9,
+        json!({"message": "Too Many Requests"}),
+    ));
+    let err = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.1"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ProviderError::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(9))
+    );
     assert!(fake.rec.writes().is_empty());
 }
 
@@ -118,10 +167,21 @@ async fn the_fake_rejects_what_name_com_rejects() {
         json!({"host": "a", "type": "A", "answer": "192.0.2.1", "ttl": 60}),
         json!({"host": "a", "type": "AAAA", "answer": "192.0.2.1", "ttl": 300}),
     ] {
-        let r = c.post(&url).basic_auth(USER, Some(TOKEN)).json(&body).send().await.unwrap();
+        let r = c
+            .post(&url)
+            .basic_auth(USER, Some(TOKEN))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 400, "{body}");
     }
-    let r = c.get(&url).basic_auth(USER, Some("x")).send().await.unwrap();
+    let r = c
+        .get(&url)
+        .basic_auth(USER, Some("x"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     assert!(fake.records().is_empty());
 }

@@ -15,7 +15,10 @@ async fn env(key: &str, ttl: &str) -> (Arc<FakeNsone>, Box<dyn Provider>) {
     let fake = FakeNsone::new(KEY);
     fake.add_zone("example.com");
     let addr = fakes::serve_http(fake.router()).await;
-    (fake.clone(), provider("nsone", &format!("http://{addr}"), "", key, "", ttl))
+    (
+        fake.clone(),
+        provider("nsone", &format!("http://{addr}"), "", key, "", ttl),
+    )
 }
 
 fn answers(fake: &FakeNsone, domain: &str, t: &str) -> Option<(Vec<String>, u32)> {
@@ -28,7 +31,9 @@ fn answers(fake: &FakeNsone, domain: &str, t: &str) -> Option<(Vec<String>, u32)
 #[tokio::test]
 async fn not_found_means_create_with_put() {
     let (fake, p) = env(KEY, "").await;
-    let plan = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.1")).await.unwrap();
+    let plan = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.1"))
+        .await
+        .unwrap();
     assert_eq!(plan, Plan::Create);
     let reqs = fake.rec.requests();
     assert_eq!(
@@ -45,24 +50,37 @@ async fn not_found_means_create_with_put() {
         json!({"zone": "example.com", "domain": "www.example.com", "type": "A", "ttl": 60,
                "answers": [{"answer": ["192.0.2.1"]}]})
     );
-    assert_eq!(answers(&fake, "www.example.com", "A"), Some((vec!["192.0.2.1".into()], 60)));
+    assert_eq!(
+        answers(&fake, "www.example.com", "A"),
+        Some((vec!["192.0.2.1".into()], 60))
+    );
 }
 
 #[tokio::test]
 async fn updates_with_post_and_a_non_numeric_ttl_falls_back_to_3600() {
     let (fake, p) = env(KEY, "auto").await;
     fake.seed("example.com", "www.example.com", "A", "192.0.2.1");
-    let plan = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.2")).await.unwrap();
+    let plan = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.2"))
+        .await
+        .unwrap();
     assert!(matches!(plan, Plan::Update { .. }));
-    assert_eq!(lines(&fake.rec.writes()), ["POST /v1/zones/example.com/www.example.com/A"]);
-    assert_eq!(answers(&fake, "www.example.com", "A"), Some((vec!["192.0.2.2".into()], 3600)));
+    assert_eq!(
+        lines(&fake.rec.writes()),
+        ["POST /v1/zones/example.com/www.example.com/A"]
+    );
+    assert_eq!(
+        answers(&fake, "www.example.com", "A"),
+        Some((vec!["192.0.2.2".into()], 3600))
+    );
 }
 
 #[tokio::test]
 async fn unchanged_address_sends_only_the_lookup() {
     let (fake, p) = env(KEY, "").await;
     fake.seed("example.com", "v6.example.com", "AAAA", "2001:db8::0:1");
-    let plan = sync(&*p, &dom("v6", "example.com", &[]), ip("2001:db8::1")).await.unwrap();
+    let plan = sync(&*p, &dom("v6", "example.com", &[]), ip("2001:db8::1"))
+        .await
+        .unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }));
     assert_eq!(fake.rec.requests().len(), 1);
 }
@@ -71,31 +89,62 @@ async fn unchanged_address_sends_only_the_lookup() {
 async fn the_apex_is_the_zone_name_not_at_dot_zone() {
     let (fake, p) = env(KEY, "").await;
     fake.seed("example.com", "example.com", "A", "192.0.2.1");
-    sync(&*p, &dom("", "example.com", &[]), ip("192.0.2.4")).await.unwrap();
+    sync(&*p, &dom("", "example.com", &[]), ip("192.0.2.4"))
+        .await
+        .unwrap();
     assert_eq!(answers(&fake, "example.com", "A").unwrap().0, ["192.0.2.4"]);
-    sync(&*p, &dom("", "example.com", &[]), ip("2001:db8::4")).await.unwrap();
-    assert_eq!(answers(&fake, "example.com", "AAAA").unwrap().0, ["2001:db8::4"]);
-    sync(&*p, &dom("*", "example.com", &[]), ip("192.0.2.5")).await.unwrap();
-    assert_eq!(answers(&fake, "*.example.com", "A").unwrap().0, ["192.0.2.5"]);
+    sync(&*p, &dom("", "example.com", &[]), ip("2001:db8::4"))
+        .await
+        .unwrap();
+    assert_eq!(
+        answers(&fake, "example.com", "AAAA").unwrap().0,
+        ["2001:db8::4"]
+    );
+    sync(&*p, &dom("*", "example.com", &[]), ip("192.0.2.5"))
+        .await
+        .unwrap();
+    assert_eq!(
+        answers(&fake, "*.example.com", "A").unwrap().0,
+        ["192.0.2.5"]
+    );
     assert!(fake.records().iter().all(|r| !r.domain.starts_with('@')));
 }
 
 #[tokio::test]
 async fn error_answers_are_classified_and_nothing_is_written() {
     let (fake, p) = env("wrong", "").await;
-    let err = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.1")).await.unwrap_err();
-    assert!(matches!(&err, ProviderError::Auth(m) if m.contains("Unauthorized")), "{err:?}");
+    let err = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.1"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ProviderError::Auth(m) if m.contains("Unauthorized")),
+        "{err:?}"
+    );
     assert!(fake.rec.writes().is_empty());
 
     let (fake, p) = env(KEY, "").await;
-    let err = sync(&*p, &dom("www", "example.net", &[]), ip("192.0.2.1")).await.unwrap_err();
+    let err = sync(&*p, &dom("www", "example.net", &[]), ip("192.0.2.1"))
+        .await
+        .unwrap_err();
     assert_eq!(err, ProviderError::ZoneNotFound("example.net".into()));
-    fake.rec.fail_next(Fault::json(403, json!({"message": "insufficient permissions"})));
-    let err = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.1")).await.unwrap_err();
+    fake.rec.fail_next(Fault::json(
+        403,
+        json!({"message": "insufficient permissions"}),
+    ));
+    let err = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.1"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, ProviderError::Permission(_)), "{err:?}");
-    fake.rec.fail_next(Fault::rate_limit(4, json!({"message": "Rate limit exceeded"})));
-    let err = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.1")).await.unwrap_err();
-    assert!(matches!(err, ProviderError::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(4)));
+    fake.rec.fail_next(Fault::rate_limit(
+        4,
+        json!({"message": "Rate limit exceeded"}),
+    ));
+    let err = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.1"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ProviderError::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(4))
+    );
     assert!(fake.rec.writes().is_empty());
 }
 
@@ -107,10 +156,22 @@ async fn the_fake_refuses_the_at_dot_name_ddns_go_sent() {
     let c = ddns_rs::http::provider_client(&Default::default(), None).unwrap();
     let url = format!("http://{addr}/v1/zones/example.com/@.example.com/A");
     let body = json!({"answers": [{"answer": ["192.0.2.1"]}]});
-    let r = c.put(&url).header("x-nsone-key", KEY).json(&body).send().await.unwrap();
+    let r = c
+        .put(&url)
+        .header("x-nsone-key", KEY)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     let url = format!("http://{addr}/v1/zones/example.com/www.example.com/AAAA");
-    let r = c.put(&url).header("x-nsone-key", KEY).json(&body).send().await.unwrap();
+    let r = c
+        .put(&url)
+        .header("x-nsone-key", KEY)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400, "an IPv4 answer in an AAAA record");
     assert!(fake.records().is_empty());
 }

@@ -30,19 +30,31 @@ fn value_of(fake: &FakeVercel, name: &str, t: &str) -> Option<String> {
 #[tokio::test]
 async fn creates_with_team_id_and_minimum_ttl() {
     let (fake, p) = env(TOKEN, TEAM, "").await;
-    let plan = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.1")).await.unwrap();
+    let plan = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.1"))
+        .await
+        .unwrap();
     assert_eq!(plan, Plan::Create);
     let reqs = fake.rec.requests();
     assert_eq!(
         lines(&reqs),
-        ["GET /v4/domains/example.com/records", "POST /v2/domains/example.com/records"]
+        [
+            "GET /v4/domains/example.com/records",
+            "POST /v2/domains/example.com/records"
+        ]
     );
     for r in &reqs {
-        assert!(query_of(r).contains(&("teamId".into(), TEAM.into())), "{}", r.uri);
+        assert!(
+            query_of(r).contains(&("teamId".into(), TEAM.into())),
+            "{}",
+            r.uri
+        );
         assert_eq!(r.header("authorization"), Some("Bearer vercel-token"));
     }
     let b = body_json(&reqs[1]);
-    assert_eq!((b["name"].as_str(), b["type"].as_str(), b["value"].as_str()), (Some("www"), Some("A"), Some("192.0.2.1")));
+    assert_eq!(
+        (b["name"].as_str(), b["type"].as_str(), b["value"].as_str()),
+        (Some("www"), Some("A"), Some("192.0.2.1"))
+    );
     assert_eq!(b["ttl"], 60);
     assert_eq!(value_of(&fake, "www", "A").as_deref(), Some("192.0.2.1"));
 }
@@ -52,13 +64,22 @@ async fn updates_only_the_record_of_the_right_type() {
     let (fake, p) = env(TOKEN, TEAM, "30").await;
     let v6 = fake.seed("example.com", "www", "AAAA", "2001:db8::1");
     let v4 = fake.seed("example.com", "www", "A", "192.0.2.1");
-    let plan = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.2")).await.unwrap();
+    let plan = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.2"))
+        .await
+        .unwrap();
     assert!(matches!(&plan, Plan::Update { records } if records.len() == 1 && records[0].id == v4));
     let w = fake.rec.writes();
     assert_eq!(lines(&w), [format!("PATCH /v1/domains/records/{v4}")]);
-    assert_eq!(body_json(&w[0])["ttl"], 60, "a TTL under 60 is raised to Vercel's minimum");
+    assert_eq!(
+        body_json(&w[0])["ttl"],
+        60,
+        "a TTL under 60 is raised to Vercel's minimum"
+    );
     assert_eq!(value_of(&fake, "www", "A").as_deref(), Some("192.0.2.2"));
-    assert_eq!(value_of(&fake, "www", "AAAA").as_deref(), Some("2001:db8::1"));
+    assert_eq!(
+        value_of(&fake, "www", "AAAA").as_deref(),
+        Some("2001:db8::1")
+    );
     let _ = v6;
 }
 
@@ -66,7 +87,9 @@ async fn updates_only_the_record_of_the_right_type() {
 async fn unchanged_address_sends_only_the_lookup() {
     let (fake, p) = env(TOKEN, TEAM, "").await;
     fake.seed("example.com", "v6", "AAAA", "2001:0db8:0:0::0001");
-    let plan = sync(&*p, &dom("v6", "example.com", &[]), ip("2001:db8::1")).await.unwrap();
+    let plan = sync(&*p, &dom("v6", "example.com", &[]), ip("2001:db8::1"))
+        .await
+        .unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }));
     assert_eq!(fake.rec.requests().len(), 1);
     assert!(fake.rec.writes().is_empty());
@@ -76,11 +99,19 @@ async fn unchanged_address_sends_only_the_lookup() {
 async fn apex_is_the_empty_name_and_wildcards_keep_the_star() {
     let (fake, p) = env(TOKEN, TEAM, "120").await;
     fake.seed("example.com", "www", "A", "192.0.2.1");
-    sync(&*p, &dom("", "example.com", &[]), ip("192.0.2.5")).await.unwrap();
+    sync(&*p, &dom("", "example.com", &[]), ip("192.0.2.5"))
+        .await
+        .unwrap();
     assert_eq!(value_of(&fake, "", "A").as_deref(), Some("192.0.2.5"));
-    assert_eq!(value_of(&fake, "www", "A").as_deref(), Some("192.0.2.1"), "the apex is not www");
+    assert_eq!(
+        value_of(&fake, "www", "A").as_deref(),
+        Some("192.0.2.1"),
+        "the apex is not www"
+    );
     let star = fake.seed("example.com", "*", "A", "192.0.2.1");
-    sync(&*p, &dom("*", "example.com", &[]), ip("192.0.2.6")).await.unwrap();
+    sync(&*p, &dom("*", "example.com", &[]), ip("192.0.2.6"))
+        .await
+        .unwrap();
     let r = fake.records().into_iter().find(|r| r.id == star).unwrap();
     assert_eq!((r.value.as_str(), r.ttl), ("192.0.2.6", 120));
 }
@@ -92,9 +123,16 @@ async fn the_record_is_found_on_a_later_page() {
     for i in 0..150 {
         fake.seed("example.com", &format!("h{i}"), "TXT", "x");
     }
-    let plan = sync(&*p, &dom("home", "example.com", &[]), ip("192.0.2.9")).await.unwrap();
+    let plan = sync(&*p, &dom("home", "example.com", &[]), ip("192.0.2.9"))
+        .await
+        .unwrap();
     assert!(matches!(&plan, Plan::Update { records } if records[0].id == target));
-    let gets: Vec<_> = fake.rec.requests().into_iter().filter(|s| s.method == "GET").collect();
+    let gets: Vec<_> = fake
+        .rec
+        .requests()
+        .into_iter()
+        .filter(|s| s.method == "GET")
+        .collect();
     assert_eq!(gets.len(), 2);
     assert!(query_of(&gets[1]).iter().any(|(k, _)| k == "until"));
     assert_eq!(fake.records().len(), 151, "no duplicate created");
@@ -103,8 +141,13 @@ async fn the_record_is_found_on_a_later_page() {
 #[tokio::test]
 async fn bad_token_is_auth_and_nothing_is_written() {
     let (fake, p) = env("wrong", TEAM, "").await;
-    let err = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.1")).await.unwrap_err();
-    assert!(matches!(&err, ProviderError::Auth(m) if m.contains("Not authorized")), "{err:?}");
+    let err = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.1"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ProviderError::Auth(m) if m.contains("Not authorized")),
+        "{err:?}"
+    );
     assert!(!format!("{err}").contains("wrong"));
     assert!(fake.rec.writes().is_empty());
 }
@@ -112,7 +155,9 @@ async fn bad_token_is_auth_and_nothing_is_written() {
 #[tokio::test]
 async fn missing_team_id_is_a_permission_error() {
     let (fake, p) = env(TOKEN, "", "").await;
-    let err = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.1")).await.unwrap_err();
+    let err = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.1"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, ProviderError::Permission(_)), "{err:?}");
     assert!(fake.rec.writes().is_empty());
 }
@@ -120,13 +165,25 @@ async fn missing_team_id_is_a_permission_error() {
 #[tokio::test]
 async fn unknown_domain_and_rate_limit() {
     let (fake, p) = env(TOKEN, TEAM, "").await;
-    let err = sync(&*p, &dom("www", "example.net", &[]), ip("192.0.2.1")).await.unwrap_err();
+    let err = sync(&*p, &dom("www", "example.net", &[]), ip("192.0.2.1"))
+        .await
+        .unwrap_err();
     assert_eq!(err, ProviderError::ZoneNotFound("example.net".into()));
-    fake.rec.fail_next(Fault::rate_limit(12, json!({"error": {"code": "rate_limited", "message": "Rate limit exceeded"}})));
-    let err = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.1")).await.unwrap_err();
-    assert!(matches!(err, ProviderError::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(12)));
+    fake.rec.fail_next(Fault::rate_limit(
+        12,
+        json!({"error": {"code": "rate_limited", "message": "Rate limit exceeded"}}),
+    ));
+    let err = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.1"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ProviderError::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(12))
+    );
     fake.rec.fail_next(FakeVercel::bad_token_fault());
-    assert!(matches!(sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.1")).await, Err(ProviderError::Auth(_))));
+    assert!(matches!(
+        sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.1")).await,
+        Err(ProviderError::Auth(_))
+    ));
     assert!(fake.rec.writes().is_empty());
 }
 
@@ -141,7 +198,13 @@ async fn the_fake_rejects_what_vercel_rejects() {
         json!({"name": "a", "type": "A", "value": "2001:db8::1", "ttl": 60}),
         json!({"name": "a", "type": "A", "value": "192.0.2.1", "ttl": 30}),
     ] {
-        let r = c.post(&url).bearer_auth(TOKEN).json(&body).send().await.unwrap();
+        let r = c
+            .post(&url)
+            .bearer_auth(TOKEN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 400, "{body}");
     }
     let r = c.post(&url).json(&json!({})).send().await.unwrap();

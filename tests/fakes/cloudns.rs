@@ -110,7 +110,11 @@ impl FakeCloudns {
         if !st.zones.contains(&zone) {
             return failed("Missing domain-name");
         }
-        let ttl_ok = |t: &Option<String>| t.as_deref().and_then(|t| t.parse::<u32>().ok()).is_some_and(|t| TTLS.contains(&t));
+        let ttl_ok = |t: &Option<String>| {
+            t.as_deref()
+                .and_then(|t| t.parse::<u32>().ok())
+                .is_some_and(|t| TTLS.contains(&t))
+        };
         match uri.path() {
             "/dns/records.json" => {
                 let mut out = Map::new();
@@ -135,7 +139,9 @@ impl FakeCloudns {
                 }
             }
             "/dns/add-record.json" => {
-                let (Some(t), Some(host), Some(rec), ttl) = (f("record-type"), f("host"), f("record"), f("ttl")) else {
+                let (Some(t), Some(host), Some(rec), ttl) =
+                    (f("record-type"), f("host"), f("record"), f("ttl"))
+                else {
                     return failed("Missing record-type, host or record.");
                 };
                 if !ttl_ok(&ttl) {
@@ -144,23 +150,43 @@ impl FakeCloudns {
                 if !fits(&t, &rec) {
                     return failed("Invalid record.");
                 }
-                if st.records.iter().any(|r| r.zone == zone && r.host == host && r.rtype == t && r.record == rec) {
+                if st
+                    .records
+                    .iter()
+                    .any(|r| r.zone == zone && r.host == host && r.rtype == t && r.record == rec)
+                {
                     return failed("The record already exists.");
                 }
                 st.next += 1;
                 let id = 500 + st.next;
                 let ttl = ttl.unwrap_or_default().parse().unwrap_or(0);
-                st.records.push(CRecord { id, zone, host, rtype: t, record: rec, ttl });
-                json(200, json!({"status": "Success", "statusDescription": "The record was added successfully.", "data": {"id": id}}))
+                st.records.push(CRecord {
+                    id,
+                    zone,
+                    host,
+                    rtype: t,
+                    record: rec,
+                    ttl,
+                });
+                json(
+                    200,
+                    json!({"status": "Success", "statusDescription": "The record was added successfully.", "data": {"id": id}}),
+                )
             }
             "/dns/mod-record.json" => {
-                let (Some(id), Some(host), Some(rec), ttl) = (f("record-id"), f("host"), f("record"), f("ttl")) else {
+                let (Some(id), Some(host), Some(rec), ttl) =
+                    (f("record-id"), f("host"), f("record"), f("ttl"))
+                else {
                     return failed("Missing record-id, host or record.");
                 };
                 if !ttl_ok(&ttl) {
                     return failed("Invalid TTL. Choose from the list of the values we support.");
                 }
-                let Some(r) = st.records.iter_mut().find(|r| r.id.to_string() == id && r.zone == zone) else {
+                let Some(r) = st
+                    .records
+                    .iter_mut()
+                    .find(|r| r.id.to_string() == id && r.zone == zone)
+                else {
                     return failed("Invalid record-id.");
                 };
                 if !fits(&r.rtype, &rec) {
@@ -169,7 +195,10 @@ impl FakeCloudns {
                 r.host = host;
                 r.record = rec;
                 r.ttl = ttl.unwrap_or_default().parse().unwrap_or(0);
-                json(200, json!({"status": "Success", "statusDescription": "The record was modified successfully."}))
+                json(
+                    200,
+                    json!({"status": "Success", "statusDescription": "The record was modified successfully."}),
+                )
             }
             _ => failed("Invalid method."),
         }

@@ -134,13 +134,20 @@ impl FakeDesec {
                 let t = v["type"].as_str().unwrap_or_default().to_string();
                 let records: Vec<String> = v["records"]
                     .as_array()
-                    .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|x| x.as_str().map(str::to_string))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 let ttl = v["ttl"].as_u64().unwrap_or(0) as u32;
                 if let Err(e) = validate(&t, &records, ttl) {
                     return json(400, e);
                 }
-                if sets.iter().any(|s| s.domain == domain && s.subname == sub && s.rtype == t) {
+                if sets
+                    .iter()
+                    .any(|s| s.domain == domain && s.subname == sub && s.rtype == t)
+                {
                     return json(
                         400,
                         json!({"non_field_errors": ["Another RRset with the same subdomain and type exists for this domain."]}),
@@ -169,7 +176,10 @@ impl FakeDesec {
                 };
                 let mut set = sets[pos].clone();
                 if let Some(a) = v["records"].as_array() {
-                    set.records = a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect();
+                    set.records = a
+                        .iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect();
                 }
                 if let Some(ttl) = v["ttl"].as_u64() {
                     set.ttl = ttl as u32;
@@ -180,7 +190,10 @@ impl FakeDesec {
                 sets[pos] = set.clone();
                 json(200, rrset_json(&set))
             }
-            _ => json(405, json!({"detail": format!("Method \"{method}\" not allowed.")})),
+            _ => json(
+                405,
+                json!({"detail": format!("Method \"{method}\" not allowed.")}),
+            ),
         }
     }
 }

@@ -123,7 +123,11 @@ impl FakeDynv6 {
         let Some(rest) = uri.path().strip_prefix("/api/v2/zones") else {
             return json(404, json!({"error": "Not Found"}));
         };
-        let parts: Vec<&str> = rest.trim_matches('/').split('/').filter(|p| !p.is_empty()).collect();
+        let parts: Vec<&str> = rest
+            .trim_matches('/')
+            .split('/')
+            .filter(|p| !p.is_empty())
+            .collect();
         let mut st = self.state.lock().unwrap();
         if parts.is_empty() {
             return match method.as_str() {
@@ -160,23 +164,40 @@ impl FakeDynv6 {
                 json(200, out)
             }
             ("GET", ["records"]) => {
-                let list: Vec<Value> = st.records.iter().filter(|r| r.zone_id == zid).map(record_json).collect();
+                let list: Vec<Value> = st
+                    .records
+                    .iter()
+                    .filter(|r| r.zone_id == zid)
+                    .map(record_json)
+                    .collect();
                 json(200, Value::Array(list))
             }
             ("POST", ["records"]) => {
-                let (Some(name), Some(t), Some(data)) = (v["name"].as_str(), v["type"].as_str(), v["data"].as_str()) else {
+                let (Some(name), Some(t), Some(data)) =
+                    (v["name"].as_str(), v["type"].as_str(), v["data"].as_str())
+                else {
                     return json(422, json!({"error": "name, type and data are required"}));
                 };
                 if !fits(t, data) {
                     return json(422, json!({"error": "data is invalid"}));
                 }
                 st.next += 1;
-                let r = DRecord { id: st.next, zone_id: zid, name: name.into(), rtype: t.into(), data: data.into() };
+                let r = DRecord {
+                    id: st.next,
+                    zone_id: zid,
+                    name: name.into(),
+                    rtype: t.into(),
+                    data: data.into(),
+                };
                 st.records.push(r.clone());
                 json(200, record_json(&r))
             }
             ("PATCH", ["records", rid]) => {
-                let Some(r) = st.records.iter_mut().find(|r| r.zone_id == zid && r.id.to_string() == *rid) else {
+                let Some(r) = st
+                    .records
+                    .iter_mut()
+                    .find(|r| r.zone_id == zid && r.id.to_string() == *rid)
+                else {
                     return json(404, json!({"error": "Record not found"}));
                 };
                 if let Some(d) = v["data"].as_str() {

@@ -85,7 +85,10 @@ impl FakeGcore {
         }
         let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
         if auth != Some(&format!("APIKey {}", self.token)) {
-            return json(401, json!({"message": "Invalid authentication credentials"}));
+            return json(
+                401,
+                json!({"message": "Invalid authentication credentials"}),
+            );
         }
         let Some(rest) = uri.path().strip_prefix("/dns/v2/zones/") else {
             return json(404, json!({"error": "not found"}));

@@ -104,7 +104,8 @@ impl FakeNameCom {
         }
         let want = format!(
             "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", self.user, self.token))
+            base64::engine::general_purpose::STANDARD
+                .encode(format!("{}:{}", self.user, self.token))
         );
         if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(want.as_str()) {
             return json(401, json!({"message": "Unauthenticated"}));
@@ -116,16 +117,27 @@ impl FakeNameCom {
         let domain = parts[0].to_string();
         let mut st = self.state.lock().unwrap();
         if !st.domains.contains(&domain) {
-            return json(404, json!({"message": "Not Found", "details": "Domain not found"}));
+            return json(
+                404,
+                json!({"message": "Not Found", "details": "Domain not found"}),
+            );
         }
         match (method.as_str(), &parts[1..]) {
             ("GET", ["records"]) => {
                 let q = query(uri);
-                let per: usize = get(&q, "perPage").and_then(|v| v.parse().ok()).unwrap_or(1000);
+                let per: usize = get(&q, "perPage")
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(1000);
                 let page: usize = get(&q, "page").and_then(|v| v.parse().ok()).unwrap_or(1);
-                let all: Vec<&NcRecord> = st.records.iter().filter(|r| r.domain == domain).collect();
+                let all: Vec<&NcRecord> =
+                    st.records.iter().filter(|r| r.domain == domain).collect();
                 let last = all.len().div_ceil(per).max(1);
-                let list: Vec<Value> = all.iter().skip((page - 1) * per).take(per).map(|r| record_json(r)).collect();
+                let list: Vec<Value> = all
+                    .iter()
+                    .skip((page - 1) * per)
+                    .take(per)
+                    .map(|r| record_json(r))
+                    .collect();
                 let mut v = json!({"records": list, "totalCount": all.len(), "lastPage": last});
                 if page < last {
                     v["nextPage"] = Value::from(page + 1);
@@ -134,30 +146,60 @@ impl FakeNameCom {
             }
             (m @ ("POST" | "PUT"), rest) => {
                 let Ok(v) = serde_json::from_slice::<Value>(body) else {
-                    return json(400, json!({"message": "Invalid Argument", "details": "invalid json"}));
+                    return json(
+                        400,
+                        json!({"message": "Invalid Argument", "details": "invalid json"}),
+                    );
                 };
                 let host = v["host"].as_str().unwrap_or_default().to_string();
                 let t = v["type"].as_str().unwrap_or_default().to_string();
                 let answer = v["answer"].as_str().unwrap_or_default().to_string();
                 let ttl = v["ttl"].as_u64().unwrap_or(300) as u32;
                 if !fits(&t, &answer) {
-                    return json(400, json!({"message": "Invalid Argument", "details": "answer does not fit type"}));
+                    return json(
+                        400,
+                        json!({"message": "Invalid Argument", "details": "answer does not fit type"}),
+                    );
                 }
                 if ttl < 300 {
-                    return json(400, json!({"message": "Invalid Argument", "details": "TTL must be at least 300"}));
+                    return json(
+                        400,
+                        json!({"message": "Invalid Argument", "details": "TTL must be at least 300"}),
+                    );
                 }
                 match (m, rest) {
                     ("POST", ["records"]) => {
                         st.next += 1;
-                        let r = NcRecord { id: 1000 + st.next, domain, host, rtype: t, answer, ttl };
+                        let r = NcRecord {
+                            id: 1000 + st.next,
+                            domain,
+                            host,
+                            rtype: t,
+                            answer,
+                            ttl,
+                        };
                         st.records.push(r.clone());
                         json(200, record_json(&r))
                     }
                     ("PUT", ["records", id]) => {
-                        let Some(r) = st.records.iter_mut().find(|r| r.id.to_string() == *id && r.domain == domain) else {
-                            return json(404, json!({"message": "Not Found", "details": "Record not found"}));
+                        let Some(r) = st
+                            .records
+                            .iter_mut()
+                            .find(|r| r.id.to_string() == *id && r.domain == domain)
+                        else {
+                            return json(
+                                404,
+                                json!({"message": "Not Found", "details": "Record not found"}),
+                            );
                         };
-                        *r = NcRecord { id: r.id, domain, host, rtype: t, answer, ttl };
+                        *r = NcRecord {
+                            id: r.id,
+                            domain,
+                            host,
+                            rtype: t,
+                            answer,
+                            ttl,
+                        };
                         let out = record_json(r);
                         json(200, out)
                     }

@@ -53,7 +53,9 @@ fn record_json(r: &NRecord) -> Value {
 fn valid_name(name: &str) -> bool {
     name.split('.').enumerate().all(|(i, l)| {
         (i == 0 && l == "*")
-            || (!l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            || (!l.is_empty()
+                && l.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
     })
 }
 
@@ -114,7 +116,10 @@ impl FakeNsone {
             return json(404, json!({"message": "zone not found"}));
         }
         match (method.as_str(), &parts[1..]) {
-            ("GET", []) => json(200, json!({"zone": zone, "id": "z1", "ttl": 3600, "records": []})),
+            ("GET", []) => json(
+                200,
+                json!({"zone": zone, "id": "z1", "ttl": 3600, "records": []}),
+            ),
             (m, [domain, t]) => {
                 let pos = st
                     .records
@@ -126,15 +131,24 @@ impl FakeNsone {
                         None => json(404, json!({"message": "record not found"})),
                     };
                 }
-                if !valid_name(domain) || !(*domain == zone || domain.ends_with(&format!(".{zone}"))) {
-                    return json(400, json!({"message": format!("invalid domain name {domain}")}));
+                if !valid_name(domain)
+                    || !(*domain == zone || domain.ends_with(&format!(".{zone}")))
+                {
+                    return json(
+                        400,
+                        json!({"message": format!("invalid domain name {domain}")}),
+                    );
                 }
                 let Ok(v) = serde_json::from_slice::<Value>(body) else {
                     return json(400, json!({"message": "invalid json"}));
                 };
                 let answers: Vec<String> = v["answers"]
                     .as_array()
-                    .map(|a| a.iter().filter_map(|x| x["answer"][0].as_str().map(str::to_string)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|x| x["answer"][0].as_str().map(str::to_string))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 if answers.is_empty() || !answers.iter().all(|a| fits(t, a)) {
                     return json(400, json!({"message": "invalid answer"}));

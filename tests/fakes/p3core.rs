@@ -134,7 +134,14 @@ pub fn fits(rtype: &str, value: &str) -> bool {
 // ---- helpers for the provider tests ----
 
 /// Builds provider `key` pointed at `base`.
-pub fn provider(key: &str, base: &str, id: &str, secret: &str, extparam: &str, ttl: &str) -> Box<dyn Provider> {
+pub fn provider(
+    key: &str,
+    base: &str,
+    id: &str,
+    secret: &str,
+    extparam: &str,
+    ttl: &str,
+) -> Box<dyn Provider> {
     let settings = ProviderSettings {
         id: id.into(),
         secret: secret.into(),

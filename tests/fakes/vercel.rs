@@ -114,7 +114,11 @@ impl FakeVercel {
         if let Some(team) = &self.team
             && get(&q, "teamId") != Some(team.as_str())
         {
-            return err(403, "forbidden", "You don't have permission to access this scope");
+            return err(
+                403,
+                "forbidden",
+                "You don't have permission to access this scope",
+            );
         }
         let parts: Vec<&str> = uri.path().trim_matches('/').split('/').collect();
         let mut st = self.state.lock().unwrap();
@@ -133,7 +137,11 @@ impl FakeVercel {
                 list.sort_by_key(|r| std::cmp::Reverse(r.created));
                 let more = list.len() > limit;
                 list.truncate(limit);
-                let next = if more { list.last().map(|r| r.created) } else { None };
+                let next = if more {
+                    list.last().map(|r| r.created)
+                } else {
+                    None
+                };
                 let recs: Vec<Value> = list
                     .iter()
                     .map(|r| {
@@ -142,7 +150,10 @@ impl FakeVercel {
                                "updated": r.created, "createdAt": r.created, "updatedAt": r.created, "ttl": r.ttl})
                     })
                     .collect();
-                json(200, json!({"records": recs, "pagination": {"count": recs.len(), "next": next, "prev": null}}))
+                json(
+                    200,
+                    json!({"records": recs, "pagination": {"count": recs.len(), "next": next, "prev": null}}),
+                )
             }
             ("POST", ["v2", "domains", d, "records"]) => {
                 if !st.domains.iter().any(|x| x == d) {
@@ -201,7 +212,10 @@ impl FakeVercel {
                     return err(400, "invalid_ttl", "TTL must be at least 60");
                 }
                 st.records[pos] = r.clone();
-                json(200, json!({"id": r.id, "name": r.name, "type": r.rtype, "value": r.value, "ttl": r.ttl}))
+                json(
+                    200,
+                    json!({"id": r.id, "name": r.name, "type": r.rtype, "value": r.value, "ttl": r.ttl}),
+                )
             }
             _ => err(404, "not_found", "The requested endpoint was not found"),
         }
