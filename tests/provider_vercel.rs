@@ -211,3 +211,35 @@ async fn the_fake_rejects_what_vercel_rejects() {
     assert_eq!(r.status(), 403);
     assert!(fake.records().is_empty());
 }
+
+#[tokio::test]
+async fn a_record_deleted_since_the_lookup_is_not_a_missing_zone() {
+    let (fake, p) = env(TOKEN, TEAM, "").await;
+    let d = dom("www", "example.com", &[]);
+    let l = p
+        .lookup(&d, ddns_rs::provider::RecordType::A)
+        .await
+        .unwrap();
+    let plan = Plan::Update {
+        records: vec![ddns_rs::provider::Existing {
+            id: "rec_gone".into(),
+            value: "192.0.2.1".into(),
+            ..Default::default()
+        }],
+    };
+    let err = p
+        .apply(
+            &d,
+            ddns_rs::provider::RecordType::A,
+            &l,
+            &plan,
+            ip("192.0.2.2"),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ProviderError::Api(m) if m.contains("rec_gone")),
+        "{err:?}"
+    );
+    assert!(fake.records().is_empty());
+}

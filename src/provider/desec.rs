@@ -43,6 +43,10 @@ pub struct Desec {
 #[derive(Deserialize)]
 struct RrSet {
     #[serde(default)]
+    subname: String,
+    #[serde(rename = "type", default)]
+    rtype: String,
+    #[serde(default)]
     records: Vec<String>,
     #[serde(default)]
     ttl: Option<u32>,
@@ -125,8 +129,11 @@ impl Provider for Desec {
             })?;
             // One RRset per name and type; its first record is the one compared (the update
             // replaces the whole set with the one address).
+            // The filter is checked again here, so an ignored query parameter cannot make
+            // another name's RRset look like ours.
             let records = sets
                 .into_iter()
+                .filter(|s| s.subname == sub && s.rtype == rtype.as_str())
                 .filter_map(|s| {
                     let ttl = s.ttl;
                     s.records.into_iter().next().map(|value| Existing {

@@ -210,12 +210,23 @@ impl Provider for NameCom {
                             .http
                             .put(self.url(&root, &format!("/{}", r.id)))
                             .json(&body);
-                        self.call(req, &root).await?;
+                        self.call(req, &root).await.map_err(|e| gone(e, &r.id))?;
                     }
                     Ok(())
                 }
             }
         })
+    }
+}
+
+/// A 404 on a record written by id means the record was deleted since the lookup, not that
+/// the zone is missing.
+fn gone(e: ProviderError, id: &str) -> ProviderError {
+    match e {
+        ProviderError::ZoneNotFound(_) => ProviderError::Api(format!(
+            "name.com record {id} no longer exists; the next sync creates it again"
+        )),
+        other => other,
     }
 }
 

@@ -192,7 +192,7 @@ impl Provider for Vercel {
                     for r in records {
                         let path = format!("/v1/domains/records/{}", r.id);
                         let req = self.request(reqwest::Method::PATCH, &path).json(&body);
-                        self.call(req, &root).await?;
+                        self.call(req, &root).await.map_err(|e| gone(e, &r.id))?;
                     }
                     Ok(())
                 }
@@ -208,6 +208,17 @@ fn sub_ascii(domain: &Domain) -> String {
     full.strip_suffix(&root)
         .map(|s| s.trim_end_matches('.').to_string())
         .unwrap_or_default()
+}
+
+/// A 404 on a record written by id means the record was deleted since the lookup, not that
+/// the zone is missing.
+fn gone(e: ProviderError, id: &str) -> ProviderError {
+    match e {
+        ProviderError::ZoneNotFound(_) => ProviderError::Api(format!(
+            "Vercel record {id} no longer exists; the next sync creates it again"
+        )),
+        other => other,
+    }
 }
 
 /// Turns an error answer (`{"error":{"code","message","invalidToken"?}}`) into a
