@@ -243,3 +243,21 @@ async fn a_record_deleted_since_the_lookup_is_not_a_missing_zone() {
     );
     assert!(fake.records().is_empty());
 }
+
+#[tokio::test]
+async fn record_id_param_picks_one_of_several() {
+    let (fake, p) = env(TOKEN, TEAM, "").await;
+    let first = fake.seed("example.com", "www", "A", "192.0.2.1");
+    let second = fake.seed("example.com", "www", "A", "192.0.2.2");
+    let d = dom("www", "example.com", &[("RecordId", &second)]);
+    sync(&*p, &d, ip("192.0.2.3")).await.unwrap();
+    let recs = fake.records();
+    assert_eq!(
+        recs.iter().find(|r| r.id == second).unwrap().value,
+        "192.0.2.3"
+    );
+    assert_eq!(
+        recs.iter().find(|r| r.id == first).unwrap().value,
+        "192.0.2.1"
+    );
+}
