@@ -10,9 +10,15 @@
 pub mod alidns;
 pub mod callback;
 pub mod cloudflare;
+pub mod dnsla;
 pub mod dnspod;
+pub mod eranet;
+pub mod hipmdnsmgr;
+pub mod nowcn;
+pub mod rainyun;
 pub mod sign;
 pub mod tencentcloud;
+pub mod tnethk;
 
 use std::future::Future;
 use std::net::IpAddr;
@@ -269,6 +275,12 @@ pub const PROVIDERS: &[&ProviderMeta] = &[
     &dnspod::META,
     &cloudflare::META,
     &callback::META,
+    &dnsla::META,
+    &nowcn::META,
+    &eranet::META,
+    &tnethk::META,
+    &rainyun::META,
+    &hipmdnsmgr::META,
 ];
 
 /// The metadata of provider `key`, if it exists.
@@ -285,6 +297,12 @@ pub fn build(name: &str, settings: ProviderSettings) -> Result<Box<dyn Provider>
         "cloudflare" => Ok(Box::new(cloudflare::Cloudflare::new(settings))),
         "dnspod" => Ok(Box::new(dnspod::Dnspod::new(settings))),
         "callback" => Ok(Box::new(callback::Callback::new(settings))),
+        "dnsla" => Ok(Box::new(dnsla::Dnsla::new(settings))),
+        "nowcn" => Ok(Box::new(nowcn::Nowcn::new(settings, nowcn::FLAVOR))),
+        "eranet" => Ok(Box::new(eranet::new(settings))),
+        "tnethk" => Ok(Box::new(tnethk::new(settings))),
+        "rainyun" => Ok(Box::new(rainyun::Rainyun::new(settings))),
+        "hipmdnsmgr" => Ok(Box::new(hipmdnsmgr::HipmDnsMgr::new(settings))),
         other => {
             let keys: Vec<&str> = PROVIDERS.iter().map(|m| m.key).collect();
             Err(format!(
