@@ -11,7 +11,12 @@
 pub mod alidns;
 pub mod callback;
 pub mod cloudflare;
+pub mod dnsla;
 pub mod dnspod;
+pub mod hipmdnsmgr;
+pub mod nowcn;
+pub mod p4common;
+pub mod rainyun;
 pub mod tencentcloud;
 
 use std::collections::HashMap;
