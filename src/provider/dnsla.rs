@@ -22,9 +22,9 @@ use crate::config::Domain;
 /// Labels and help for the web UI and docs.
 pub const META: super::ProviderMeta = super::ProviderMeta {
     key: "dnsla",
-    name: "DNS.LA",
+    name: "Dnsla",
     id_label: "APIID",
-    secret_label: "API Secret",
+    secret_label: "API secret",
     extparam_label: "",
     help_url: "https://www.dns.la/",
     help: "The APIID and API secret from the console's API settings. Param: id.",

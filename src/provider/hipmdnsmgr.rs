@@ -24,7 +24,7 @@ pub const META: super::ProviderMeta = super::ProviderMeta {
     key: "hipmdnsmgr",
     name: "HiPM DNSMgr",
     id_label: "Base URL",
-    secret_label: "API Token",
+    secret_label: "API token",
     extparam_label: "",
     help_url: "https://github.com/WUHINS/DNSMgr",
     help: "The panel's address (https://dnsmgr.example.com) and an API token with access to the domain.",

@@ -42,7 +42,7 @@ pub const FLAVOR: Flavor = Flavor {
 /// Labels and help for the web UI and docs.
 pub const META: super::ProviderMeta = super::ProviderMeta {
     key: "nowcn",
-    name: "Now.cn (时代互联)",
+    name: "Nowcn (时代互联)",
     id_label: "auth-userid",
     secret_label: "api-key",
     extparam_label: "",
@@ -79,7 +79,7 @@ struct Record {
 }
 
 #[derive(Deserialize)]
-struct WriteResponse {
+struct ErrorField {
     #[serde(default)]
     error: String,
 }
@@ -111,33 +111,37 @@ impl Nowcn {
         let answer = super::send(self.s.http.get(url)).await?;
         let name = self.flavor.name;
         // ddns-go requires exactly 200 here; anything else is an error whatever the body says.
+        let detail = |max| super::truncate(&answer.body, max).to_string();
         match answer.status {
-            200 => Ok(answer.body),
-            429 => Err(ProviderError::RateLimited {
-                retry_after: answer.retry_after,
-                msg: super::truncate(&answer.body, 200).to_string(),
-            }),
-            401 => Err(ProviderError::Auth(format!("{name} answered HTTP 401"))),
-            403 => Err(ProviderError::Permission(format!(
-                "{name} answered HTTP 403: {}",
-                super::truncate(&answer.body, 200)
-            ))),
-            status => Err(ProviderError::Api(format!(
-                "{name} answered HTTP {status}: {}",
-                super::truncate(&answer.body, 300)
-            ))),
-        }
-        .and_then(|body| {
-            // Classify an `error` here so every action reports it the same way.
-            let err = serde_json::from_str::<WriteResponse>(&body)
-                .map(|w| w.error)
-                .unwrap_or_default();
-            if err.is_empty() {
-                Ok(body)
-            } else {
-                Err(classify(name, &err, zone, answer.retry_after))
+            200 => {}
+            429 => {
+                return Err(ProviderError::RateLimited {
+                    retry_after: answer.retry_after,
+                    msg: detail(200),
+                });
             }
-        })
+            401 => return Err(ProviderError::Auth(format!("{name} answered HTTP 401"))),
+            403 => {
+                return Err(ProviderError::Permission(format!(
+                    "{name} answered HTTP 403: {}",
+                    detail(200)
+                )));
+            }
+            status => {
+                return Err(ProviderError::Api(format!(
+                    "{name} answered HTTP {status}: {}",
+                    detail(300)
+                )));
+            }
+        }
+        // Every action reports failure the same way: a non-empty `error` text.
+        let error = serde_json::from_str::<ErrorField>(&answer.body)
+            .map(|w| w.error)
+            .unwrap_or_default();
+        if !error.is_empty() {
+            return Err(classify(name, &error, zone, answer.retry_after));
+        }
+        Ok(answer.body)
     }
 
     async fn write(
@@ -148,7 +152,7 @@ impl Nowcn {
     ) -> Result<(), ProviderError> {
         let body = self.call(action, &domain.root, params).await?;
         // `call` already rejected a non-empty `error`; the body must still be the API's JSON.
-        serde_json::from_str::<WriteResponse>(&body).map_err(|e| {
+        serde_json::from_str::<ErrorField>(&body).map_err(|e| {
             ProviderError::Api(format!(
                 "{} sent an answer to {action} that is not understood ({e})",
                 self.flavor.name

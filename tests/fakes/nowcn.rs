@@ -166,11 +166,11 @@ impl FakeNowcn {
     }
 
     /// Host, common parameters, id, timestamp, signature and nonce, in that order.
-    fn authenticate(&self, seen: &Seen, p: &BTreeMap<String, String>) -> Result<(), Response> {
+    fn authenticate(&self, seen: &Seen, p: &BTreeMap<String, String>) -> Result<(), String> {
         let host = seen.header("host").unwrap_or("");
         let want = self.expected_host.lock().unwrap().clone();
         if host != want {
-            return Err(err(&format!("Host {host:?} is not {want:?}")));
+            return Err(String::from(&format!("Host {host:?} is not {want:?}")));
         }
         for key in [
             "AccessInstanceID",
@@ -180,14 +180,14 @@ impl FakeNowcn {
             "Signature",
         ] {
             if p.get(key).is_none_or(|v| v.is_empty()) {
-                return Err(err(&format!("缺少参数 {key}")));
+                return Err(String::from(&format!("缺少参数 {key}")));
             }
         }
         if p["SignatureMethod"] != "HMAC-SHA1" {
-            return Err(err("SignatureMethod 错误"));
+            return Err(String::from("SignatureMethod 错误"));
         }
         if p["AccessInstanceID"] != self.id {
-            return Err(err(BAD_ID));
+            return Err(String::from(BAD_ID));
         }
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -195,7 +195,7 @@ impl FakeNowcn {
             .as_secs() as i64;
         match unix(&p["Timestamp"]) {
             Some(ts) if (now - ts).abs() <= 15 * 60 => {}
-            _ => return Err(err("Timestamp 无效或已过期")),
+            _ => return Err(String::from("Timestamp 无效或已过期")),
         }
         let canonical = p
             .iter()
@@ -210,7 +210,7 @@ impl FakeNowcn {
         let expected =
             base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
         if p["Signature"] != expected {
-            return Err(err(BAD_SIGNATURE));
+            return Err(String::from(BAD_SIGNATURE));
         }
         if !self
             .nonces
@@ -218,7 +218,7 @@ impl FakeNowcn {
             .unwrap()
             .insert(p["SignatureNonce"].clone())
         {
-            return Err(err("SignatureNonce 已使用"));
+            return Err(String::from("SignatureNonce 已使用"));
         }
         Ok(())
     }
@@ -238,8 +238,8 @@ async fn handle(
         Some(a) if method == Method::GET => a.to_string(),
         _ => return (axum::http::StatusCode::NOT_FOUND, "Not Found").into_response(),
     };
-    if let Err(r) = fake.authenticate(&seen, &p) {
-        return r;
+    if let Err(msg) = fake.authenticate(&seen, &p) {
+        return err(&msg);
     }
     let mut st = fake.store.lock().unwrap();
     if let Some(f) = st.faults.pop_front() {
