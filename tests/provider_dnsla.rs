@@ -284,3 +284,26 @@ async fn an_empty_list_with_null_results_means_create() {
     assert_eq!(plan, Plan::Create);
     assert_eq!(values(&env), [v("www", "A", "198.51.100.7", 600)]);
 }
+
+#[tokio::test]
+async fn only_records_of_the_name_count_and_an_empty_host_is_the_apex() {
+    let env = start().await;
+    let list = |host: &str| Fault {
+        status: 200,
+        retry_after: None,
+        body: json!({"code": 200, "msg": "", "data": {"total": 1, "results": [
+            {"id": "7", "host": host, "type": 1, "data": "198.51.100.7", "ttl": 600}]}}),
+    };
+    let apex = domain("", &[]);
+    let addr: IpAddr = "198.51.100.7".parse().unwrap();
+    env.fake.fail_next(list(""));
+    let l = env.provider.lookup(&apex, RecordType::A).await.unwrap();
+    assert!(matches!(
+        env.provider.plan(&apex, &l, addr),
+        Plan::NoChange { .. }
+    ));
+    // A record of another name in the answer is never taken for this one.
+    env.fake.fail_next(list("www"));
+    let l = env.provider.lookup(&apex, RecordType::A).await.unwrap();
+    assert_eq!(env.provider.plan(&apex, &l, addr), Plan::Create);
+}

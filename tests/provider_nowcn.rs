@@ -396,3 +396,32 @@ async fn eranet_and_tnethk_are_the_same_api_under_their_own_keys() {
         );
     }
 }
+
+#[tokio::test]
+async fn only_records_of_the_name_count_and_an_empty_host_is_the_apex() {
+    let env = start().await;
+    let list = |host: &str, rtype: &str| Fault {
+        status: 200,
+        retry_after: None,
+        body: json!({"RequestId": "R", "error": "", "Data": [
+            {"id": 7, "domain": "example.com", "host": host, "type": rtype,
+             "value": "198.51.100.7", "state": 1}]}),
+    };
+    let apex = domain("", "example.com", &[]);
+    let addr: IpAddr = "198.51.100.7".parse().unwrap();
+    env.fake.fail_next_with(list("", "A"));
+    let l = env.provider.lookup(&apex, RecordType::A).await.unwrap();
+    assert!(matches!(
+        env.provider.plan(&apex, &l, addr),
+        Plan::NoChange { .. }
+    ));
+    for (host, rtype) in [("www", "A"), ("@", "AAAA")] {
+        env.fake.fail_next_with(list(host, rtype));
+        let l = env.provider.lookup(&apex, RecordType::A).await.unwrap();
+        assert_eq!(
+            env.provider.plan(&apex, &l, addr),
+            Plan::Create,
+            "{host} {rtype}"
+        );
+    }
+}

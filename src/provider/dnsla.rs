@@ -187,7 +187,11 @@ impl Provider for Dnsla {
                 .unwrap_or_default()
                 .into_iter()
                 .filter(|r| r.rtype == type_code(rtype))
-                .filter(|r| r.host.eq_ignore_ascii_case(domain.sub_or_at()))
+                // ddns-go checks neither; an apex listed with an empty host is still the apex.
+                .filter(|r| {
+                    r.host.eq_ignore_ascii_case(domain.sub_or_at())
+                        || (domain.sub.is_empty() && r.host.is_empty())
+                })
                 .map(|r| Existing {
                     id: id_text(&r.id),
                     value: r.data,

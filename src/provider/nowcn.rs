@@ -277,7 +277,11 @@ impl Provider for Nowcn {
                 .unwrap_or_default()
                 .into_iter()
                 .filter(|r| r.rtype.eq_ignore_ascii_case(rtype.as_str()))
-                .filter(|r| r.host.eq_ignore_ascii_case(domain.sub_or_at()))
+                // ddns-go checks neither; an apex listed with an empty host is still the apex.
+                .filter(|r| {
+                    r.host.eq_ignore_ascii_case(domain.sub_or_at())
+                        || (domain.sub.is_empty() && r.host.is_empty())
+                })
                 .map(|r| Existing {
                     id: id_text(&r.id),
                     value: r.value,
