@@ -12,13 +12,19 @@ pub mod callback;
 pub mod cloudflare;
 pub mod cloudns;
 pub mod desec;
+pub mod dnsla;
 pub mod dnspod;
 pub mod dynv6;
+pub mod eranet;
 pub mod gcore;
+pub mod hipmdnsmgr;
 pub mod name_com;
+pub mod nowcn;
 pub mod nsone;
+pub mod rainyun;
 pub mod sign;
 pub mod tencentcloud;
+pub mod tnethk;
 pub mod vercel;
 
 use std::future::Future;
@@ -283,6 +289,12 @@ pub const PROVIDERS: &[&ProviderMeta] = &[
     &name_com::META,
     &cloudns::META,
     &desec::META,
+    &dnsla::META,
+    &nowcn::META,
+    &eranet::META,
+    &tnethk::META,
+    &rainyun::META,
+    &hipmdnsmgr::META,
 ];
 
 /// The metadata of provider `key`, if it exists.
@@ -306,6 +318,12 @@ pub fn build(name: &str, settings: ProviderSettings) -> Result<Box<dyn Provider>
         "name_com" => Ok(Box::new(name_com::NameCom::new(settings))),
         "cloudns" => Ok(Box::new(cloudns::Cloudns::new(settings))),
         "desec" => Ok(Box::new(desec::Desec::new(settings))),
+        "dnsla" => Ok(Box::new(dnsla::Dnsla::new(settings))),
+        "nowcn" => Ok(Box::new(nowcn::Nowcn::new(settings, nowcn::FLAVOR))),
+        "eranet" => Ok(Box::new(eranet::new(settings))),
+        "tnethk" => Ok(Box::new(tnethk::new(settings))),
+        "rainyun" => Ok(Box::new(rainyun::Rainyun::new(settings))),
+        "hipmdnsmgr" => Ok(Box::new(hipmdnsmgr::HipmDnsMgr::new(settings))),
         other => {
             let keys: Vec<&str> = PROVIDERS.iter().map(|m| m.key).collect();
             Err(format!(

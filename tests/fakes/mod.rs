@@ -13,12 +13,17 @@ pub mod callback;
 pub mod cloudflare;
 pub mod cloudns;
 pub mod desec;
+pub mod dnsla;
 pub mod dnspod;
 pub mod dynv6;
 pub mod gcore;
+pub mod hipmdnsmgr;
 pub mod name_com;
+pub mod nowcn;
 pub mod nsone;
 pub mod p3core;
+pub mod p4common;
+pub mod rainyun;
 pub mod tencentcloud;
 pub mod vercel;
 

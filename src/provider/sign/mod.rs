@@ -1,4 +1,5 @@
 //! Request signature algorithms, each once, byte-identical to the official SDKs'.
 
 pub mod aliyun;
+pub mod nowcn;
 pub mod tc3;

@@ -1,0 +1,29 @@
+//! Eranet (`dns.name: eranet`): the Now.cn API at Eranet's host; see [`super::nowcn`].
+
+use super::ProviderSettings;
+use super::nowcn::{Flavor, Nowcn};
+
+/// Eranet's API host.
+pub const FLAVOR: Flavor = Flavor {
+    key: "eranet",
+    name: "Eranet",
+    production: "https://www.eranet.com",
+};
+
+/// Labels and help for the web UI and docs.
+pub const META: super::ProviderMeta = super::ProviderMeta {
+    key: "eranet",
+    name: "Eranet",
+    id_label: "auth-userid",
+    secret_label: "api-key",
+    extparam_label: "",
+    help_url: "https://www.eranet.com/",
+    help: "The account's auth-userid and api-key from the member centre's API settings. Param: Id.",
+    default_ttl: "600",
+    change_only: false,
+};
+
+/// Builds the provider (`id` = auth-userid, `secret` = api-key).
+pub fn new(s: ProviderSettings) -> Nowcn {
+    Nowcn::new(s, FLAVOR)
+}
