@@ -8,11 +8,14 @@
 //! [`Provider::apply`] writes.
 
 pub mod alidns;
+pub mod baiducloud;
 pub mod callback;
 pub mod cloudflare;
 pub mod dnspod;
+pub mod huaweicloud;
 pub mod sign;
 pub mod tencentcloud;
+pub mod trafficroute;
 
 use std::future::Future;
 use std::net::IpAddr;
@@ -269,6 +272,9 @@ pub const PROVIDERS: &[&ProviderMeta] = &[
     &dnspod::META,
     &cloudflare::META,
     &callback::META,
+    &huaweicloud::META,
+    &baiducloud::META,
+    &trafficroute::META,
 ];
 
 /// The metadata of provider `key`, if it exists.
@@ -285,6 +291,9 @@ pub fn build(name: &str, settings: ProviderSettings) -> Result<Box<dyn Provider>
         "cloudflare" => Ok(Box::new(cloudflare::Cloudflare::new(settings))),
         "dnspod" => Ok(Box::new(dnspod::Dnspod::new(settings))),
         "callback" => Ok(Box::new(callback::Callback::new(settings))),
+        "huaweicloud" => Ok(Box::new(huaweicloud::HuaweiCloud::new(settings))),
+        "baiducloud" => Ok(Box::new(baiducloud::BaiduCloud::new(settings))),
+        "trafficroute" => Ok(Box::new(trafficroute::TrafficRoute::new(settings))),
         other => {
             let keys: Vec<&str> = PROVIDERS.iter().map(|m| m.key).collect();
             Err(format!(
