@@ -12,6 +12,8 @@ pub mod alidns;
 pub mod callback;
 pub mod cloudflare;
 pub mod dnspod;
+pub mod huaweicloud;
+pub mod p1_common;
 pub mod tencentcloud;
 
 use std::collections::HashMap;
