@@ -16,6 +16,7 @@ pub mod dnspod;
 pub mod huaweicloud;
 pub mod p1_common;
 pub mod tencentcloud;
+pub mod trafficroute;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
