@@ -12,6 +12,7 @@ pub mod baiducloud;
 pub mod callback;
 pub mod cloudflare;
 pub mod dnspod;
+pub mod edgeone;
 pub mod huaweicloud;
 pub mod sign;
 pub mod tencentcloud;
@@ -275,6 +276,7 @@ pub const PROVIDERS: &[&ProviderMeta] = &[
     &huaweicloud::META,
     &baiducloud::META,
     &trafficroute::META,
+    &edgeone::META,
 ];
 
 /// The metadata of provider `key`, if it exists.
@@ -294,6 +296,7 @@ pub fn build(name: &str, settings: ProviderSettings) -> Result<Box<dyn Provider>
         "huaweicloud" => Ok(Box::new(huaweicloud::HuaweiCloud::new(settings))),
         "baiducloud" => Ok(Box::new(baiducloud::BaiduCloud::new(settings))),
         "trafficroute" => Ok(Box::new(trafficroute::TrafficRoute::new(settings))),
+        "edgeone" => Ok(Box::new(edgeone::EdgeOne::new(settings))),
         other => {
             let keys: Vec<&str> = PROVIDERS.iter().map(|m| m.key).collect();
             Err(format!(

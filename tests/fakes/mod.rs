@@ -13,6 +13,7 @@ pub mod baiducloud;
 pub mod callback;
 pub mod cloudflare;
 pub mod dnspod;
+pub mod edgeone;
 pub mod huaweicloud;
 pub mod p1_common;
 pub mod tencentcloud;
