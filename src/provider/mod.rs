@@ -8,6 +8,7 @@
 //! [`Provider::apply`] writes.
 
 pub mod alidns;
+pub mod aliesa;
 pub mod baiducloud;
 pub mod callback;
 pub mod cloudflare;
@@ -273,6 +274,7 @@ pub const PROVIDERS: &[&ProviderMeta] = &[
     &dnspod::META,
     &cloudflare::META,
     &callback::META,
+    &aliesa::META,
     &huaweicloud::META,
     &baiducloud::META,
     &trafficroute::META,
@@ -293,6 +295,7 @@ pub fn build(name: &str, settings: ProviderSettings) -> Result<Box<dyn Provider>
         "cloudflare" => Ok(Box::new(cloudflare::Cloudflare::new(settings))),
         "dnspod" => Ok(Box::new(dnspod::Dnspod::new(settings))),
         "callback" => Ok(Box::new(callback::Callback::new(settings))),
+        "aliesa" => Ok(Box::new(aliesa::AliEsa::new(settings))),
         "huaweicloud" => Ok(Box::new(huaweicloud::HuaweiCloud::new(settings))),
         "baiducloud" => Ok(Box::new(baiducloud::BaiduCloud::new(settings))),
         "trafficroute" => Ok(Box::new(trafficroute::TrafficRoute::new(settings))),

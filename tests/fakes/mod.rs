@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 pub mod alidns;
+pub mod aliesa;
 pub mod baiducloud;
 pub mod callback;
 pub mod cloudflare;
