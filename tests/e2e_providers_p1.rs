@@ -119,14 +119,27 @@ async fn once_updates_creates_and_skips_at_every_p1_provider() {
     cfg += &entry("bd", "baiducloud", "BD-AK", "bd-sk", &refs(&bd_d), &[]);
     cfg += &entry("ve", "trafficroute", "VE-AK", "ve-sk", &refs(&ve_d), &[]);
     cfg += &entry("eo", "edgeone", "AKID-eo", "eo-key", &refs(&eo_d), &[]);
-    cfg += &entry("esa", "aliesa", "LTAI-esa", "esa-secret", &refs(&esa_d), &["www.example.cn"]);
+    cfg += &entry(
+        "esa",
+        "aliesa",
+        "LTAI-esa",
+        "esa-secret",
+        &refs(&esa_d),
+        &["www.example.cn"],
+    );
     cfg += "user:\n    username: admin\n    password: \"\"\nwebhook:\n    webhookurl: \"\"\n    webhookrequestbody: \"\"\n    webhookheaders: \"\"\nnotallowwanaccess: true\nlang: en\n";
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(".ddns_go_config.yaml");
     std::fs::write(&path, cfg).unwrap();
 
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_ddns-rs"))
-        .args(["-c", path.to_str().unwrap(), "-noweb", "-skipVerify", "-once"])
+        .args([
+            "-c",
+            path.to_str().unwrap(),
+            "-noweb",
+            "-skipVerify",
+            "-once",
+        ])
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", dir.path())
@@ -140,11 +153,7 @@ async fn once_updates_creates_and_skips_at_every_p1_provider() {
 
     // Huawei: www PUT, api POST (after the zone lookup), ok untouched.
     let sets = hw.records();
-    let hw_value = |n: &str| {
-        sets.iter()
-            .find(|s| s.name == n)
-            .map(|s| s.records.clone())
-    };
+    let hw_value = |n: &str| sets.iter().find(|s| s.name == n).map(|s| s.records.clone());
     for n in ["www.example.com.", "api.example.com.", "ok.example.com."] {
         assert_eq!(hw_value(n), Some(vec![NEW.to_string()]), "{n}");
     }
@@ -159,7 +168,15 @@ async fn once_updates_creates_and_skips_at_every_p1_provider() {
         assert_eq!(r.rdata, NEW, "{d}");
     }
     let acts = bd.actions();
-    assert_eq!((count(&acts, "list"), count(&acts, "edit"), count(&acts, "add")), (3, 1, 1), "{acts:?}");
+    assert_eq!(
+        (
+            count(&acts, "list"),
+            count(&acts, "edit"),
+            count(&acts, "add")
+        ),
+        (3, 1, 1),
+        "{acts:?}"
+    );
 
     // Volcengine.
     let recs = ve.records();
@@ -168,16 +185,31 @@ async fn once_updates_creates_and_skips_at_every_p1_provider() {
     }
     let acts = ve.actions();
     assert_eq!(count(&acts, "ListRecords"), 3, "{acts:?}");
-    assert_eq!((count(&acts, "UpdateRecord"), count(&acts, "CreateRecord")), (1, 1), "{acts:?}");
+    assert_eq!(
+        (count(&acts, "UpdateRecord"), count(&acts, "CreateRecord")),
+        (1, 1),
+        "{acts:?}"
+    );
 
     // EdgeOne.
     let recs = eo.records();
     for n in three("example.io") {
-        assert_eq!(recs.iter().find(|r| r.name == n).unwrap().content, NEW, "{n}");
+        assert_eq!(
+            recs.iter().find(|r| r.name == n).unwrap().content,
+            NEW,
+            "{n}"
+        );
     }
     let acts = eo.actions();
     assert_eq!(count(&acts, "DescribeDnsRecords"), 3, "{acts:?}");
-    assert_eq!((count(&acts, "ModifyDnsRecords"), count(&acts, "CreateDnsRecord")), (1, 1), "{acts:?}");
+    assert_eq!(
+        (
+            count(&acts, "ModifyDnsRecords"),
+            count(&acts, "CreateDnsRecord")
+        ),
+        (1, 1),
+        "{acts:?}"
+    );
 
     // ESA: www holds both families in one record; ok was not written.
     let recs = esa.records();
@@ -186,6 +218,10 @@ async fn once_updates_creates_and_skips_at_every_p1_provider() {
     assert_eq!(value("api.example.cn"), NEW);
     assert_eq!(value("ok.example.cn"), NEW);
     let acts = esa.actions();
-    assert_eq!((count(&acts, "UpdateRecord"), count(&acts, "CreateRecord")), (2, 1), "{acts:?}");
+    assert_eq!(
+        (count(&acts, "UpdateRecord"), count(&acts, "CreateRecord")),
+        (2, 1),
+        "{acts:?}"
+    );
     assert_eq!(count(&acts, "ListRecords"), 4, "{acts:?}");
 }

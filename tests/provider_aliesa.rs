@@ -69,21 +69,35 @@ fn find(env: &Env, name: &str) -> Option<EsaRecord> {
 async fn creates_a_missing_record_with_data_value() {
     let env = start().await;
     let site = env.fake.add_site("example.com", "NS");
-    let plan = sync(&*env.provider, &domain("www", "example.com", &[]), "198.51.100.7")
-        .await
-        .unwrap();
+    let plan = sync(
+        &*env.provider,
+        &domain("www", "example.com", &[]),
+        "198.51.100.7",
+    )
+    .await
+    .unwrap();
     assert_eq!(plan, Plan::Create);
-    assert_eq!(env.fake.actions(), ["ListSites", "ListRecords", "CreateRecord"]);
+    assert_eq!(
+        env.fake.actions(),
+        ["ListSites", "ListRecords", "CreateRecord"]
+    );
     let methods: Vec<String> = env.fake.seen().iter().map(|s| s.method.clone()).collect();
     assert_eq!(methods, ["GET", "GET", "POST"]);
     assert_eq!(env.fake.query(0)["SiteName"], "example.com");
     let q = env.fake.query(1);
     assert_eq!(
-        (q["SiteId"].as_str(), q["RecordName"].as_str(), q["Type"].as_str()),
+        (
+            q["SiteId"].as_str(),
+            q["RecordName"].as_str(),
+            q["Type"].as_str()
+        ),
         (site.to_string().as_str(), "www.example.com", "A/AAAA")
     );
     let r = find(&env, "www.example.com").unwrap();
-    assert_eq!((r.value.as_str(), r.ttl, r.proxied), ("198.51.100.7", 600, false));
+    assert_eq!(
+        (r.value.as_str(), r.ttl, r.proxied),
+        ("198.51.100.7", 600, false)
+    );
     assert_eq!(r.created_with["Data"], r#"{"Value":"198.51.100.7"}"#);
 }
 
@@ -91,9 +105,13 @@ async fn creates_a_missing_record_with_data_value() {
 async fn cname_sites_get_proxied_web_records() {
     let env = start().await;
     env.fake.add_site("example.net", "CNAME");
-    sync(&*env.provider, &domain("", "example.net", &[]), "198.51.100.7")
-        .await
-        .unwrap();
+    sync(
+        &*env.provider,
+        &domain("", "example.net", &[]),
+        "198.51.100.7",
+    )
+    .await
+    .unwrap();
     let r = find(&env, "example.net").unwrap();
     assert!(r.proxied);
     assert_eq!(r.created_with["BizName"], "web");
@@ -107,7 +125,12 @@ async fn site_id_param_skips_list_sites_and_params_are_copied() {
     let d = domain(
         "www",
         "example.com",
-        &[("SiteId", &site), ("Proxied", "true"), ("BizName", "api"), ("Comment", "home")],
+        &[
+            ("SiteId", &site),
+            ("Proxied", "true"),
+            ("BizName", "api"),
+            ("Comment", "home"),
+        ],
     );
     sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
     assert_eq!(env.fake.actions(), ["ListRecords", "CreateRecord"]);
@@ -134,26 +157,41 @@ async fn v6_update_keeps_the_v4_address_and_v4_no_change() {
     assert_eq!(q["RecordId"], id.to_string());
     assert_eq!(q["Data"], r#"{"Value":"198.51.100.7,2001:db8::2"}"#);
     assert_eq!(q["Ttl"], "300");
-    assert_eq!(find(&env, "www.example.com").unwrap().value, "198.51.100.7,2001:db8::2");
+    assert_eq!(
+        find(&env, "www.example.com").unwrap().value,
+        "198.51.100.7,2001:db8::2"
+    );
 }
 
 #[tokio::test]
 async fn addresses_written_differently_compare_equal() {
     let env = start().await;
-    env.fake.add_record("example.com", "*.example.com", "2001:db8::1");
-    let plan = sync(&*env.provider, &domain("*", "example.com", &[]), "2001:0db8:0:0::1")
-        .await
-        .unwrap();
+    env.fake
+        .add_record("example.com", "*.example.com", "2001:db8::1");
+    let plan = sync(
+        &*env.provider,
+        &domain("*", "example.com", &[]),
+        "2001:0db8:0:0::1",
+    )
+    .await
+    .unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }));
 }
 
 #[tokio::test]
 async fn unsupported_modes_send_nothing() {
     let env = start().await;
-    let err = sync(&*env.provider, &domain("pool.origin-pool", "example.com", &[("Name", "o1")]), "198.51.100.7")
-        .await
-        .unwrap_err();
-    assert!(matches!(err, ProviderError::Unsupported(ref m) if m.contains("origin pools")), "{err:?}");
+    let err = sync(
+        &*env.provider,
+        &domain("pool.origin-pool", "example.com", &[("Name", "o1")]),
+        "198.51.100.7",
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, ProviderError::Unsupported(ref m) if m.contains("origin pools")),
+        "{err:?}"
+    );
     assert!(env.fake.seen().is_empty());
 }
 
@@ -162,18 +200,31 @@ async fn error_answers_are_classified_and_nothing_is_written() {
     let env = start_with("LTAI-wrong", "").await;
     let d = domain("www", "example.com", &[]);
     let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
-    assert!(matches!(err, ProviderError::Auth(ref m) if m.contains("InvalidAccessKeyId")), "{err:?}");
+    assert!(
+        matches!(err, ProviderError::Auth(ref m) if m.contains("InvalidAccessKeyId")),
+        "{err:?}"
+    );
     assert!(!err.to_string().contains(SECRET));
 
     let env = start().await;
-    let err = sync(&*env.provider, &domain("www", "example.org", &[]), "198.51.100.7")
-        .await
-        .unwrap_err();
+    let err = sync(
+        &*env.provider,
+        &domain("www", "example.org", &[]),
+        "198.51.100.7",
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err, ProviderError::ZoneNotFound("example.org".into()));
-    env.fake.fail_next(403, "Forbidden.RAM", "User not authorized.", None);
+    env.fake
+        .fail_next(403, "Forbidden.RAM", "User not authorized.", None);
     let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
     assert!(matches!(err, ProviderError::Permission(_)), "{err:?}");
-    env.fake.fail_next(400, "Throttling.User", "Request was denied due to user flow control.", Some(9));
+    env.fake.fail_next(
+        400,
+        "Throttling.User",
+        "Request was denied due to user flow control.",
+        Some(9),
+    );
     let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
     assert!(
         matches!(err, ProviderError::RateLimited { retry_after: Some(d), .. } if d.as_secs() == 9),

@@ -76,9 +76,13 @@ fn find(env: &Env, domain: &str, t: &str) -> Option<BdRecord> {
 #[tokio::test]
 async fn creates_a_missing_record() {
     let env = start().await;
-    let plan = sync(&*env.provider, &domain("www", "example.com"), "198.51.100.7")
-        .await
-        .unwrap();
+    let plan = sync(
+        &*env.provider,
+        &domain("www", "example.com"),
+        "198.51.100.7",
+    )
+    .await
+    .unwrap();
     assert_eq!(plan, Plan::Create);
     assert_eq!(env.fake.actions(), ["list", "add"]);
     assert_eq!(
@@ -95,9 +99,13 @@ async fn creates_a_missing_record() {
 #[tokio::test]
 async fn requests_sign_host_date_and_body_hash() {
     let env = start().await;
-    sync(&*env.provider, &domain("www", "example.com"), "198.51.100.7")
-        .await
-        .unwrap();
+    sync(
+        &*env.provider,
+        &domain("www", "example.com"),
+        "198.51.100.7",
+    )
+    .await
+    .unwrap();
     let seen = &env.fake.seen()[1];
     assert_eq!(seen.header("host"), Some(env.host.as_str()));
     let auth = seen.header("authorization").unwrap();
@@ -112,7 +120,8 @@ async fn matches_type_as_well_as_host() {
     // ddns-go took the first record of the host whatever its type: the AAAA sync would have
     // overwritten the A record.
     let env = start().await;
-    env.fake.add_record("example.com", "www", "A", "192.0.2.1", 600);
+    env.fake
+        .add_record("example.com", "www", "A", "192.0.2.1", 600);
     let plan = sync(&*env.provider, &domain("www", "example.com"), "2001:db8::1")
         .await
         .unwrap();
@@ -124,10 +133,16 @@ async fn matches_type_as_well_as_host() {
 #[tokio::test]
 async fn updates_keeping_the_record_ttl_unless_configured() {
     let env = start().await;
-    let id = env.fake.add_record("example.com", "www", "A", "192.0.2.1", 600);
-    sync(&*env.provider, &domain("www", "example.com"), "198.51.100.7")
-        .await
-        .unwrap();
+    let id = env
+        .fake
+        .add_record("example.com", "www", "A", "192.0.2.1", 600);
+    sync(
+        &*env.provider,
+        &domain("www", "example.com"),
+        "198.51.100.7",
+    )
+    .await
+    .unwrap();
     assert_eq!(env.fake.actions(), ["list", "edit"]);
     assert_eq!(
         body(&env, 1),
@@ -135,10 +150,15 @@ async fn updates_keeping_the_record_ttl_unless_configured() {
                "rdata": "198.51.100.7", "zoneName": "example.com"})
     );
     let env = start_with(AK, "120").await;
-    env.fake.add_record("example.com", "www", "A", "192.0.2.1", 600);
-    sync(&*env.provider, &domain("www", "example.com"), "198.51.100.7")
-        .await
-        .unwrap();
+    env.fake
+        .add_record("example.com", "www", "A", "192.0.2.1", 600);
+    sync(
+        &*env.provider,
+        &domain("www", "example.com"),
+        "198.51.100.7",
+    )
+    .await
+    .unwrap();
     let r = find(&env, "www", "A").unwrap();
     assert_eq!((r.rdata.as_str(), r.ttl), ("198.51.100.7", 120));
 }
@@ -146,10 +166,15 @@ async fn updates_keeping_the_record_ttl_unless_configured() {
 #[tokio::test]
 async fn no_change_sends_only_the_lookup() {
     let env = start().await;
-    env.fake.add_record("example.com", "@", "AAAA", "2001:db8::1", 300);
-    let plan = sync(&*env.provider, &domain("", "example.com"), "2001:0db8:0:0::1")
-        .await
-        .unwrap();
+    env.fake
+        .add_record("example.com", "@", "AAAA", "2001:db8::1", 300);
+    let plan = sync(
+        &*env.provider,
+        &domain("", "example.com"),
+        "2001:0db8:0:0::1",
+    )
+    .await
+    .unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }));
     assert_eq!(env.fake.actions(), ["list"]);
 }
@@ -157,7 +182,8 @@ async fn no_change_sends_only_the_lookup() {
 #[tokio::test]
 async fn apex_and_wildcard() {
     let env = start().await;
-    env.fake.add_record("example.com", "@", "A", "192.0.2.1", 300);
+    env.fake
+        .add_record("example.com", "@", "A", "192.0.2.1", 300);
     sync(&*env.provider, &domain("", "example.com"), "198.51.100.7")
         .await
         .unwrap();
@@ -176,10 +202,15 @@ async fn reads_every_page() {
         env.fake
             .add_record("example.com", &format!("h{i}"), "A", "192.0.2.9", 300);
     }
-    env.fake.add_record("example.com", "last", "A", "192.0.2.1", 300);
-    sync(&*env.provider, &domain("last", "example.com"), "198.51.100.7")
-        .await
-        .unwrap();
+    env.fake
+        .add_record("example.com", "last", "A", "192.0.2.1", 300);
+    sync(
+        &*env.provider,
+        &domain("last", "example.com"),
+        "198.51.100.7",
+    )
+    .await
+    .unwrap();
     assert_eq!(env.fake.actions(), ["list", "list", "edit"]);
     assert_eq!(body(&env, 1)["pageNum"], 2);
 }
@@ -187,10 +218,17 @@ async fn reads_every_page() {
 #[tokio::test]
 async fn bad_credentials_are_auth_and_nothing_is_written() {
     let env = start_with("wrong", "").await;
-    let err = sync(&*env.provider, &domain("www", "example.com"), "198.51.100.7")
-        .await
-        .unwrap_err();
-    assert!(matches!(err, ProviderError::Auth(ref m) if m.contains("InvalidAccessKeyId")), "{err:?}");
+    let err = sync(
+        &*env.provider,
+        &domain("www", "example.com"),
+        "198.51.100.7",
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, ProviderError::Auth(ref m) if m.contains("InvalidAccessKeyId")),
+        "{err:?}"
+    );
     assert!(!err.to_string().contains(SK));
     assert_eq!(env.fake.actions(), ["list"]);
 }
@@ -198,15 +236,21 @@ async fn bad_credentials_are_auth_and_nothing_is_written() {
 #[tokio::test]
 async fn error_answers_are_classified() {
     let env = start().await;
-    let err = sync(&*env.provider, &domain("www", "example.org"), "198.51.100.7")
-        .await
-        .unwrap_err();
+    let err = sync(
+        &*env.provider,
+        &domain("www", "example.org"),
+        "198.51.100.7",
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err, ProviderError::ZoneNotFound("example.org".into()));
     let d = domain("www", "example.com");
-    env.fake.fail_next(403, "AccessDenied", "Access denied.", None);
+    env.fake
+        .fail_next(403, "AccessDenied", "Access denied.", None);
     let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
     assert!(matches!(err, ProviderError::Permission(_)), "{err:?}");
-    env.fake.fail_next(429, "RequestRateLimitExceeded", "Too fast.", Some(7));
+    env.fake
+        .fail_next(429, "RequestRateLimitExceeded", "Too fast.", Some(7));
     let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
     assert!(
         matches!(err, ProviderError::RateLimited { retry_after: Some(d), .. } if d.as_secs() == 7),

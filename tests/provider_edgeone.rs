@@ -81,9 +81,13 @@ fn find(env: &Env, name: &str, t: &str) -> Vec<EoRecord> {
 async fn creates_a_missing_record() {
     let env = start().await;
     let zid = env.fake.add_zone("example.com");
-    let plan = sync(&*env.provider, &domain("www", "example.com", &[]), "198.51.100.7")
-        .await
-        .unwrap();
+    let plan = sync(
+        &*env.provider,
+        &domain("www", "example.com", &[]),
+        "198.51.100.7",
+    )
+    .await
+    .unwrap();
     assert_eq!(plan, Plan::Create);
     assert_eq!(
         env.fake.actions(),
@@ -103,28 +107,43 @@ async fn creates_a_missing_record() {
         json!({"ZoneId": zid, "Name": "www.example.com", "Type": "A", "Content": "198.51.100.7",
                "Location": "Default", "TTL": 600})
     );
-    assert_eq!(find(&env, "www.example.com", "A")[0].content, "198.51.100.7");
+    assert_eq!(
+        find(&env, "www.example.com", "A")[0].content,
+        "198.51.100.7"
+    );
 }
 
 #[tokio::test]
 async fn requests_are_signed_for_teo() {
     let env = start().await;
-    sync(&*env.provider, &domain("www", "example.com", &[]), "198.51.100.7")
-        .await
-        .unwrap();
+    sync(
+        &*env.provider,
+        &domain("www", "example.com", &[]),
+        "198.51.100.7",
+    )
+    .await
+    .unwrap();
     let seen = &env.fake.seen()[0];
     assert_eq!(seen.header("host"), Some(env.host.as_str()));
     assert_eq!(seen.header("x-tc-version"), Some("2022-09-01"));
     let auth = seen.header("authorization").unwrap();
-    assert!(auth.contains("/teo/tc3_request, SignedHeaders=content-type;host, "), "{auth}");
+    assert!(
+        auth.contains("/teo/tc3_request, SignedHeaders=content-type;host, "),
+        "{auth}"
+    );
 }
 
 #[tokio::test]
 async fn updates_the_enabled_record_with_location_and_ttl() {
     let env = start_with(ID, "120").await;
     let zid = env.fake.add_zone("example.com");
-    env.fake
-        .add_record("example.com", "www.example.com", "A", "192.0.2.9", "disable");
+    env.fake.add_record(
+        "example.com",
+        "www.example.com",
+        "A",
+        "192.0.2.9",
+        "disable",
+    );
     let id = env
         .fake
         .add_record("example.com", "www.example.com", "A", "192.0.2.1", "enable");
@@ -137,7 +156,10 @@ async fn updates_the_enabled_record_with_location_and_ttl() {
                "Type": "A", "Content": "198.51.100.7", "Location": "CN.GD", "TTL": 120}]})
     );
     let recs = find(&env, "www.example.com", "A");
-    assert_eq!(recs[0].content, "192.0.2.9", "the disabled record is left alone");
+    assert_eq!(
+        recs[0].content, "192.0.2.9",
+        "the disabled record is left alone"
+    );
     assert_eq!(recs[1].content, "198.51.100.7");
 }
 
@@ -161,11 +183,20 @@ async fn record_id_param_picks_the_record() {
 #[tokio::test]
 async fn no_change_sends_only_lookups() {
     let env = start().await;
-    env.fake
-        .add_record("example.com", "example.com", "AAAA", "2001:db8::1", "enable");
-    let plan = sync(&*env.provider, &domain("", "example.com", &[]), "2001:0db8:0:0::1")
-        .await
-        .unwrap();
+    env.fake.add_record(
+        "example.com",
+        "example.com",
+        "AAAA",
+        "2001:db8::1",
+        "enable",
+    );
+    let plan = sync(
+        &*env.provider,
+        &domain("", "example.com", &[]),
+        "2001:0db8:0:0::1",
+    )
+    .await
+    .unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }));
     assert_eq!(env.fake.actions(), ["DescribeZones", "DescribeDnsRecords"]);
 }
@@ -173,11 +204,20 @@ async fn no_change_sends_only_lookups() {
 #[tokio::test]
 async fn a_disabled_record_holding_the_address_counts_as_no_change() {
     let env = start().await;
-    env.fake
-        .add_record("example.com", "www.example.com", "A", "198.51.100.7", "disable");
-    let plan = sync(&*env.provider, &domain("www", "example.com", &[]), "198.51.100.7")
-        .await
-        .unwrap();
+    env.fake.add_record(
+        "example.com",
+        "www.example.com",
+        "A",
+        "198.51.100.7",
+        "disable",
+    );
+    let plan = sync(
+        &*env.provider,
+        &domain("www", "example.com", &[]),
+        "198.51.100.7",
+    )
+    .await
+    .unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }));
 }
 
@@ -185,14 +225,28 @@ async fn a_disabled_record_holding_the_address_counts_as_no_change() {
 async fn wildcard_and_unicode_names_are_sent_as_punycode() {
     let env = start().await;
     env.fake.add_zone("xn--fiqs8s.com");
-    sync(&*env.provider, &domain("*", "example.com", &[]), "2001:db8::5")
-        .await
-        .unwrap();
-    sync(&*env.provider, &domain("家", "中国.com", &[]), "198.51.100.7")
-        .await
-        .unwrap();
-    assert_eq!(find(&env, "*.example.com", "AAAA")[0].content, "2001:db8::5");
-    assert_eq!(find(&env, "xn--fct.xn--fiqs8s.com", "A")[0].content, "198.51.100.7");
+    sync(
+        &*env.provider,
+        &domain("*", "example.com", &[]),
+        "2001:db8::5",
+    )
+    .await
+    .unwrap();
+    sync(
+        &*env.provider,
+        &domain("家", "中国.com", &[]),
+        "198.51.100.7",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        find(&env, "*.example.com", "AAAA")[0].content,
+        "2001:db8::5"
+    );
+    assert_eq!(
+        find(&env, "xn--fct.xn--fiqs8s.com", "A")[0].content,
+        "198.51.100.7"
+    );
 }
 
 #[tokio::test]
@@ -200,7 +254,10 @@ async fn origin_group_params_are_refused_clearly() {
     let env = start().await;
     let d = domain("www", "example.com", &[("GroupId", "og-1")]);
     let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
-    assert!(matches!(err, ProviderError::Unsupported(ref m) if m.contains("origin groups")), "{err:?}");
+    assert!(
+        matches!(err, ProviderError::Unsupported(ref m) if m.contains("origin groups")),
+        "{err:?}"
+    );
     assert!(env.fake.seen().is_empty());
 }
 
@@ -209,26 +266,32 @@ async fn error_answers_are_classified_and_nothing_is_written() {
     let env = start_with("AKIDwrong", "").await;
     let d = domain("www", "example.com", &[]);
     let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
-    assert!(matches!(err, ProviderError::Auth(ref m) if m.contains("SecretIdNotFound")), "{err:?}");
+    assert!(
+        matches!(err, ProviderError::Auth(ref m) if m.contains("SecretIdNotFound")),
+        "{err:?}"
+    );
     assert!(!err.to_string().contains(KEY));
 
     let env = start().await;
-    let err = sync(&*env.provider, &domain("www", "example.org", &[]), "198.51.100.7")
-        .await
-        .unwrap_err();
+    let err = sync(
+        &*env.provider,
+        &domain("www", "example.org", &[]),
+        "198.51.100.7",
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err, ProviderError::ZoneNotFound("example.org".into()));
-    env.fake
-        .fail_next(200, "UnauthorizedOperation.CamUnauthorized", "No permission.", None);
+    env.fake.fail_next(
+        200,
+        "UnauthorizedOperation.CamUnauthorized",
+        "No permission.",
+        None,
+    );
     let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
     assert!(matches!(err, ProviderError::Permission(_)), "{err:?}");
     env.fake
         .fail_next(200, "RequestLimitExceeded", "Too many requests.", None);
     let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
     assert!(matches!(err, ProviderError::RateLimited { .. }), "{err:?}");
-    assert!(
-        env.fake
-            .actions()
-            .iter()
-            .all(|a| a.starts_with("Describe"))
-    );
+    assert!(env.fake.actions().iter().all(|a| a.starts_with("Describe")));
 }

@@ -82,9 +82,13 @@ async fn creates_a_missing_record_in_the_exact_zone() {
     let env = start().await;
     // A zone whose name merely contains the root must not be chosen.
     env.fake.add_zone("myexample.com");
-    let plan = sync(&*env.provider, &domain("www", "example.com", &[]), "198.51.100.7")
-        .await
-        .unwrap();
+    let plan = sync(
+        &*env.provider,
+        &domain("www", "example.com", &[]),
+        "198.51.100.7",
+    )
+    .await
+    .unwrap();
     assert_eq!(plan, Plan::Create);
     let zid = env.fake.add_zone("example.com");
     assert_eq!(
@@ -110,15 +114,20 @@ async fn creates_a_missing_record_in_the_exact_zone() {
 #[tokio::test]
 async fn requests_sign_content_type_host_and_date() {
     let env = start().await;
-    sync(&*env.provider, &domain("www", "example.com", &[]), "198.51.100.7")
-        .await
-        .unwrap();
+    sync(
+        &*env.provider,
+        &domain("www", "example.com", &[]),
+        "198.51.100.7",
+    )
+    .await
+    .unwrap();
     let seen = &env.fake.seen()[0];
     assert_eq!(seen.header("host"), Some(env.host.as_str()));
     assert_eq!(seen.header("content-type"), Some("application/json"));
     let auth = seen.header("authorization").unwrap();
-    let prefix =
-        format!("SDK-HMAC-SHA256 Access={AK}, SignedHeaders=content-type;host;x-sdk-date, Signature=");
+    let prefix = format!(
+        "SDK-HMAC-SHA256 Access={AK}, SignedHeaders=content-type;host;x-sdk-date, Signature="
+    );
     assert!(auth.starts_with(&prefix), "{auth}");
     assert_eq!(auth.len(), prefix.len() + 64);
 }
@@ -126,12 +135,24 @@ async fn requests_sign_content_type_host_and_date() {
 #[tokio::test]
 async fn updates_a_stale_value_with_the_configured_ttl() {
     let env = start_with(AK, "120").await;
-    let id = env.fake.add_record("example.com", "www.example.com", "A", "192.0.2.1", 300);
+    let id = env
+        .fake
+        .add_record("example.com", "www.example.com", "A", "192.0.2.1", 300);
     // The fuzzy search also returns this one; it must not be touched.
-    env.fake.add_record("example.com", "www.example.com.example.com", "A", "192.0.2.1", 300);
-    let plan = sync(&*env.provider, &domain("www", "example.com", &[]), "198.51.100.7")
-        .await
-        .unwrap();
+    env.fake.add_record(
+        "example.com",
+        "www.example.com.example.com",
+        "A",
+        "192.0.2.1",
+        300,
+    );
+    let plan = sync(
+        &*env.provider,
+        &domain("www", "example.com", &[]),
+        "198.51.100.7",
+    )
+    .await
+    .unwrap();
     assert!(matches!(plan, Plan::Update { ref records } if records[0].id.ends_with(&id)));
     let zid = env.fake.add_zone("example.com");
     assert_eq!(
@@ -147,7 +168,9 @@ async fn updates_a_stale_value_with_the_configured_ttl() {
         Some((vec!["198.51.100.7".to_string()], 120))
     );
     assert_eq!(
-        value_of(&env, "www.example.com.example.com.", "A").unwrap().0,
+        value_of(&env, "www.example.com.example.com.", "A")
+            .unwrap()
+            .0,
         ["192.0.2.1"]
     );
 }
@@ -157,9 +180,13 @@ async fn no_change_sends_only_the_lookup() {
     let env = start().await;
     env.fake
         .add_record("example.com", "v6.example.com", "AAAA", "2001:db8::1", 300);
-    let plan = sync(&*env.provider, &domain("v6", "example.com", &[]), "2001:0db8:0:0::1")
-        .await
-        .unwrap();
+    let plan = sync(
+        &*env.provider,
+        &domain("v6", "example.com", &[]),
+        "2001:0db8:0:0::1",
+    )
+    .await
+    .unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }));
     assert_eq!(env.fake.calls(), ["GET /v2.1/recordsets"]);
     assert!(env.fake.seen()[0].uri.ends_with("type=AAAA"));
@@ -168,12 +195,20 @@ async fn no_change_sends_only_the_lookup() {
 #[tokio::test]
 async fn apex_and_wildcard_names() {
     let env = start().await;
-    sync(&*env.provider, &domain("", "example.com", &[]), "198.51.100.7")
-        .await
-        .unwrap();
-    sync(&*env.provider, &domain("*", "example.com", &[]), "2001:db8::7")
-        .await
-        .unwrap();
+    sync(
+        &*env.provider,
+        &domain("", "example.com", &[]),
+        "198.51.100.7",
+    )
+    .await
+    .unwrap();
+    sync(
+        &*env.provider,
+        &domain("*", "example.com", &[]),
+        "2001:db8::7",
+    )
+    .await
+    .unwrap();
     assert!(value_of(&env, "example.com.", "A").is_some());
     assert_eq!(
         value_of(&env, "*.example.com.", "AAAA").unwrap().0,
@@ -193,9 +228,15 @@ async fn apex_and_wildcard_names() {
 #[tokio::test]
 async fn zone_and_recordset_params_read_that_record_set_directly() {
     let env = start().await;
-    let id = env.fake.add_record("example.com", "www.example.com", "A", "192.0.2.1", 300);
+    let id = env
+        .fake
+        .add_record("example.com", "www.example.com", "A", "192.0.2.1", 300);
     let zid = env.fake.add_zone("example.com");
-    let d = domain("www", "example.com", &[("recordset_id", &id), ("zone_id", &zid)]);
+    let d = domain(
+        "www",
+        "example.com",
+        &[("recordset_id", &id), ("zone_id", &zid)],
+    );
     sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
     assert_eq!(
         env.fake.calls(),
@@ -211,7 +252,10 @@ async fn a_missing_recordset_id_is_an_error_not_a_create() {
     let env = start().await;
     let d = domain("www", "example.com", &[("recordset_id", "nope")]);
     let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
-    assert!(matches!(err, ProviderError::Api(ref m) if m.contains("recordset_id")), "{err:?}");
+    assert!(
+        matches!(err, ProviderError::Api(ref m) if m.contains("recordset_id")),
+        "{err:?}"
+    );
     // The custom param is passed to the list as `id`.
     assert_eq!(
         env.fake.seen()[0].uri,
@@ -223,10 +267,17 @@ async fn a_missing_recordset_id_is_an_error_not_a_create() {
 #[tokio::test]
 async fn bad_credentials_are_auth_and_nothing_is_written() {
     let env = start_with("WRONGAK", "").await;
-    let err = sync(&*env.provider, &domain("www", "example.com", &[]), "198.51.100.7")
-        .await
-        .unwrap_err();
-    assert!(matches!(err, ProviderError::Auth(ref m) if m.contains("APIG.0301")), "{err:?}");
+    let err = sync(
+        &*env.provider,
+        &domain("www", "example.com", &[]),
+        "198.51.100.7",
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, ProviderError::Auth(ref m) if m.contains("APIG.0301")),
+        "{err:?}"
+    );
     assert!(!err.to_string().contains(SK));
     assert!(env.fake.writes().is_empty());
 }
@@ -234,9 +285,13 @@ async fn bad_credentials_are_auth_and_nothing_is_written() {
 #[tokio::test]
 async fn missing_zone_is_zone_not_found() {
     let env = start().await;
-    let err = sync(&*env.provider, &domain("www", "example.org", &[]), "198.51.100.7")
-        .await
-        .unwrap_err();
+    let err = sync(
+        &*env.provider,
+        &domain("www", "example.org", &[]),
+        "198.51.100.7",
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err, ProviderError::ZoneNotFound("example.org".into()));
     assert!(env.fake.writes().is_empty());
 }
@@ -244,13 +299,21 @@ async fn missing_zone_is_zone_not_found() {
 #[tokio::test]
 async fn permission_and_rate_limit_answers() {
     let env = start().await;
-    env.fake
-        .fail_next(403, "DNS.0030", "Policy doesn't allow dns:recordset:list.", None);
+    env.fake.fail_next(
+        403,
+        "DNS.0030",
+        "Policy doesn't allow dns:recordset:list.",
+        None,
+    );
     let d = domain("www", "example.com", &[]);
     let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
     assert!(matches!(err, ProviderError::Permission(_)), "{err:?}");
-    env.fake
-        .fail_next(429, "APIG.0308", "The throttling threshold has been reached.", Some(30));
+    env.fake.fail_next(
+        429,
+        "APIG.0308",
+        "The throttling threshold has been reached.",
+        Some(30),
+    );
     let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
     assert!(
         matches!(err, ProviderError::RateLimited { retry_after: Some(d), .. } if d.as_secs() == 30),
@@ -262,13 +325,20 @@ async fn permission_and_rate_limit_answers() {
 #[tokio::test]
 async fn a_server_error_on_write_is_reported() {
     let env = start().await;
-    env.fake.add_record("example.com", "www.example.com", "A", "192.0.2.1", 300);
+    env.fake
+        .add_record("example.com", "www.example.com", "A", "192.0.2.1", 300);
     let p = &*env.provider;
     let d = domain("www", "example.com", &[]);
     let addr: IpAddr = "198.51.100.7".parse().unwrap();
     let l = p.lookup(&d, RecordType::A).await.unwrap();
     let plan = p.plan(&d, &l, addr);
     env.fake.fail_next(500, "DNS.0001", "Internal error.", None);
-    let err = p.apply(&d, RecordType::A, &l, &plan, addr).await.unwrap_err();
-    assert_eq!(err, ProviderError::Api("Huawei Cloud error DNS.0001: Internal error.".into()));
+    let err = p
+        .apply(&d, RecordType::A, &l, &plan, addr)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        ProviderError::Api("Huawei Cloud error DNS.0001: Internal error.".into())
+    );
 }

@@ -79,17 +79,29 @@ fn find(env: &Env, host: &str, t: &str) -> Option<VeRecord> {
 async fn creates_a_missing_record_in_the_exact_zone() {
     let env = start().await;
     let zid = env.fake.add_zone("example.com");
-    let plan = sync(&*env.provider, &domain("www", "example.com"), "198.51.100.7")
-        .await
-        .unwrap();
+    let plan = sync(
+        &*env.provider,
+        &domain("www", "example.com"),
+        "198.51.100.7",
+    )
+    .await
+    .unwrap();
     assert_eq!(plan, Plan::Create);
-    assert_eq!(env.fake.actions(), ["ListZones", "ListRecords", "CreateRecord"]);
+    assert_eq!(
+        env.fake.actions(),
+        ["ListZones", "ListRecords", "CreateRecord"]
+    );
     let seen = env.fake.seen();
     assert_eq!(seen[0].method, "GET");
-    assert_eq!(seen[0].uri, "/?Action=ListZones&Key=example.com&Version=2018-08-01");
+    assert_eq!(
+        seen[0].uri,
+        "/?Action=ListZones&Key=example.com&Version=2018-08-01"
+    );
     assert_eq!(
         seen[1].uri,
-        format!("/?Action=ListRecords&Host=www&PageNumber=1&PageSize=500&SearchMode=exact&Type=A&Version=2018-08-01&ZID={zid}")
+        format!(
+            "/?Action=ListRecords&Host=www&PageNumber=1&PageSize=500&SearchMode=exact&Type=A&Version=2018-08-01&ZID={zid}"
+        )
     );
     assert_eq!(seen[2].method, "POST");
     assert_eq!(
@@ -103,9 +115,13 @@ async fn creates_a_missing_record_in_the_exact_zone() {
 #[tokio::test]
 async fn requests_carry_the_sdk_signature() {
     let env = start().await;
-    sync(&*env.provider, &domain("www", "example.com"), "198.51.100.7")
-        .await
-        .unwrap();
+    sync(
+        &*env.provider,
+        &domain("www", "example.com"),
+        "198.51.100.7",
+    )
+    .await
+    .unwrap();
     let seen = &env.fake.seen()[2];
     assert_eq!(seen.header("host"), Some(env.host.as_str()));
     assert_eq!(seen.header("content-type"), Some("application/json"));
@@ -122,11 +138,20 @@ async fn requests_carry_the_sdk_signature() {
 #[tokio::test]
 async fn updates_a_stale_value_keeping_its_line() {
     let env = start_with(AK, "300").await;
-    let id = env.fake.add_record("example.com", "www", "A", "192.0.2.1", 600);
-    sync(&*env.provider, &domain("www", "example.com"), "198.51.100.7")
-        .await
-        .unwrap();
-    assert_eq!(env.fake.actions(), ["ListZones", "ListRecords", "UpdateRecord"]);
+    let id = env
+        .fake
+        .add_record("example.com", "www", "A", "192.0.2.1", 600);
+    sync(
+        &*env.provider,
+        &domain("www", "example.com"),
+        "198.51.100.7",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        env.fake.actions(),
+        ["ListZones", "ListRecords", "UpdateRecord"]
+    );
     assert_eq!(
         body(&env, 2),
         json!({"RecordID": id, "Host": "www", "Type": "A", "Value": "198.51.100.7", "TTL": 300, "Line": "default"})
@@ -138,10 +163,15 @@ async fn updates_a_stale_value_keeping_its_line() {
 #[tokio::test]
 async fn no_change_sends_only_lookups() {
     let env = start().await;
-    env.fake.add_record("example.com", "@", "AAAA", "2001:db8::1", 600);
-    let plan = sync(&*env.provider, &domain("", "example.com"), "2001:0db8:0:0::1")
-        .await
-        .unwrap();
+    env.fake
+        .add_record("example.com", "@", "AAAA", "2001:db8::1", 600);
+    let plan = sync(
+        &*env.provider,
+        &domain("", "example.com"),
+        "2001:0db8:0:0::1",
+    )
+    .await
+    .unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }));
     assert_eq!(env.fake.actions(), ["ListZones", "ListRecords"]);
     assert!(env.fake.seen()[1].uri.contains("Host=%40&"));
@@ -150,7 +180,8 @@ async fn no_change_sends_only_lookups() {
 #[tokio::test]
 async fn wildcard_and_ipv6() {
     let env = start().await;
-    env.fake.add_record("example.com", "*", "A", "192.0.2.1", 600);
+    env.fake
+        .add_record("example.com", "*", "A", "192.0.2.1", 600);
     sync(&*env.provider, &domain("*", "example.com"), "2001:db8::5")
         .await
         .unwrap();
@@ -161,9 +192,13 @@ async fn wildcard_and_ipv6() {
 #[tokio::test]
 async fn a_missing_zone_stops_before_any_record_call() {
     let env = start().await;
-    let err = sync(&*env.provider, &domain("www", "example.org"), "198.51.100.7")
-        .await
-        .unwrap_err();
+    let err = sync(
+        &*env.provider,
+        &domain("www", "example.org"),
+        "198.51.100.7",
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err, ProviderError::ZoneNotFound("example.org".into()));
     // ddns-go carried on with ZID 0; nothing past ListZones may be sent.
     assert_eq!(env.fake.actions(), ["ListZones"]);
@@ -172,10 +207,17 @@ async fn a_missing_zone_stops_before_any_record_call() {
 #[tokio::test]
 async fn bad_credentials_are_auth_and_nothing_is_written() {
     let env = start_with("AKLTwrong", "").await;
-    let err = sync(&*env.provider, &domain("www", "example.com"), "198.51.100.7")
-        .await
-        .unwrap_err();
-    assert!(matches!(err, ProviderError::Auth(ref m) if m.contains("InvalidAccessKey")), "{err:?}");
+    let err = sync(
+        &*env.provider,
+        &domain("www", "example.com"),
+        "198.51.100.7",
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, ProviderError::Auth(ref m) if m.contains("InvalidAccessKey")),
+        "{err:?}"
+    );
     assert!(!err.to_string().contains(SK));
     assert_eq!(env.fake.actions(), ["ListZones"]);
 }
@@ -184,10 +226,12 @@ async fn bad_credentials_are_auth_and_nothing_is_written() {
 async fn permission_and_rate_limit_answers() {
     let env = start().await;
     let d = domain("www", "example.com");
-    env.fake.fail_next(403, "AccessDenied", "User is not authorized.", None);
+    env.fake
+        .fail_next(403, "AccessDenied", "User is not authorized.", None);
     let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
     assert!(matches!(err, ProviderError::Permission(_)), "{err:?}");
-    env.fake.fail_next(429, "FlowLimitExceeded", "Too many requests.", Some(12));
+    env.fake
+        .fail_next(429, "FlowLimitExceeded", "Too many requests.", Some(12));
     let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
     assert!(
         matches!(err, ProviderError::RateLimited { retry_after: Some(d), .. } if d.as_secs() == 12),

@@ -269,9 +269,7 @@ fn classify(
         | "IncompleteSignature"
         | "InvalidTimeStamp.Expired"
         | "SignatureNonceUsed" => ProviderError::Auth(detail),
-        c if c.starts_with("Forbidden") || c == "NoPermission" => {
-            ProviderError::Permission(detail)
-        }
+        c if c.starts_with("Forbidden") || c == "NoPermission" => ProviderError::Permission(detail),
         c if c.starts_with("Throttling") || status == 429 => ProviderError::RateLimited {
             retry_after,
             msg: detail,
@@ -447,7 +445,10 @@ mod tests {
             merged_value("192.0.2.1,2001:db8::1", ip("2001:db8::2")),
             "192.0.2.1,2001:db8::2"
         );
-        assert_eq!(merged_value("2001:db8::1", ip("192.0.2.1")), "192.0.2.1,2001:db8::1");
+        assert_eq!(
+            merged_value("2001:db8::1", ip("192.0.2.1")),
+            "192.0.2.1,2001:db8::1"
+        );
         assert!(holds("192.0.2.1, 2001:db8::1", ip("2001:0db8::1")));
         assert!(!holds("192.0.2.1,192.0.2.2", ip("192.0.2.1")));
         assert!(!holds("2001:db8::1", ip("192.0.2.1")));
@@ -456,11 +457,20 @@ mod tests {
     #[test]
     fn errors_are_classified() {
         let c = |code| classify(400, code, "m", "example.com", None);
-        assert!(matches!(c("InvalidAccessKeyId.NotFound"), ProviderError::Auth(_)));
+        assert!(matches!(
+            c("InvalidAccessKeyId.NotFound"),
+            ProviderError::Auth(_)
+        ));
         assert!(matches!(c("SignatureDoesNotMatch"), ProviderError::Auth(_)));
         assert!(matches!(c("Forbidden.RAM"), ProviderError::Permission(_)));
-        assert!(matches!(c("Throttling.User"), ProviderError::RateLimited { .. }));
-        assert_eq!(c("SiteNotFound"), ProviderError::ZoneNotFound("example.com".into()));
+        assert!(matches!(
+            c("Throttling.User"),
+            ProviderError::RateLimited { .. }
+        ));
+        assert_eq!(
+            c("SiteNotFound"),
+            ProviderError::ZoneNotFound("example.com".into())
+        );
         assert_eq!(c("Other"), ProviderError::Api("ESA error Other: m".into()));
     }
 
@@ -472,7 +482,9 @@ mod tests {
             params,
         };
         assert!(check_supported(&d("pool1.origin-pool", vec![])).is_err());
-        assert!(check_supported(&d("www", vec![("IpAddrPool".into(), "{ipv4Addr}".into())])).is_err());
+        assert!(
+            check_supported(&d("www", vec![("IpAddrPool".into(), "{ipv4Addr}".into())])).is_err()
+        );
         assert!(check_supported(&d("www", vec![])).is_ok());
     }
 }

@@ -153,7 +153,13 @@ impl BaiduCloud {
             return Ok(answer.body);
         }
         let err: ApiError = serde_json::from_str(&answer.body).unwrap_or_default();
-        Err(classify(answer.status, &err, &answer.body, zone, answer.retry_after))
+        Err(classify(
+            answer.status,
+            &err,
+            &answer.body,
+            zone,
+            answer.retry_after,
+        ))
     }
 }
 
@@ -171,7 +177,9 @@ fn classify(
         format!("{}: {}", err.code, super::truncate(&err.message, 300))
     };
     match err.code.as_str() {
-        "InvalidAccessKeyId" | "SignatureDoesNotMatch" | "InvalidHTTPAuthHeader"
+        "InvalidAccessKeyId"
+        | "SignatureDoesNotMatch"
+        | "InvalidHTTPAuthHeader"
         | "RequestExpired" => ProviderError::Auth(detail),
         "AccessDenied" | "AccessDeniedException" => ProviderError::Permission(detail),
         c if status == 429 || c.contains("Throttl") || c.contains("TooManyRequests") => {
@@ -319,11 +327,22 @@ mod tests {
             };
             classify(status, &e, "", "example.com", None)
         };
-        assert!(matches!(c(403, "InvalidAccessKeyId"), ProviderError::Auth(m) if m.contains("InvalidAccessKeyId")));
-        assert!(matches!(c(400, "SignatureDoesNotMatch"), ProviderError::Auth(_)));
-        assert!(matches!(c(403, "AccessDenied"), ProviderError::Permission(_)));
+        assert!(
+            matches!(c(403, "InvalidAccessKeyId"), ProviderError::Auth(m) if m.contains("InvalidAccessKeyId"))
+        );
+        assert!(matches!(
+            c(400, "SignatureDoesNotMatch"),
+            ProviderError::Auth(_)
+        ));
+        assert!(matches!(
+            c(403, "AccessDenied"),
+            ProviderError::Permission(_)
+        ));
         assert!(matches!(c(429, "x"), ProviderError::RateLimited { .. }));
-        assert_eq!(c(404, "x"), ProviderError::ZoneNotFound("example.com".into()));
+        assert_eq!(
+            c(404, "x"),
+            ProviderError::ZoneNotFound("example.com".into())
+        );
         assert_eq!(
             c(400, "DomainNotExist"),
             ProviderError::ZoneNotFound("example.com".into())

@@ -152,7 +152,12 @@ impl EdgeOne {
 
     /// Signs and posts `body` as `action`; returns the `Response` object of a successful
     /// answer, or the classified error.
-    async fn call(&self, zone: &str, action: &str, body: &impl Serialize) -> Result<Body, ProviderError> {
+    async fn call(
+        &self,
+        zone: &str,
+        action: &str,
+        body: &impl Serialize,
+    ) -> Result<Body, ProviderError> {
         let payload = serde_json::to_vec(body)
             .map_err(|e| ProviderError::Api(format!("cannot encode the request: {e}")))?;
         let base = self.settings.base(PRODUCTION).trim_end_matches('/');
@@ -350,9 +355,7 @@ impl Provider for EdgeOne {
             }
             let root = domain.root_ascii();
             let zone_id = match lookup {
-                Lookup::Found {
-                    zone: Some(z), ..
-                } => z.clone(),
+                Lookup::Found { zone: Some(z), .. } => z.clone(),
                 _ => self.zone_id(&root).await?,
             };
             let name = domain.to_ascii();
@@ -422,11 +425,26 @@ mod tests {
     #[test]
     fn error_codes_are_classified() {
         let c = |code| classify(code, "m", "example.com", None);
-        assert!(matches!(c("AuthFailure.SignatureFailure"), ProviderError::Auth(_)));
-        assert!(matches!(c("UnauthorizedOperation.CamUnauthorized"), ProviderError::Permission(_)));
-        assert_eq!(c("ResourceNotFound"), ProviderError::ZoneNotFound("example.com".into()));
-        assert!(matches!(c("RequestLimitExceeded"), ProviderError::RateLimited { .. }));
-        assert_eq!(c("InternalError"), ProviderError::Api("EdgeOne error InternalError: m".into()));
+        assert!(matches!(
+            c("AuthFailure.SignatureFailure"),
+            ProviderError::Auth(_)
+        ));
+        assert!(matches!(
+            c("UnauthorizedOperation.CamUnauthorized"),
+            ProviderError::Permission(_)
+        ));
+        assert_eq!(
+            c("ResourceNotFound"),
+            ProviderError::ZoneNotFound("example.com".into())
+        );
+        assert!(matches!(
+            c("RequestLimitExceeded"),
+            ProviderError::RateLimited { .. }
+        ));
+        assert_eq!(
+            c("InternalError"),
+            ProviderError::Api("EdgeOne error InternalError: m".into())
+        );
     }
 
     #[test]

@@ -118,8 +118,9 @@ impl HuaweiCloud {
         if !canonical_query.is_empty() {
             text = format!("{text}?{canonical_query}");
         }
-        let url = url::Url::parse(&text)
-            .map_err(|e| ProviderError::Api(format!("invalid Huawei Cloud endpoint {base}: {e}")))?;
+        let url = url::Url::parse(&text).map_err(|e| {
+            ProviderError::Api(format!("invalid Huawei Cloud endpoint {base}: {e}"))
+        })?;
         let host = super::sign::host_header(&url)
             .ok_or_else(|| ProviderError::Api(format!("invalid Huawei Cloud endpoint {base}")))?;
         let date = timefmt::civil_from_unix(timefmt::unix_now()).compact();
@@ -151,7 +152,13 @@ impl HuaweiCloud {
             return Ok(answer.body);
         }
         let err: ApiError = serde_json::from_str(&answer.body).unwrap_or_default();
-        Err(classify(answer.status, &err, &answer.body, zone, answer.retry_after))
+        Err(classify(
+            answer.status,
+            &err,
+            &answer.body,
+            zone,
+            answer.retry_after,
+        ))
     }
 
     /// The zone id for writes: the `zone_id` param, else the zone named exactly `root.`.
@@ -161,7 +168,13 @@ impl HuaweiCloud {
         }
         let query = [("name".to_string(), domain.root.clone())];
         let body = self
-            .call(reqwest::Method::GET, "/v2/zones", &query, None, &domain.root)
+            .call(
+                reqwest::Method::GET,
+                "/v2/zones",
+                &query,
+                None,
+                &domain.root,
+            )
             .await?;
         let zones: Zones = parse(&body, "zone list")?;
         let want = format!("{}.", domain.root);
@@ -263,7 +276,13 @@ impl Provider for HuaweiCloud {
                     query.push(("name".into(), fqdn(domain)));
                     query.push(("type".into(), rtype.as_str().into()));
                     let body = self
-                        .call(reqwest::Method::GET, "/v2.1/recordsets", &query, None, &domain.root)
+                        .call(
+                            reqwest::Method::GET,
+                            "/v2.1/recordsets",
+                            &query,
+                            None,
+                            &domain.root,
+                        )
                         .await?;
                     parse::<RecordSets>(&body, "record set list")?.recordsets
                 }
@@ -303,9 +322,7 @@ impl Provider for HuaweiCloud {
             return Plan::Write;
         };
         let chosen = match domain.param("recordset_id") {
-            Some(id) => records
-                .iter()
-                .find(|r| r.id.rsplit('/').next() == Some(id)),
+            Some(id) => records.iter().find(|r| r.id.rsplit('/').next() == Some(id)),
             None => records.first(),
         };
         match chosen {
@@ -350,7 +367,13 @@ impl Provider for HuaweiCloud {
                     let zone = self.zone_id(domain).await?;
                     let path = format!("/v2.1/zones/{zone}/recordsets");
                     let body = self
-                        .call(reqwest::Method::POST, &path, &[], Some(write(Some(1))?), &domain.root)
+                        .call(
+                            reqwest::Method::POST,
+                            &path,
+                            &[],
+                            Some(write(Some(1))?),
+                            &domain.root,
+                        )
                         .await?;
                     Self::confirm(&body, domain, addr)
                 }
@@ -363,7 +386,13 @@ impl Provider for HuaweiCloud {
                         };
                         let path = format!("/v2.1/zones/{zone}/recordsets/{id}");
                         let body = self
-                            .call(reqwest::Method::PUT, &path, &[], Some(write(None)?), &domain.root)
+                            .call(
+                                reqwest::Method::PUT,
+                                &path,
+                                &[],
+                                Some(write(None)?),
+                                &domain.root,
+                            )
                             .await?;
                         Self::confirm(&body, domain, addr)?;
                     }
@@ -391,7 +420,10 @@ mod tests {
         assert!(matches!(c(401, "APIG.0301"), ProviderError::Auth(m) if m.contains("APIG.0301")));
         assert!(matches!(c(400, "APIG.0303"), ProviderError::Auth(_)));
         assert!(matches!(c(403, "DNS.0030"), ProviderError::Permission(_)));
-        assert!(matches!(c(429, "APIG.0308"), ProviderError::RateLimited { .. }));
+        assert!(matches!(
+            c(429, "APIG.0308"),
+            ProviderError::RateLimited { .. }
+        ));
         assert_eq!(
             c(404, "DNS.0101"),
             ProviderError::ZoneNotFound("example.com".into())
@@ -401,7 +433,10 @@ mod tests {
             ProviderError::Api("Huawei Cloud error DNS.0001: m".into())
         );
         let raw = classify(502, &ApiError::default(), "bad gateway", "z", None);
-        assert_eq!(raw, ProviderError::Api("Huawei Cloud error HTTP 502: bad gateway".into()));
+        assert_eq!(
+            raw,
+            ProviderError::Api("Huawei Cloud error HTTP 502: bad gateway".into())
+        );
     }
 
     #[test]

@@ -218,7 +218,12 @@ impl TrafficRoute {
     /// The ZID of the zone named exactly `root`.
     async fn zone_id(&self, domain: &Domain) -> Result<u64, ProviderError> {
         let result = self
-            .call("ListZones", &[("Key", domain.root.clone())], None, &domain.root)
+            .call(
+                "ListZones",
+                &[("Key", domain.root.clone())],
+                None,
+                &domain.root,
+            )
             .await?;
         let zones: Zones = parse(result, "zone list")?;
         zones
@@ -231,9 +236,14 @@ impl TrafficRoute {
     }
 }
 
-fn parse<T: serde::de::DeserializeOwned>(v: serde_json::Value, what: &str) -> Result<T, ProviderError> {
+fn parse<T: serde::de::DeserializeOwned>(
+    v: serde_json::Value,
+    what: &str,
+) -> Result<T, ProviderError> {
     serde_json::from_value(v).map_err(|e| {
-        ProviderError::Api(format!("Volcengine sent a {what} that is not understood ({e})"))
+        ProviderError::Api(format!(
+            "Volcengine sent a {what} that is not understood ({e})"
+        ))
     })
 }
 
@@ -246,10 +256,12 @@ fn classify(
 ) -> ProviderError {
     let detail = format!("{}: {}", err.code, super::truncate(&err.message, 300));
     match err.code.as_str() {
-        "InvalidAccessKey" | "SignatureDoesNotMatch" | "InvalidCredential"
-        | "InvalidAuthorization" | "InvalidTimestamp" | "MissingSignature" => {
-            ProviderError::Auth(detail)
-        }
+        "InvalidAccessKey"
+        | "SignatureDoesNotMatch"
+        | "InvalidCredential"
+        | "InvalidAuthorization"
+        | "InvalidTimestamp"
+        | "MissingSignature" => ProviderError::Auth(detail),
         "AccessDenied" | "Forbidden" => ProviderError::Permission(detail),
         "ZoneNotFound" | "InvalidParameter.ZoneNotFound" => {
             ProviderError::ZoneNotFound(zone.to_string())
@@ -287,7 +299,9 @@ impl Provider for TrafficRoute {
                 ("PageNumber", "1".to_string()),
                 ("PageSize", "500".to_string()),
             ];
-            let result = self.call("ListRecords", &params, None, &domain.root).await?;
+            let result = self
+                .call("ListRecords", &params, None, &domain.root)
+                .await?;
             let list: Records = parse(result, "record list")?;
             let records = list
                 .records
@@ -333,9 +347,7 @@ impl Provider for TrafficRoute {
                 )),
                 Plan::Create => {
                     let zid = match lookup {
-                        Lookup::Found {
-                            zone: Some(z), ..
-                        } => z.parse::<u64>().ok(),
+                        Lookup::Found { zone: Some(z), .. } => z.parse::<u64>().ok(),
                         _ => None,
                     };
                     let zid = match zid {
@@ -398,11 +410,25 @@ mod tests {
             };
             classify(status, &e, "example.com", None)
         };
-        assert!(matches!(c(401, "InvalidAccessKey"), ProviderError::Auth(m) if m.contains("InvalidAccessKey")));
-        assert!(matches!(c(403, "SignatureDoesNotMatch"), ProviderError::Auth(_)));
-        assert!(matches!(c(403, "AccessDenied"), ProviderError::Permission(_)));
-        assert!(matches!(c(429, "FlowLimitExceeded"), ProviderError::RateLimited { .. }));
-        assert_eq!(c(404, "ZoneNotFound"), ProviderError::ZoneNotFound("example.com".into()));
+        assert!(
+            matches!(c(401, "InvalidAccessKey"), ProviderError::Auth(m) if m.contains("InvalidAccessKey"))
+        );
+        assert!(matches!(
+            c(403, "SignatureDoesNotMatch"),
+            ProviderError::Auth(_)
+        ));
+        assert!(matches!(
+            c(403, "AccessDenied"),
+            ProviderError::Permission(_)
+        ));
+        assert!(matches!(
+            c(429, "FlowLimitExceeded"),
+            ProviderError::RateLimited { .. }
+        ));
+        assert_eq!(
+            c(404, "ZoneNotFound"),
+            ProviderError::ZoneNotFound("example.com".into())
+        );
         assert_eq!(
             c(500, "InternalError"),
             ProviderError::Api("Volcengine error InternalError: m".into())

@@ -157,21 +157,42 @@ impl FakeEsa {
             .push(status, code, message, retry_after);
     }
 
-    fn authenticate(&self, s: &mut Inner, method: &str, q: &BTreeMap<String, String>) -> Result<(), Answer> {
+    fn authenticate(
+        &self,
+        s: &mut Inner,
+        method: &str,
+        q: &BTreeMap<String, String>,
+    ) -> Result<(), Answer> {
         if q.get("Version").map(String::as_str) != Some("2024-09-10") {
-            return Err(error(400, "InvalidVersion", "Specified parameter Version is not valid."));
+            return Err(error(
+                400,
+                "InvalidVersion",
+                "Specified parameter Version is not valid.",
+            ));
         }
         if q.get("SignatureMethod").map(String::as_str) != Some("HMAC-SHA1")
             || q.get("SignatureVersion").map(String::as_str) != Some("1.0")
         {
-            return Err(error(400, "InvalidParameter", "Signature method or version is invalid."));
+            return Err(error(
+                400,
+                "InvalidParameter",
+                "Signature method or version is invalid.",
+            ));
         }
         if q.get("AccessKeyId") != Some(&self.key_id) {
-            return Err(error(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found."));
+            return Err(error(
+                404,
+                "InvalidAccessKeyId.NotFound",
+                "Specified access key is not found.",
+            ));
         }
         let ts = q.get("Timestamp").and_then(|t| c::parse_iso(t));
         if ts.is_none_or(|t| (c::now() - t).abs() > 15 * 60) {
-            return Err(error(400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired."));
+            return Err(error(
+                400,
+                "InvalidTimeStamp.Expired",
+                "Specified time stamp or date value is expired.",
+            ));
         }
         let canonical: Vec<String> = q
             .iter()
@@ -179,15 +200,24 @@ impl FakeEsa {
             .map(|(k, v)| format!("{}={}", c::pct(k), c::pct(v)))
             .collect();
         let sts = format!("{method}&%2F&{}", c::pct(&canonical.join("&")));
-        let mut mac = Hmac::<sha1::Sha1>::new_from_slice(format!("{}&", self.secret).as_bytes()).unwrap();
+        let mut mac =
+            Hmac::<sha1::Sha1>::new_from_slice(format!("{}&", self.secret).as_bytes()).unwrap();
         mac.update(sts.as_bytes());
         let want = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
         if q.get("Signature") != Some(&want) {
-            return Err(error(400, "SignatureDoesNotMatch", "Specified signature is not matched with our calculation."));
+            return Err(error(
+                400,
+                "SignatureDoesNotMatch",
+                "Specified signature is not matched with our calculation.",
+            ));
         }
         let nonce = q.get("SignatureNonce").cloned().unwrap_or_default();
         if !s.nonces.insert(nonce) {
-            return Err(error(400, "SignatureNonceUsed", "Specified signature nonce was used already."));
+            return Err(error(
+                400,
+                "SignatureNonceUsed",
+                "Specified signature nonce was used already.",
+            ));
         }
         Ok(())
     }
@@ -203,9 +233,15 @@ async fn handle(
     let seen = super::seen(&method, &uri, &headers, &body);
     let mut s = fake.inner.lock().unwrap();
     s.seen.push(seen);
-    let q: BTreeMap<String, String> = c::query_pairs(uri.query().unwrap_or("")).into_iter().collect();
+    let q: BTreeMap<String, String> = c::query_pairs(uri.query().unwrap_or(""))
+        .into_iter()
+        .collect();
     if uri.path() != "/" || !(method == Method::GET || method == Method::POST) || !body.is_empty() {
-        let (st, v) = error(400, "InvalidParameter", "Parameters go in the query of GET or POST /.");
+        let (st, v) = error(
+            400,
+            "InvalidParameter",
+            "Parameters go in the query of GET or POST /.",
+        );
         return c::respond(st, v, None);
     }
     if let Err((st, v)) = fake.authenticate(&mut s, method.as_str(), &q) {
@@ -226,7 +262,10 @@ async fn handle(
                 .filter(|(_, n, _)| want.is_none_or(|w| n.contains(w.as_str())))
                 .map(|(id, n, a)| json!({"SiteId": id, "SiteName": n, "AccessType": a, "Status": "active"}))
                 .collect();
-            (200, json!({"RequestId": "FAKE-REQ", "TotalCount": sites.len(), "PageNumber": 1, "PageSize": 20, "Sites": sites}))
+            (
+                200,
+                json!({"RequestId": "FAKE-REQ", "TotalCount": sites.len(), "PageNumber": 1, "PageSize": 20, "Sites": sites}),
+            )
         }
         ("GET", "ListRecords") => list_records(&s, &q),
         ("POST", "CreateRecord") => create(&mut s, &q),
@@ -261,7 +300,10 @@ fn list_records(s: &Inner, q: &BTreeMap<String, String>) -> Answer {
                    "CreateTime": "2024-01-01T00:00:00Z"})
         })
         .collect();
-    (200, json!({"RequestId": "FAKE-REQ", "TotalCount": list.len(), "PageNumber": 1, "PageSize": 500, "Records": list}))
+    (
+        200,
+        json!({"RequestId": "FAKE-REQ", "TotalCount": list.len(), "PageNumber": 1, "PageSize": 500, "Records": list}),
+    )
 }
 
 /// `Data.Value` of an `A/AAAA` write: one to several comma-separated addresses.
@@ -271,9 +313,16 @@ fn address_value(q: &BTreeMap<String, String>) -> Result<String, Answer> {
         .and_then(|d| serde_json::from_str(d).ok())
         .ok_or_else(|| error(400, "InvalidParameter.Data", "Data must be a JSON object."))?;
     let value = data["Value"].as_str().unwrap_or("").to_string();
-    let ok = !value.is_empty() && value.split(',').all(|v| v.parse::<std::net::IpAddr>().is_ok());
+    let ok = !value.is_empty()
+        && value
+            .split(',')
+            .all(|v| v.parse::<std::net::IpAddr>().is_ok());
     if !ok {
-        return Err(error(400, "InvalidParameter.Data", "Data.Value must be IP addresses."));
+        return Err(error(
+            400,
+            "InvalidParameter.Data",
+            "Data.Value must be IP addresses.",
+        ));
     }
     Ok(value)
 }
@@ -284,23 +333,43 @@ fn create(s: &mut Inner, q: &BTreeMap<String, String>) -> Answer {
         Err(e) => return e,
     };
     if q.get("Type").map(String::as_str) != Some("A/AAAA") {
-        return error(400, "InvalidParameter.Type", "The fake only serves A/AAAA records.");
+        return error(
+            400,
+            "InvalidParameter.Type",
+            "The fake only serves A/AAAA records.",
+        );
     }
     let value = match address_value(q) {
         Ok(v) => v,
         Err(e) => return e,
     };
     let name = q.get("RecordName").cloned().unwrap_or_default();
-    if s.records.iter().any(|r| r.name == name && r.rtype == "A/AAAA") {
+    if s.records
+        .iter()
+        .any(|r| r.name == name && r.rtype == "A/AAAA")
+    {
         return error(400, "RecordExist", "The record already exists.");
     }
-    let access = s.sites.iter().find(|(i, ..)| *i == site_id).map(|x| x.2.clone()).unwrap_or_default();
+    let access = s
+        .sites
+        .iter()
+        .find(|(i, ..)| *i == site_id)
+        .map(|x| x.2.clone())
+        .unwrap_or_default();
     let proxied = q.get("Proxied").map(String::as_str) == Some("true");
     if access == "CNAME" && !proxied {
-        return error(400, "InvalidParameter.Proxied", "Records of CNAME-access sites must be proxied.");
+        return error(
+            400,
+            "InvalidParameter.Proxied",
+            "Records of CNAME-access sites must be proxied.",
+        );
     }
     if proxied && q.get("BizName").is_none() {
-        return error(400, "InvalidParameter.BizName", "BizName is required for proxied records.");
+        return error(
+            400,
+            "InvalidParameter.BizName",
+            "BizName is required for proxied records.",
+        );
     }
     s.next_id += 1;
     let id = s.next_id;

@@ -147,18 +147,34 @@ impl FakeBaidu {
     fn authenticate(&self, s: &Inner, seen: &Seen, path: &str) -> Result<(), Answer> {
         let host = seen.header("host").unwrap_or("");
         if host != s.expected_host {
-            return Err(error(400, "InvalidHTTPRequest", "The Host header is wrong."));
+            return Err(error(
+                400,
+                "InvalidHTTPRequest",
+                "The Host header is wrong.",
+            ));
         }
         let auth = seen.header("authorization").unwrap_or("");
         let parts: Vec<&str> = auth.split('/').collect();
         let ["bce-auth-v1", ak, ts, exp, signed, sig] = parts.as_slice() else {
-            return Err(error(400, "InvalidHTTPAuthHeader", "The Authorization header is invalid."));
+            return Err(error(
+                400,
+                "InvalidHTTPAuthHeader",
+                "The Authorization header is invalid.",
+            ));
         };
         if *ak != self.ak {
-            return Err(error(403, "InvalidAccessKeyId", "The access key id does not exist."));
+            return Err(error(
+                403,
+                "InvalidAccessKeyId",
+                "The access key id does not exist.",
+            ));
         }
         let (Some(t), Ok(exp)) = (c::parse_iso(ts), exp.parse::<i64>()) else {
-            return Err(error(400, "InvalidHTTPAuthHeader", "The timestamp is invalid."));
+            return Err(error(
+                400,
+                "InvalidHTTPAuthHeader",
+                "The timestamp is invalid.",
+            ));
         };
         if c::now() > t + exp || t - c::now() > 15 * 60 {
             return Err(error(400, "RequestExpired", "The request has expired."));
@@ -171,7 +187,11 @@ impl FakeBaidu {
         if names.contains(&"x-bce-content-sha256")
             && seen.header("x-bce-content-sha256") != Some(&c::sha256_hex(&seen.body))
         {
-            return Err(error(400, "BadDigest", "The body does not match x-bce-content-sha256."));
+            return Err(error(
+                400,
+                "BadDigest",
+                "The body does not match x-bce-content-sha256.",
+            ));
         }
         let mut lines: Vec<String> = Vec::new();
         for n in &names {
@@ -214,7 +234,11 @@ async fn handle(
         return c::respond(st, v, f.retry_after);
     }
     let Ok(b) = serde_json::from_slice::<Value>(&body) else {
-        return c::respond(400, error(400, "MalformedJSON", "The JSON is malformed.").1, None);
+        return c::respond(
+            400,
+            error(400, "MalformedJSON", "The JSON is malformed.").1,
+            None,
+        );
     };
     let (st, v) = match (method.as_str(), uri.path()) {
         ("POST", "/v1/domain/resolve/list") => list(&s, &b),
@@ -232,7 +256,11 @@ fn zone_exists(s: &Inner, zone: &str) -> bool {
 fn list(s: &Inner, b: &Value) -> Answer {
     let zone = b["domain"].as_str().unwrap_or("");
     if !zone_exists(s, zone) {
-        return error(404, "DomainNotExist", "The domain does not exist in this account.");
+        return error(
+            404,
+            "DomainNotExist",
+            "The domain does not exist in this account.",
+        );
     }
     let page = b["pageNum"].as_u64().unwrap_or(1).max(1);
     let size = b["pageSize"].as_u64().unwrap_or(10).clamp(1, 1000);
@@ -262,7 +290,11 @@ fn fields(b: &Value) -> Result<(String, String, String, String, u64), Answer> {
             }
             Ok((d, t, v, z, b["ttl"].as_u64().unwrap_or(300)))
         }
-        _ => Err(error(400, "InvalidParameter", "A required field is missing.")),
+        _ => Err(error(
+            400,
+            "InvalidParameter",
+            "A required field is missing.",
+        )),
     }
 }
 
@@ -272,10 +304,13 @@ fn add(s: &mut Inner, b: &Value) -> Answer {
         Err(e) => return e,
     };
     if !zone_exists(s, &zone) {
-        return error(404, "DomainNotExist", "The domain does not exist in this account.");
+        return error(
+            404,
+            "DomainNotExist",
+            "The domain does not exist in this account.",
+        );
     }
-    if s
-        .records
+    if s.records
         .iter()
         .any(|r| r.zone == zone && r.domain == domain && r.rdtype == rdtype && r.rdata == rdata)
     {

@@ -106,7 +106,14 @@ impl FakeEdgeOne {
     }
 
     /// Seeds a record (adding its site); returns its RecordId.
-    pub fn add_record(&self, zone: &str, name: &str, rtype: &str, content: &str, status: &str) -> String {
+    pub fn add_record(
+        &self,
+        zone: &str,
+        name: &str,
+        rtype: &str,
+        content: &str,
+        status: &str,
+    ) -> String {
         let zone_id = self.add_zone(zone);
         let mut s = self.inner.lock().unwrap();
         s.next_id += 1;
@@ -157,7 +164,10 @@ impl FakeEdgeOne {
             return Err(error("FakeHostMismatch", "The Host header is wrong."));
         }
         if seen.header("x-tc-version") != Some("2022-09-01") {
-            return Err(error("NoSuchVersion", "The requested version is not supported."));
+            return Err(error(
+                "NoSuchVersion",
+                "The requested version is not supported.",
+            ));
         }
         let ct = seen.header("content-type").unwrap_or("");
         let sig_fail = |why: &str| error("AuthFailure.SignatureFailure", why);
@@ -169,9 +179,11 @@ impl FakeEdgeOne {
             rest.split(", ")
                 .find_map(|p| p.strip_prefix(n).and_then(|v| v.strip_prefix('=')))
         };
-        let (Some(cred), Some(signed), Some(sig)) =
-            (field("Credential"), field("SignedHeaders"), field("Signature"))
-        else {
+        let (Some(cred), Some(signed), Some(sig)) = (
+            field("Credential"),
+            field("SignedHeaders"),
+            field("Signature"),
+        ) else {
             return Err(sig_fail("Malformed Authorization."));
         };
         let parts: Vec<&str> = cred.split('/').collect();
@@ -179,9 +191,15 @@ impl FakeEdgeOne {
             return Err(sig_fail("The credential scope is wrong."));
         };
         if *id != self.secret_id {
-            return Err(error("AuthFailure.SecretIdNotFound", "The SecretId is not found."));
+            return Err(error(
+                "AuthFailure.SecretIdNotFound",
+                "The SecretId is not found.",
+            ));
         }
-        let Some(ts) = seen.header("x-tc-timestamp").and_then(|t| t.parse::<i64>().ok()) else {
+        let Some(ts) = seen
+            .header("x-tc-timestamp")
+            .and_then(|t| t.parse::<i64>().ok())
+        else {
             return Err(error("MissingParameter", "X-TC-Timestamp is missing."));
         };
         if (c::now() - ts).abs() > 300 {
@@ -200,7 +218,10 @@ impl FakeEdgeOne {
             "TC3-HMAC-SHA256\n{ts}\n{date}/teo/tc3_request\n{}",
             c::sha256_hex(canonical.as_bytes())
         );
-        let k = c::hmac256(format!("TC3{}", self.secret_key).as_bytes(), date.as_bytes());
+        let k = c::hmac256(
+            format!("TC3{}", self.secret_key).as_bytes(),
+            date.as_bytes(),
+        );
         let k = c::hmac256(&k, b"teo");
         let k = c::hmac256(&k, b"tc3_request");
         if hex::encode(c::hmac256(&k, sts.as_bytes())) != sig {
@@ -288,17 +309,33 @@ fn describe_records(s: &Inner, b: &Value) -> Value {
 
 fn fields(b: &Value) -> Result<(String, String, String, String, u64), Value> {
     let get = |k: &str| b[k].as_str().map(String::from);
-    let (Some(name), Some(rtype), Some(content)) = (get("Name"), get("Type"), get("Content")) else {
-        return Err(error("MissingParameter", "Name, Type and Content are required."));
+    let (Some(name), Some(rtype), Some(content)) = (get("Name"), get("Type"), get("Content"))
+    else {
+        return Err(error(
+            "MissingParameter",
+            "Name, Type and Content are required.",
+        ));
     };
     if !c::valid_for(&rtype, &content) {
-        return Err(error("InvalidParameter.InvalidDnsContent", "The content is invalid."));
+        return Err(error(
+            "InvalidParameter.InvalidDnsContent",
+            "The content is invalid.",
+        ));
     }
     let ttl = b["TTL"].as_u64().unwrap_or(300);
     if !(60..=86_400).contains(&ttl) {
-        return Err(error("InvalidParameter.InvalidDnsTTL", "TTL must be 60..86400."));
+        return Err(error(
+            "InvalidParameter.InvalidDnsTTL",
+            "TTL must be 60..86400.",
+        ));
     }
-    Ok((name, rtype, content, get("Location").unwrap_or_else(|| "Default".into()), ttl))
+    Ok((
+        name,
+        rtype,
+        content,
+        get("Location").unwrap_or_else(|| "Default".into()),
+        ttl,
+    ))
 }
 
 fn create(s: &mut Inner, b: &Value) -> Value {
@@ -339,8 +376,15 @@ fn modify(s: &mut Inner, b: &Value) -> Value {
             Err(e) => return e,
         };
         let id = r["RecordId"].as_str().unwrap_or("");
-        let Some(slot) = s.records.iter_mut().find(|x| x.id == id && x.zone_id == zone_id) else {
-            return error("InvalidParameter.RecordNotFound", "The record does not exist.");
+        let Some(slot) = s
+            .records
+            .iter_mut()
+            .find(|x| x.id == id && x.zone_id == zone_id)
+        else {
+            return error(
+                "InvalidParameter.RecordNotFound",
+                "The record does not exist.",
+            );
         };
         slot.name = name;
         slot.rtype = rtype;

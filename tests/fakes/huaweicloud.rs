@@ -282,7 +282,10 @@ fn route(s: &mut Inner, method: &str, path: &str, q: &[(String, String)], body: 
                 .map(|r| set_json(r, &zone_name(s, &r.zone_id), "ACTIVE"))
                 .collect();
             let n = list.len();
-            (200, json!({"links": {}, "recordsets": list, "metadata": {"total_count": n}}))
+            (
+                200,
+                json!({"links": {}, "recordsets": list, "metadata": {"total_count": n}}),
+            )
         }
         ("GET", ["v2", "zones"]) => {
             let list: Vec<Value> = s
@@ -292,7 +295,10 @@ fn route(s: &mut Inner, method: &str, path: &str, q: &[(String, String)], body: 
                 .map(|(id, n)| json!({"id": id, "name": n, "zone_type": "public", "status": "ACTIVE"}))
                 .collect();
             let n = list.len();
-            (200, json!({"links": {}, "zones": list, "metadata": {"total_count": n}}))
+            (
+                200,
+                json!({"links": {}, "zones": list, "metadata": {"total_count": n}}),
+            )
         }
         ("GET", ["v2" | "v2.1", "zones", zid, "recordsets", rid]) => {
             match s.sets.iter().find(|r| r.id == *rid && r.zone_id == *zid) {
@@ -302,7 +308,11 @@ fn route(s: &mut Inner, method: &str, path: &str, q: &[(String, String)], body: 
         }
         ("POST", ["v2" | "v2.1", "zones", zid, "recordsets"]) => write(s, zid, None, body),
         ("PUT", ["v2" | "v2.1", "zones", zid, "recordsets", rid]) => write(s, zid, Some(rid), body),
-        _ => dns_err(404, "APIG.0101", "The API does not exist or has not been published."),
+        _ => dns_err(
+            404,
+            "APIG.0101",
+            "The API does not exist or has not been published.",
+        ),
     }
 }
 
@@ -326,10 +336,18 @@ fn write(s: &mut Inner, zid: &str, rid: Option<&str>, body: &[u8]) -> Answer {
     let rtype = b["type"].as_str().unwrap_or("").to_string();
     let records: Vec<String> = b["records"]
         .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
         .unwrap_or_default();
     if !name.ends_with(&zname) || records.is_empty() {
-        return dns_err(400, "DNS.0303", "The record set name or records are invalid.");
+        return dns_err(
+            400,
+            "DNS.0303",
+            "The record set name or records are invalid.",
+        );
     }
     if records.iter().any(|r| !c::valid_for(&rtype, r)) {
         return dns_err(400, "DNS.0308", "The record value is invalid.");

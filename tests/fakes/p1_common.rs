@@ -71,7 +71,14 @@ pub fn parse_compact(s: &str) -> Option<i64> {
         return None;
     }
     let n = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
-    unix_of(n(0..4)?, n(4..6)?, n(6..8)?, n(9..11)?, n(11..13)?, n(13..15)?)
+    unix_of(
+        n(0..4)?,
+        n(4..6)?,
+        n(6..8)?,
+        n(9..11)?,
+        n(11..13)?,
+        n(13..15)?,
+    )
 }
 
 /// Parses `YYYY-MM-DDTHH:MM:SSZ` into Unix seconds.
@@ -81,7 +88,14 @@ pub fn parse_iso(s: &str) -> Option<i64> {
         return None;
     }
     let n = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
-    unix_of(n(0..4)?, n(5..7)?, n(8..10)?, n(11..13)?, n(14..16)?, n(17..19)?)
+    unix_of(
+        n(0..4)?,
+        n(5..7)?,
+        n(8..10)?,
+        n(11..13)?,
+        n(14..16)?,
+        n(17..19)?,
+    )
 }
 
 fn unix_of(y: i64, m: i64, d: i64, hh: i64, mm: i64, ss: i64) -> Option<i64> {

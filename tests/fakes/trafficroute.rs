@@ -73,7 +73,10 @@ fn error(status: u16, action: &str, code: &str, message: &str) -> Answer {
 }
 
 fn ok(action: &str, result: Value) -> Answer {
-    (200, json!({"ResponseMetadata": meta(action), "Result": result}))
+    (
+        200,
+        json!({"ResponseMetadata": meta(action), "Result": result}),
+    )
 }
 
 impl FakeVolc {
@@ -165,7 +168,13 @@ impl FakeVolc {
             .push(status, code, message, retry_after);
     }
 
-    fn authenticate(&self, s: &Inner, seen: &Seen, action: &str, query: &str) -> Result<(), Answer> {
+    fn authenticate(
+        &self,
+        s: &Inner,
+        seen: &Seen,
+        action: &str,
+        query: &str,
+    ) -> Result<(), Answer> {
         let fail = |code: &str, msg: &str| error(401, action, code, msg);
         if seen.header("host") != Some(s.expected_host.as_str()) {
             return Err(fail("InvalidHost", "The Host header is wrong."));
@@ -178,9 +187,11 @@ impl FakeVolc {
             rest.split(", ")
                 .find_map(|p| p.strip_prefix(n).and_then(|v| v.strip_prefix('=')))
         };
-        let (Some(cred), Some(signed), Some(sig)) =
-            (field("Credential"), field("SignedHeaders"), field("Signature"))
-        else {
+        let (Some(cred), Some(signed), Some(sig)) = (
+            field("Credential"),
+            field("SignedHeaders"),
+            field("Signature"),
+        ) else {
             return Err(fail("InvalidAuthorization", "Malformed Authorization."));
         };
         let parts: Vec<&str> = cred.split('/').collect();
@@ -201,19 +212,28 @@ impl FakeVolc {
             return Err(fail("SignatureDoesNotMatch", "Wrong region or service."));
         }
         let names: Vec<&str> = signed.split(';').collect();
-        let family = |n: &&str| matches!(*n, "content-type" | "content-md5" | "host") || n.starts_with("x-");
+        let family =
+            |n: &&str| matches!(*n, "content-type" | "content-md5" | "host") || n.starts_with("x-");
         if !names.iter().all(family) || !names.contains(&"host") || !names.contains(&"x-date") {
             return Err(fail("SignatureDoesNotMatch", "Unsupported signed headers."));
         }
         let body_hash = c::sha256_hex(&seen.body);
-        if seen.header("x-content-sha256").is_some_and(|h| h != body_hash) {
-            return Err(fail("SignatureDoesNotMatch", "X-Content-Sha256 does not match the body."));
+        if seen
+            .header("x-content-sha256")
+            .is_some_and(|h| h != body_hash)
+        {
+            return Err(fail(
+                "SignatureDoesNotMatch",
+                "X-Content-Sha256 does not match the body.",
+            ));
         }
         let mut lines = String::new();
         for n in &names {
             let v = seen.header(n).unwrap_or("");
             let v = if *n == "host" {
-                v.strip_suffix(":443").or_else(|| v.strip_suffix(":80")).unwrap_or(v)
+                v.strip_suffix(":443")
+                    .or_else(|| v.strip_suffix(":80"))
+                    .unwrap_or(v)
             } else {
                 v
             };
@@ -239,7 +259,12 @@ impl FakeVolc {
         let k = c::hmac256(&k, b"DNS");
         let k = c::hmac256(&k, b"request");
         if hex::encode(c::hmac256(&k, sts.as_bytes())) != sig {
-            return Err(error(403, action, "SignatureDoesNotMatch", "The signature does not match."));
+            return Err(error(
+                403,
+                action,
+                "SignatureDoesNotMatch",
+                "The signature does not match.",
+            ));
         }
         Ok(())
     }
@@ -260,7 +285,12 @@ async fn handle(
     let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let action = get("Action").unwrap_or_default();
     if uri.path() != "/" || get("Version").as_deref() != Some("2018-08-01") {
-        let (st, v) = error(404, &action, "InvalidActionOrVersion", "Unknown action or version.");
+        let (st, v) = error(
+            404,
+            &action,
+            "InvalidActionOrVersion",
+            "Unknown action or version.",
+        );
         return c::respond(st, v, None);
     }
     if let Err((st, v)) = fake.authenticate(&s, &seen, &action, &query) {
@@ -288,7 +318,12 @@ async fn handle(
             Ok(b) => write(&mut s, &action, &b),
             Err(_) => error(400, &action, "InvalidParameter", "The body is not JSON."),
         },
-        _ => error(404, &action, "InvalidActionOrVersion", "Unknown action or method."),
+        _ => error(
+            404,
+            &action,
+            "InvalidActionOrVersion",
+            "Unknown action or method.",
+        ),
     };
     c::respond(st, v, None)
 }
@@ -318,16 +353,29 @@ fn list_records(s: &Inner, action: &str, get: &dyn Fn(&str) -> Option<String>) -
         })
         .collect();
     let n = list.len();
-    ok(action, json!({"Records": list, "TotalCount": n, "PageNumber": 1, "PageSize": 500}))
+    ok(
+        action,
+        json!({"Records": list, "TotalCount": n, "PageNumber": 1, "PageSize": 500}),
+    )
 }
 
 fn write(s: &mut Inner, action: &str, b: &Value) -> Answer {
     let get = |k: &str| b[k].as_str().map(String::from);
     let (Some(host), Some(rtype), Some(value)) = (get("Host"), get("Type"), get("Value")) else {
-        return error(400, action, "InvalidParameter", "Host, Type and Value are required.");
+        return error(
+            400,
+            action,
+            "InvalidParameter",
+            "Host, Type and Value are required.",
+        );
     };
     if !c::valid_for(&rtype, &value) {
-        return error(400, action, "InvalidParameter.Value", "The value is invalid.");
+        return error(
+            400,
+            action,
+            "InvalidParameter.Value",
+            "The value is invalid.",
+        );
     }
     let ttl = b["TTL"].as_u64().unwrap_or(600);
     let line = get("Line").unwrap_or_else(|| "default".into());
@@ -340,11 +388,24 @@ fn write(s: &mut Inner, action: &str, b: &Value) -> Answer {
         }
         s.next_id += 1;
         let id = s.next_id.to_string();
-        s.records.push(VeRecord { id: id.clone(), zid, host, rtype, value, ttl, line });
+        s.records.push(VeRecord {
+            id: id.clone(),
+            zid,
+            host,
+            rtype,
+            value,
+            ttl,
+            line,
+        });
         return ok(action, json!({"RecordID": id, "ZID": zid}));
     }
     let Some(id) = get("RecordID") else {
-        return error(400, action, "InvalidParameter", "RecordID must be a string.");
+        return error(
+            400,
+            action,
+            "InvalidParameter",
+            "RecordID must be a string.",
+        );
     };
     let Some(r) = s.records.iter_mut().find(|r| r.id == id) else {
         return error(404, action, "RecordNotFound", "The record does not exist.");

@@ -40,7 +40,10 @@ fn hmac_hex(key: &[u8], msg: &[u8]) -> String {
 impl BceInput<'_> {
     /// `bce-auth-v1/<AK>/<timestamp>/<expiration>`.
     pub fn auth_prefix(&self, access_key: &str) -> String {
-        format!("bce-auth-v1/{access_key}/{}/{EXPIRATION_SECS}", self.timestamp)
+        format!(
+            "bce-auth-v1/{access_key}/{}/{EXPIRATION_SECS}",
+            self.timestamp
+        )
     }
 
     /// `METHOD\nURI\nQUERY\nHEADERS`: the path encoded except `/`, the sorted encoded query,
@@ -84,7 +87,10 @@ impl BceInput<'_> {
     /// Hex signature: HMAC-SHA256 keyed with the hex signing key (as text) over the canonical
     /// request; the signing key is hex HMAC-SHA256(SK, auth prefix).
     pub fn signature(&self, access_key: &str, secret_key: &str) -> String {
-        let signing_key = hmac_hex(secret_key.as_bytes(), self.auth_prefix(access_key).as_bytes());
+        let signing_key = hmac_hex(
+            secret_key.as_bytes(),
+            self.auth_prefix(access_key).as_bytes(),
+        );
         hmac_hex(signing_key.as_bytes(), self.canonical_request().as_bytes())
     }
 
@@ -130,7 +136,10 @@ mod tests {
 
     #[test]
     fn canonical_request_encodes_host_port() {
-        let h = [("host", "127.0.0.1:8443"), ("x-bce-date", "2024-03-22T12:38:31Z")];
+        let h = [
+            ("host", "127.0.0.1:8443"),
+            ("x-bce-date", "2024-03-22T12:38:31Z"),
+        ];
         assert_eq!(
             input(&h, "2024-03-22T12:38:31Z").canonical_request(),
             "POST\n/v1/domain/resolve/list\n\nhost:127.0.0.1%3A8443\nx-bce-date:2024-03-22T12%3A38%3A31Z"

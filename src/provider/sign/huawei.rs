@@ -145,7 +145,11 @@ mod tests {
         assert_eq!(canonical_uri("/v2.1/recordsets"), "/v2.1/recordsets/");
         assert_eq!(canonical_uri("/"), "/");
         assert_eq!(
-            canonical_query(&q(&[("type", "A"), ("name", "*.example.com."), ("a", "x y")])),
+            canonical_query(&q(&[
+                ("type", "A"),
+                ("name", "*.example.com."),
+                ("a", "x y")
+            ])),
             "a=x%20y&name=%2A.example.com.&type=A"
         );
     }

@@ -201,7 +201,10 @@ mod tests {
             ("X-Date", "20240322T123831Z"),
         ];
         let i = input("GET", &query, &h, b"", "20240322T123831Z");
-        assert_eq!(i.authorization("AKLTexample", "secretExample=="), VECTOR_GET);
+        assert_eq!(
+            i.authorization("AKLTexample", "secretExample=="),
+            VECTOR_GET
+        );
     }
 
     #[test]
@@ -222,9 +225,15 @@ mod tests {
 
     #[test]
     fn default_ports_are_dropped_from_host() {
-        let h = [("Host", "open.volcengineapi.com:443"), ("X-Date", "20240101T000000Z")];
+        let h = [
+            ("Host", "open.volcengineapi.com:443"),
+            ("X-Date", "20240101T000000Z"),
+        ];
         let i = input("GET", &[], &h, b"", "20240101T000000Z");
-        assert!(i.canonical_request().contains("\nhost:open.volcengineapi.com\n"));
+        assert!(
+            i.canonical_request()
+                .contains("\nhost:open.volcengineapi.com\n")
+        );
     }
 
     const VECTOR_GET: &str = "HMAC-SHA256 Credential=AKLTexample/20240322/cn-north-1/DNS/request, SignedHeaders=content-type;host;x-content-sha256;x-date, Signature=0d5e92eecf8dcd7987f308149f2b57a1a582a7ee88f4d7d7eae03f82c2b5ac5b";
