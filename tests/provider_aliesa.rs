@@ -179,20 +179,73 @@ async fn addresses_written_differently_compare_equal() {
 }
 
 #[tokio::test]
-async fn unsupported_modes_send_nothing() {
+async fn ip_addr_pool_template_is_refused_and_nothing_is_sent() {
     let env = start().await;
-    let err = sync(
-        &*env.provider,
-        &domain("pool.origin-pool", "example.com", &[("Name", "o1")]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap_err();
+    let d = domain("www", "example.com", &[("IpAddrPool", "{ipv4Addr}")]);
+    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
     assert!(
-        matches!(err, ProviderError::Unsupported(ref m) if m.contains("origin pools")),
+        matches!(err, ProviderError::Unsupported(ref m) if m.contains("IpAddrPool")),
         "{err:?}"
     );
     assert!(env.fake.seen().is_empty());
+}
+
+#[tokio::test]
+async fn origin_pool_updates_the_named_origin_of_this_family() {
+    let env = start().await;
+    let pool = env.fake.add_pool(
+        "example.com",
+        "pool1",
+        &[
+            ("home", "192.0.2.1"),
+            ("home", "2001:db8::1"),
+            ("office", "192.0.2.9"),
+        ],
+    );
+    let d = domain("pool1.origin-pool", "example.com", &[("Name", "home")]);
+    let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    assert!(matches!(plan, Plan::Update { .. }));
+    assert_eq!(
+        env.fake.actions(),
+        ["ListSites", "ListOriginPools", "UpdateOriginPool"]
+    );
+    let q = env.fake.query(1);
+    assert_eq!(
+        (q["Name"].as_str(), q["MatchType"].as_str()),
+        ("pool1", "exact")
+    );
+    let q = env.fake.query(2);
+    assert_eq!(q["Id"], pool.to_string());
+    let addrs: Vec<String> = env
+        .fake
+        .pool_origins(pool)
+        .iter()
+        .map(|o| o["Address"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(addrs, ["198.51.100.7", "2001:db8::1", "192.0.2.9"]);
+    // The other fields went back unchanged.
+    assert_eq!(env.fake.pool_origins(pool)[0]["Weight"], 50);
+    let before = env.fake.seen().len();
+    let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    assert!(matches!(plan, Plan::NoChange { .. }));
+    assert_eq!(
+        env.fake.actions()[before..],
+        ["ListSites", "ListOriginPools"]
+    );
+}
+
+#[tokio::test]
+async fn origin_pool_without_that_origin_is_an_error() {
+    let env = start().await;
+    env.fake
+        .add_pool("example.com", "pool1", &[("office", "192.0.2.9")]);
+    let d = domain("pool1.origin-pool", "example.com", &[("Name", "home")]);
+    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    assert!(
+        matches!(err, ProviderError::Api(ref m) if m.contains("no origin named home")),
+        "{err:?}"
+    );
+    assert!(env.fake.actions().iter().all(|a| a.starts_with("List")));
 }
 
 #[tokio::test]

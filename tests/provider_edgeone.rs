@@ -250,15 +250,78 @@ async fn wildcard_and_unicode_names_are_sent_as_punycode() {
 }
 
 #[tokio::test]
-async fn origin_group_params_are_refused_clearly() {
+async fn origin_group_replaces_only_this_family() {
     let env = start().await;
-    let d = domain("www", "example.com", &[("GroupId", "og-1")]);
+    let zid = env.fake.add_zone("example.com");
+    let gid = env.fake.add_group(
+        "example.com",
+        "home",
+        &[
+            ("192.0.2.1", 100),
+            ("2001:db8::1", 100),
+            ("backup.example.net", 10),
+        ],
+    );
+    let d = domain(
+        "www",
+        "example.com",
+        &[("OriginGroupName", "home"), ("Weight", "80")],
+    );
+    let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    assert!(matches!(plan, Plan::Update { .. }));
+    assert_eq!(
+        env.fake.actions(),
+        ["DescribeZones", "DescribeOriginGroup", "ModifyOriginGroup"]
+    );
+    assert_eq!(
+        body(&env, 1),
+        json!({"ZoneId": zid, "Filters": [{"Name": "origin-group-name", "Values": ["home"]}]})
+    );
+    let sent = body(&env, 2);
+    assert_eq!(
+        (sent["ZoneId"].as_str(), sent["GroupId"].as_str()),
+        (Some(zid.as_str()), Some(gid.as_str()))
+    );
+    let records: Vec<(String, u64)> = env.fake.groups()[0]
+        .records
+        .iter()
+        .map(|r| {
+            (
+                r["Record"].as_str().unwrap().to_string(),
+                r["Weight"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        records,
+        [
+            ("2001:db8::1".to_string(), 100),
+            ("backup.example.net".to_string(), 10),
+            ("198.51.100.7".to_string(), 80),
+        ]
+    );
+    // Now correct: a second sync only reads (ZoneId given: no DescribeZones either).
+    let d = domain(
+        "www",
+        "example.com",
+        &[("GroupId", &gid), ("Weight", "80"), ("ZoneId", &zid)],
+    );
+    let before = env.fake.seen().len();
+    let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    assert!(matches!(plan, Plan::NoChange { .. }));
+    assert_eq!(env.fake.actions()[before..], ["DescribeOriginGroup"]);
+}
+
+#[tokio::test]
+async fn a_missing_origin_group_is_an_error() {
+    let env = start().await;
+    let d = domain("www", "example.com", &[("GroupId", "og-nope")]);
     let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
     assert!(
-        matches!(err, ProviderError::Unsupported(ref m) if m.contains("origin groups")),
+        matches!(err, ProviderError::Api(ref m) if m.contains("og-nope")),
         "{err:?}"
     );
-    assert!(env.fake.seen().is_empty());
+    assert!(env.fake.actions().iter().all(|a| a.starts_with("Describe")));
 }
 
 #[tokio::test]

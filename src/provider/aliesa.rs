@@ -7,8 +7,11 @@
 //! addresses of its own family and keeps the other family's (ddns-go rewrote the whole value
 //! from the names in its two lists, dropping an address it was not configured for).
 //! Lookup is `ListSites` (the site id; param `SiteId` skips it) then `ListRecords`; writes are
-//! `UpdateRecord` and `CreateRecord`, with every custom param copied in. Not supported (clear
-//! errors): origin-pool names (`*.origin-pool`) and the `IpAddrPool` value template.
+//! `UpdateRecord` and `CreateRecord`, with every custom param copied in. Names ending in
+//! `.origin-pool` update an origin pool instead (module `pool`). Not supported (clear error):
+//! the `IpAddrPool` value template.
+
+mod pool;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -31,7 +34,7 @@ pub const META: super::ProviderMeta = super::ProviderMeta {
     secret_label: "AccessKey Secret",
     extparam_label: "",
     help_url: "https://ram.console.aliyun.com/manage/ak",
-    help: "A RAM user with AliyunESAFullAccess. Params: SiteId, RecordId, Proxied, BizName (any CreateRecord field).",
+    help: "A RAM user with AliyunESAFullAccess. Params: SiteId, RecordId, Proxied, BizName (any CreateRecord field); Name for <pool>.origin-pool names.",
     default_ttl: "600",
     change_only: false,
 };
@@ -209,13 +212,6 @@ fn parse<'a, T: Deserialize<'a>>(body: &'a str, what: &str) -> Result<T, Provide
 
 /// Refuses the ddns-go modes ddns-rs does not implement, before any request is sent.
 fn check_supported(domain: &Domain) -> Result<(), ProviderError> {
-    if domain.sub == "origin-pool" || domain.sub.ends_with(".origin-pool") {
-        return Err(ProviderError::Unsupported(format!(
-            "{}: ESA origin pools are not supported by ddns-rs yet; point a DNS record at the \
-             address instead",
-            domain.name()
-        )));
-    }
     if domain.param("IpAddrPool").is_some() {
         return Err(ProviderError::Unsupported(format!(
             "{}: the IpAddrPool value template is not supported by ddns-rs yet; remove the \
@@ -301,6 +297,9 @@ impl Provider for AliEsa {
     ) -> BoxFut<'a, Result<Lookup, ProviderError>> {
         Box::pin(async move {
             check_supported(domain)?;
+            if let Some(name) = pool::pool_name(domain) {
+                return pool::lookup(self, domain, name).await;
+            }
             let (site_id, access) = self.site(domain).await?;
             let name = domain.name();
             let mut p = BTreeMap::new();
@@ -333,6 +332,9 @@ impl Provider for AliEsa {
     /// The record named by `RecordId` (or the first); no change when its only address of this
     /// family is the new one.
     fn plan(&self, domain: &Domain, lookup: &Lookup, addr: IpAddr) -> Plan {
+        if pool::pool_name(domain).is_some() {
+            return pool::plan(domain, lookup, addr);
+        }
         let Lookup::Found { records, .. } = lookup else {
             return Plan::Write;
         };
@@ -361,6 +363,9 @@ impl Provider for AliEsa {
     ) -> BoxFut<'a, Result<(), ProviderError>> {
         Box::pin(async move {
             check_supported(domain)?;
+            if pool::pool_name(domain).is_some() {
+                return pool::apply(self, domain, lookup, plan, addr).await;
+            }
             let ttl = self.settings.ttl_or(DEFAULT_TTL).to_string();
             let data = |value: &str| serde_json::json!({ "Value": value }).to_string();
             let confirm = |body: String| -> Result<(), ProviderError> {
@@ -481,7 +486,6 @@ mod tests {
             root: "example.com".into(),
             params,
         };
-        assert!(check_supported(&d("pool1.origin-pool", vec![])).is_err());
         assert!(
             check_supported(&d("www", vec![("IpAddrPool".into(), "{ipv4Addr}".into())])).is_err()
         );

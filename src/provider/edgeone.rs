@@ -4,8 +4,10 @@
 //! Lookup is `DescribeZones` (the site id of the punycode root) then `DescribeDnsRecords`
 //! filtered by punycode name and type; writes are `ModifyDnsRecords` and `CreateDnsRecord`.
 //! Custom params: `RecordId` (which record), `Location` (resolution line, default `Default`).
-//! ddns-go's origin-group mode (params `GroupId` / `OriginGroupName`) is not implemented: such
-//! names fail with a clear "not supported" error rather than touching a DNS record instead.
+//! With `GroupId` or `OriginGroupName` the address goes into an origin group instead
+//! (module `origin`).
+
+mod origin;
 
 use std::net::IpAddr;
 
@@ -26,7 +28,7 @@ pub const META: super::ProviderMeta = super::ProviderMeta {
     secret_label: "SecretKey",
     extparam_label: "",
     help_url: "https://console.cloud.tencent.com/cam/capi",
-    help: "A CAM key with QcloudTEOFullAccess. Params: RecordId, Location.",
+    help: "A CAM key with QcloudTEOFullAccess. Params: RecordId, Location; GroupId or OriginGroupName (+ ZoneId, Weight) for an origin group.",
     default_ttl: "600",
     change_only: false,
 };
@@ -109,6 +111,9 @@ struct Body {
     dns_records: Vec<Record>,
     record_id: Option<String>,
     request_id: Option<String>,
+    /// Kept as JSON so a rewrite can send every origin field back unchanged.
+    #[serde(default)]
+    origin_groups: Vec<serde_json::Value>,
 }
 
 #[derive(Deserialize, Default)]
@@ -224,19 +229,6 @@ impl EdgeOne {
     }
 }
 
-/// True when the domain asks for ddns-go's origin-group mode.
-fn origin_group(domain: &Domain) -> bool {
-    domain.param("GroupId").is_some() || domain.param("OriginGroupName").is_some()
-}
-
-fn unsupported_origin_group(domain: &Domain) -> ProviderError {
-    ProviderError::Unsupported(format!(
-        "{}: EdgeOne origin groups (GroupId / OriginGroupName parameters) are not supported by \
-         ddns-rs yet; remove the parameter to update the DNS record instead",
-        domain.name()
-    ))
-}
-
 /// Maps a Tencent Cloud error code to the error a user can act on.
 fn classify(
     code: &str,
@@ -274,8 +266,8 @@ impl Provider for EdgeOne {
         rtype: RecordType,
     ) -> BoxFut<'a, Result<Lookup, ProviderError>> {
         Box::pin(async move {
-            if origin_group(domain) {
-                return Err(unsupported_origin_group(domain));
+            if origin::wanted(domain) {
+                return origin::lookup(self, domain).await;
             }
             let root = domain.root_ascii();
             let zone_id = self.zone_id(&root).await?;
@@ -318,6 +310,9 @@ impl Provider for EdgeOne {
     /// ddns-go's choice: the `RecordId` record; else the first enabled record, or a disabled
     /// one that already holds the address (left as it is).
     fn plan(&self, domain: &Domain, lookup: &Lookup, addr: IpAddr) -> Plan {
+        if origin::wanted(domain) {
+            return origin::plan(domain, lookup, addr);
+        }
         let Lookup::Found { records, .. } = lookup else {
             return Plan::Write;
         };
@@ -350,8 +345,8 @@ impl Provider for EdgeOne {
         addr: IpAddr,
     ) -> BoxFut<'a, Result<(), ProviderError>> {
         Box::pin(async move {
-            if origin_group(domain) {
-                return Err(unsupported_origin_group(domain));
+            if origin::wanted(domain) {
+                return origin::apply(self, domain, lookup, plan, addr).await;
             }
             let root = domain.root_ascii();
             let zone_id = match lookup {

@@ -301,14 +301,14 @@ impl Provider for HuaweiCloud {
                     proxied: None,
                 })
                 .collect();
-            if records.is_empty() {
-                if let Some(id) = domain.param("recordset_id") {
-                    return Err(ProviderError::Api(format!(
-                        "record set {id} of {} was not found; remove the recordset_id parameter to \
-                         let ddns-rs create the record",
-                        domain.name()
-                    )));
-                }
+            if records.is_empty()
+                && let Some(id) = domain.param("recordset_id")
+            {
+                return Err(ProviderError::Api(format!(
+                    "record set {id} of {} was not found; remove the recordset_id parameter to \
+                     let ddns-rs create the record",
+                    domain.name()
+                )));
             }
             Ok(Lookup::Found {
                 zone: None,

@@ -51,6 +51,7 @@ pub struct EsaRecord {
 struct Inner {
     sites: Vec<(u64, String, String)>,
     records: Vec<EsaRecord>,
+    pools: Vec<(u64, u64, String, Vec<Value>)>,
     seen: Vec<Seen>,
     nonces: HashSet<String>,
     faults: Faults,
@@ -121,6 +122,34 @@ impl FakeEsa {
             created_with: BTreeMap::new(),
         });
         id
+    }
+
+    /// Adds origin pool `name` to site `site` with origins `(name, address)`; returns its id.
+    pub fn add_pool(&self, site: &str, name: &str, origins: &[(&str, &str)]) -> u64 {
+        let site_id = self.add_site(site, "NS");
+        let mut s = self.inner.lock().unwrap();
+        s.next_id += 1;
+        let id = s.next_id;
+        let list = origins
+            .iter()
+            .enumerate()
+            .map(|(i, (n, a))| {
+                json!({"Id": id * 10 + i as u64, "Name": n, "Address": a, "Type": "ip_domain",
+                       "Weight": 50, "Enabled": true, "Header": {}})
+            })
+            .collect();
+        s.pools.push((id, site_id, name.into(), list));
+        id
+    }
+
+    /// The origins of pool `id`.
+    pub fn pool_origins(&self, id: u64) -> Vec<Value> {
+        let s = self.inner.lock().unwrap();
+        s.pools
+            .iter()
+            .find(|p| p.0 == id)
+            .map(|p| p.3.clone())
+            .unwrap_or_default()
     }
 
     /// Every record.
@@ -270,6 +299,8 @@ async fn handle(
         ("GET", "ListRecords") => list_records(&s, &q),
         ("POST", "CreateRecord") => create(&mut s, &q),
         ("POST", "UpdateRecord") => update(&mut s, &q),
+        ("GET", "ListOriginPools") => list_pools(&s, &q),
+        ("POST", "UpdateOriginPool") => update_pool(&mut s, &q),
         _ => error(404, "InvalidAction.NotFound", "Specified api is not found."),
     };
     c::respond(st, v, None)
@@ -399,5 +430,63 @@ fn update(s: &mut Inner, q: &BTreeMap<String, String>) -> Answer {
     if let Some(t) = q.get("Ttl").and_then(|t| t.parse().ok()) {
         r.ttl = t;
     }
+    (200, json!({"RequestId": "FAKE-REQ"}))
+}
+
+fn list_pools(s: &Inner, q: &BTreeMap<String, String>) -> Answer {
+    let site_id = match site_of(s, q) {
+        Ok(id) => id,
+        Err(e) => return e,
+    };
+    let exact = q.get("MatchType").map(String::as_str) == Some("exact");
+    let pools: Vec<Value> = s
+        .pools
+        .iter()
+        .filter(|p| p.1 == site_id)
+        .filter(|p| match q.get("Name") {
+            None => true,
+            Some(n) if exact => &p.2 == n,
+            Some(n) => p.2.contains(n.as_str()),
+        })
+        .map(|p| json!({"Id": p.0, "SiteId": p.1, "Name": p.2, "Enabled": true, "Origins": p.3}))
+        .collect();
+    (
+        200,
+        json!({"RequestId": "FAKE-REQ", "TotalCount": pools.len(), "OriginPools": pools}),
+    )
+}
+
+fn update_pool(s: &mut Inner, q: &BTreeMap<String, String>) -> Answer {
+    let site_id = match site_of(s, q) {
+        Ok(id) => id,
+        Err(e) => return e,
+    };
+    let id = q.get("Id").and_then(|v| v.parse::<u64>().ok());
+    let origins: Option<Vec<Value>> = q.get("Origins").and_then(|o| serde_json::from_str(o).ok());
+    let Some(origins) = origins else {
+        return error(
+            400,
+            "InvalidParameter.Origins",
+            "Origins must be a JSON array.",
+        );
+    };
+    if origins
+        .iter()
+        .any(|o| o["Address"].as_str().is_none_or(str::is_empty) || o["Name"].as_str().is_none())
+    {
+        return error(
+            400,
+            "InvalidParameter.Origins",
+            "Every origin needs Name and Address.",
+        );
+    }
+    let Some(pool) = s
+        .pools
+        .iter_mut()
+        .find(|p| Some(p.0) == id && p.1 == site_id)
+    else {
+        return error(400, "OriginPoolNotFound", "The origin pool does not exist.");
+    };
+    pool.3 = origins;
     (200, json!({"RequestId": "FAKE-REQ"}))
 }

@@ -42,11 +42,25 @@ pub struct EoRecord {
     pub status: String,
 }
 
+/// One origin group of a site.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EoGroup {
+    /// GroupId (`og-…`).
+    pub id: String,
+    /// Site id.
+    pub zone_id: String,
+    /// Group name.
+    pub name: String,
+    /// Origins as the API holds them (`{Record, Type, Weight, RecordId, Private}`).
+    pub records: Vec<Value>,
+}
+
 #[derive(Default)]
 struct Inner {
     expected_host: String,
     zones: Vec<(String, String)>,
     records: Vec<EoRecord>,
+    groups: Vec<EoGroup>,
     seen: Vec<Seen>,
     faults: Faults,
     next_id: u64,
@@ -129,6 +143,35 @@ impl FakeEdgeOne {
             status: status.into(),
         });
         id
+    }
+
+    /// Adds an origin group to site `zone` with `origins` (`(address or domain, weight)`);
+    /// returns its GroupId.
+    pub fn add_group(&self, zone: &str, name: &str, origins: &[(&str, u64)]) -> String {
+        let zone_id = self.add_zone(zone);
+        let mut s = self.inner.lock().unwrap();
+        s.next_id += 1;
+        let id = format!("og-{:x}", s.next_id);
+        let records = origins
+            .iter()
+            .enumerate()
+            .map(|(i, (r, w))| {
+                json!({"RecordId": format!("origin-{i}"), "Record": r, "Type": "IP_DOMAIN",
+                       "Weight": w, "Private": false, "PrivateParameters": []})
+            })
+            .collect();
+        s.groups.push(EoGroup {
+            id: id.clone(),
+            zone_id,
+            name: name.into(),
+            records,
+        });
+        id
+    }
+
+    /// Every origin group.
+    pub fn groups(&self) -> Vec<EoGroup> {
+        self.inner.lock().unwrap().groups.clone()
     }
 
     /// Every record.
@@ -256,6 +299,8 @@ async fn handle(
         "DescribeDnsRecords" => describe_records(&s, &b),
         "CreateDnsRecord" => create(&mut s, &b),
         "ModifyDnsRecords" => modify(&mut s, &b),
+        "DescribeOriginGroup" => describe_groups(&s, &b),
+        "ModifyOriginGroup" => modify_group(&mut s, &b),
         _ => error("InvalidAction", "The requested action does not exist."),
     };
     c::respond(200, v, None)
@@ -392,5 +437,54 @@ fn modify(s: &mut Inner, b: &Value) -> Value {
         slot.location = location;
         slot.ttl = ttl;
     }
+    ok(json!({}))
+}
+
+fn describe_groups(s: &Inner, b: &Value) -> Value {
+    let zone_id = b["ZoneId"].as_str().unwrap_or("");
+    if !zone_known(s, zone_id) {
+        return error("ResourceNotFound", "The site does not exist.");
+    }
+    let list: Vec<Value> = s
+        .groups
+        .iter()
+        .filter(|g| g.zone_id == zone_id)
+        .filter(|g| filter_value(b, "origin-group-id").is_none_or(|id| g.id == id))
+        .filter(|g| filter_value(b, "origin-group-name").is_none_or(|n| g.name == n))
+        .map(|g| {
+            json!({"GroupId": g.id, "Name": g.name, "Type": "GENERAL", "Records": g.records,
+                   "References": [], "CreateTime": "2024-01-01T00:00:00Z",
+                   "UpdateTime": "2024-01-01T00:00:00Z"})
+        })
+        .collect();
+    ok(json!({"TotalCount": list.len(), "OriginGroups": list}))
+}
+
+fn modify_group(s: &mut Inner, b: &Value) -> Value {
+    let zone_id = b["ZoneId"].as_str().unwrap_or("").to_string();
+    let group_id = b["GroupId"].as_str().unwrap_or("");
+    let Some(records) = b["Records"].as_array() else {
+        return error("MissingParameter", "Records is required.");
+    };
+    for r in records {
+        let weight_ok = r["Weight"].as_u64().is_none_or(|w| w <= 100);
+        if r["Record"].as_str().is_none_or(str::is_empty)
+            || r["Type"].as_str().is_none()
+            || !weight_ok
+        {
+            return error(
+                "InvalidParameter.InvalidOriginRecord",
+                "An origin record is invalid.",
+            );
+        }
+    }
+    let Some(g) = s
+        .groups
+        .iter_mut()
+        .find(|g| g.id == group_id && g.zone_id == zone_id)
+    else {
+        return error("ResourceNotFound", "The origin group does not exist.");
+    };
+    g.records = records.clone();
     ok(json!({}))
 }
