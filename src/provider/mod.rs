@@ -8,6 +8,8 @@
 //! [`Provider::apply`] writes.
 
 pub mod alidns;
+pub mod aliesa;
+pub mod baiducloud;
 pub mod callback;
 pub mod cloudflare;
 pub mod cloudns;
@@ -15,9 +17,11 @@ pub mod desec;
 pub mod dnsla;
 pub mod dnspod;
 pub mod dynv6;
+pub mod edgeone;
 pub mod eranet;
 pub mod gcore;
 pub mod hipmdnsmgr;
+pub mod huaweicloud;
 pub mod name_com;
 pub mod nowcn;
 pub mod nsone;
@@ -25,6 +29,7 @@ pub mod rainyun;
 pub mod sign;
 pub mod tencentcloud;
 pub mod tnethk;
+pub mod trafficroute;
 pub mod vercel;
 
 use std::future::Future;
@@ -295,6 +300,11 @@ pub const PROVIDERS: &[&ProviderMeta] = &[
     &tnethk::META,
     &rainyun::META,
     &hipmdnsmgr::META,
+    &aliesa::META,
+    &huaweicloud::META,
+    &baiducloud::META,
+    &trafficroute::META,
+    &edgeone::META,
 ];
 
 /// The metadata of provider `key`, if it exists.
@@ -324,6 +334,11 @@ pub fn build(name: &str, settings: ProviderSettings) -> Result<Box<dyn Provider>
         "tnethk" => Ok(Box::new(tnethk::new(settings))),
         "rainyun" => Ok(Box::new(rainyun::Rainyun::new(settings))),
         "hipmdnsmgr" => Ok(Box::new(hipmdnsmgr::HipmDnsMgr::new(settings))),
+        "aliesa" => Ok(Box::new(aliesa::AliEsa::new(settings))),
+        "huaweicloud" => Ok(Box::new(huaweicloud::HuaweiCloud::new(settings))),
+        "baiducloud" => Ok(Box::new(baiducloud::BaiduCloud::new(settings))),
+        "trafficroute" => Ok(Box::new(trafficroute::TrafficRoute::new(settings))),
+        "edgeone" => Ok(Box::new(edgeone::EdgeOne::new(settings))),
         other => {
             let keys: Vec<&str> = PROVIDERS.iter().map(|m| m.key).collect();
             Err(format!(

@@ -9,6 +9,8 @@
 #![allow(dead_code)]
 
 pub mod alidns;
+pub mod aliesa;
+pub mod baiducloud;
 pub mod callback;
 pub mod cloudflare;
 pub mod cloudns;
@@ -16,15 +18,19 @@ pub mod desec;
 pub mod dnsla;
 pub mod dnspod;
 pub mod dynv6;
+pub mod edgeone;
 pub mod gcore;
 pub mod hipmdnsmgr;
+pub mod huaweicloud;
 pub mod name_com;
 pub mod nowcn;
 pub mod nsone;
+pub mod p1_common;
 pub mod p3core;
 pub mod p4common;
 pub mod rainyun;
 pub mod tencentcloud;
+pub mod trafficroute;
 pub mod vercel;
 
 use std::collections::HashMap;
