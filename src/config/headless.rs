@@ -514,7 +514,7 @@ pub fn amend(config: &Config, s: &Settings) -> Result<Amended, HeadlessError> {
             return Err(invalid(format!(
                 "{}: the {} provider has no ID; leave {} out",
                 g.origin,
-                meta.name,
+                meta.key,
                 either("id")
             )));
         }
@@ -526,7 +526,7 @@ pub fn amend(config: &Config, s: &Settings) -> Result<Amended, HeadlessError> {
     if !meta.id_label.is_empty() && entry.dns.id.trim().is_empty() {
         return Err(invalid(format!(
             "the {} provider needs its {}: give {}",
-            meta.name,
+            meta.key,
             meta.id_label,
             either("id")
         )));
@@ -534,7 +534,7 @@ pub fn amend(config: &Config, s: &Settings) -> Result<Amended, HeadlessError> {
     if secret_required(meta) && entry.dns.secret.trim().is_empty() {
         return Err(invalid(format!(
             "the {} provider needs its {}: give {} (or {})",
-            meta.name,
+            meta.key,
             meta.secret_label,
             either("secretFile"),
             either("secret")
@@ -580,6 +580,13 @@ pub fn amend(config: &Config, s: &Settings) -> Result<Amended, HeadlessError> {
         (u, n) => (u.as_ref(), u.as_ref(), n.as_ref(), n.as_ref()),
     };
     let explicit = s.ip_version.is_some() || created;
+    // A family switched on without -domain takes the entry's names from the other family, so
+    // `-ipVersion both` alone publishes the same names as AAAA too.
+    let known_domains = if entry.ipv4.domains.is_empty() {
+        entry.ipv6.domains.clone()
+    } else {
+        entry.ipv4.domains.clone()
+    };
     let fam = [
         ("IPv4", version.v4(), &mut entry.ipv4, url4, iface4),
         ("IPv6", version.v6(), &mut entry.ipv6, url6, iface6),
@@ -602,6 +609,8 @@ pub fn amend(config: &Config, s: &Settings) -> Result<Amended, HeadlessError> {
         }
         if let Some(d) = &s.domains {
             conf.domains = d.value.clone();
+        } else if conf.domains.is_empty() {
+            conf.domains = known_domains.clone();
         }
         check_family(name, label, conf)?;
     }
