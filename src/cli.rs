@@ -702,10 +702,16 @@ mod tests {
 
     #[test]
     fn repeated_domain_flags_are_all_kept() {
-        let args: Vec<String> = ["-domain", "a.example.com", "-domain=b:example.com", "-id", "x"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let args: Vec<String> = [
+            "-domain",
+            "a.example.com",
+            "-domain=b:example.com",
+            "-id",
+            "x",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         let f = parse(&args, None, Path::new("/")).unwrap();
         assert_eq!(f.headless.domains, ["a.example.com", "b:example.com"]);
         assert_eq!(f.headless.id.as_deref(), Some("x"));

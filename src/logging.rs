@@ -303,7 +303,11 @@ mod tests {
         tracing::subscriber::with_default(sub, || {
             tracing::info!(attempt = 2, "Updated domain successfully");
             // Context fields are for JSON only: the text message already says them.
-            tracing::info!(domain = "a.example.com", result = "updated", "Updated a.example.com");
+            tracing::info!(
+                domain = "a.example.com",
+                result = "updated",
+                "Updated a.example.com"
+            );
             tracing::debug!("hidden at info level");
             tracing::warn!("careful");
         });

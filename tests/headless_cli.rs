@@ -12,6 +12,9 @@ use std::time::SystemTime;
 
 use fakes::callback::FakeCallback;
 
+/// Extra arguments, environment, and the text the error must contain.
+type Case<'a> = (Vec<String>, Vec<(&'a str, &'a str)>, &'a str);
+
 const BIN: &str = env!("CARGO_BIN_EXE_ddns-rs");
 
 /// Runs the binary with a clean environment plus `env`.
@@ -185,20 +188,39 @@ async fn bad_settings_exit_2_and_leave_the_file_untouched() {
     let before = snapshot(&cfg);
     let c = cfg.to_str().unwrap().to_string();
     let missing: PathBuf = dir.path().join("no-such-secret");
-    let cases: Vec<(Vec<String>, Vec<(&str, &str)>, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             strings(&["-provider", "dnspod", "-id", "1"]),
             vec![],
             "from cloudflare to dnspod: give its credentials too (-secret or DDNS_SECRET)",
         ),
         (
-            strings(&["-name", "new", "-provider", "cloudflare", "-domain", "b.example.com"]),
+            strings(&[
+                "-name",
+                "new",
+                "-provider",
+                "cloudflare",
+                "-domain",
+                "b.example.com",
+            ]),
             vec![],
             "give -secretFile or DDNS_SECRET_FILE",
         ),
-        (strings(&[]), vec![("DDNS_PROVIDER", "nope")], "DDNS_PROVIDER: unknown DNS provider"),
-        (strings(&["-provider=nope"]), vec![], "-provider: unknown DNS provider"),
-        (strings(&["-domain", "co.uk"]), vec![], "-domain: the domain co.uk is incorrect"),
+        (
+            strings(&[]),
+            vec![("DDNS_PROVIDER", "nope")],
+            "DDNS_PROVIDER: unknown DNS provider",
+        ),
+        (
+            strings(&["-provider=nope"]),
+            vec![],
+            "-provider: unknown DNS provider",
+        ),
+        (
+            strings(&["-domain", "co.uk"]),
+            vec![],
+            "-domain: the domain co.uk is incorrect",
+        ),
         (
             strings(&[]),
             vec![("DDNS_DOMAINS", "com")],
@@ -219,7 +241,11 @@ async fn bad_settings_exit_2_and_leave_the_file_untouched() {
             vec![],
             "-ipv6Suffix applies to IPv6 (AAAA) records",
         ),
-        (strings(&["-logFormat", "xml"]), vec![], "-logFormat: unknown log format"),
+        (
+            strings(&["-logFormat", "xml"]),
+            vec![],
+            "-logFormat: unknown log format",
+        ),
     ];
     for (extra, env, want) in cases {
         let mut args = strings(&["-c", &c, "-noweb", "-once"]);
@@ -235,7 +261,14 @@ async fn bad_settings_exit_2_and_leave_the_file_untouched() {
     // A config file that does not parse is not overwritten either.
     std::fs::write(&cfg, "dnsconf: [\n").unwrap();
     let broken = snapshot(&cfg);
-    let args = strings(&["-c", &c, "-once", "-provider=cloudflare", "-secret=t", "-domain=a.example.com"]);
+    let args = strings(&[
+        "-c",
+        &c,
+        "-once",
+        "-provider=cloudflare",
+        "-secret=t",
+        "-domain=a.example.com",
+    ]);
     let out = ddns(&args, &[]).await;
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("is not valid"), "{}", stderr(&out));
@@ -248,16 +281,36 @@ async fn help_documents_the_flags_and_variables() {
     assert_eq!(out.status.code(), Some(0));
     let err = stderr(&out);
     for flag in [
-        "-domain value", "-provider string", "-id string", "-secret string", "-secretFile string",
-        "-ipUrl string", "-netInterface string", "-ipv6Prefix string", "-ipv6Suffix string",
-        "-ttl string", "-name string", "-ipVersion string", "-logFormat string",
+        "-domain value",
+        "-provider string",
+        "-id string",
+        "-secret string",
+        "-secretFile string",
+        "-ipUrl string",
+        "-netInterface string",
+        "-ipv6Prefix string",
+        "-ipv6Suffix string",
+        "-ttl string",
+        "-name string",
+        "-ipVersion string",
+        "-logFormat string",
     ] {
         assert!(err.contains(&format!("  {flag}\n")), "{flag}: {err}");
     }
     for var in [
-        "DDNS_DOMAINS", "DDNS_PROVIDER", "DDNS_ID", "DDNS_SECRET ", "DDNS_SECRET_FILE",
-        "DDNS_IP_URL", "DDNS_NET_INTERFACE", "DDNS_IPV6_PREFIX", "DDNS_IPV6_SUFFIX", "DDNS_TTL",
-        "DDNS_NAME", "DDNS_IP_VERSION", "DDNS_LOG_FORMAT",
+        "DDNS_DOMAINS",
+        "DDNS_PROVIDER",
+        "DDNS_ID",
+        "DDNS_SECRET ",
+        "DDNS_SECRET_FILE",
+        "DDNS_IP_URL",
+        "DDNS_NET_INTERFACE",
+        "DDNS_IPV6_PREFIX",
+        "DDNS_IPV6_SUFFIX",
+        "DDNS_TTL",
+        "DDNS_NAME",
+        "DDNS_IP_VERSION",
+        "DDNS_LOG_FORMAT",
     ] {
         assert!(err.contains(&format!("\n  {var}")), "{var}: {err}");
     }

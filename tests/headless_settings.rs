@@ -11,6 +11,9 @@ use ddns_rs::config::headless::{self, HeadlessError, Outcome, Settings, amend, m
 use ddns_rs::config::{Config, to_yaml};
 use ddns_rs::logging::LogFormat;
 
+/// Flags, environment, and the start of the error message.
+type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, &'a str);
+
 const V4_URLS: &str = "https://api.ipify.org, https://ddns.oray.com/checkip, https://ip.3322.net, https://4.ipw.cn, https://v4.yinghualuo.cn/bejson";
 const V6_URLS: &str = "https://api64.ipify.org, https://speed.neu6.edu.cn/getIP.php, https://v6.ident.me, https://6.ipw.cn, https://v6.yinghualuo.cn/bejson";
 
@@ -51,7 +54,14 @@ fn entry(name: &str, v4: &str, v6: &str, dns: &str, ttl: &str) -> String {
     )
 }
 
-fn family(enable: bool, gettype: &str, url: &str, iface: &str, v6: bool, domains: &[&str]) -> String {
+fn family(
+    enable: bool,
+    gettype: &str,
+    url: &str,
+    iface: &str,
+    v6: bool,
+    domains: &[&str],
+) -> String {
     let mut s = format!(
         "        enable: {enable}\n        gettype: {gettype}\n        url: {url}\n        netinterface: {iface}\n        cmd: \"\"\n"
     );
@@ -99,7 +109,14 @@ fn flags_create_exactly_this_entry() {
         "dnsconf:\n{}{TAIL}",
         entry(
             "headless",
-            &family(true, "url", V4_URLS, "\"\"", false, &["www.example.com", "nas:example.org"]),
+            &family(
+                true,
+                "url",
+                V4_URLS,
+                "\"\"",
+                false,
+                &["www.example.com", "nas:example.org"]
+            ),
             &family(false, "url", V6_URLS, "\"\"", true, &[]),
             &dns("cloudflare", "\"\"", "cf-token"),
             "\"300\"",
@@ -116,7 +133,10 @@ fn environment_creates_the_same_entry_as_flags() {
         &[
             ("DDNS_PROVIDER", "cloudflare"),
             ("DDNS_SECRET", "cf-token"),
-            ("DDNS_DOMAINS", "www.example.com, nas:example.org\nwww.example.com"),
+            (
+                "DDNS_DOMAINS",
+                "www.example.com, nas:example.org\nwww.example.com",
+            ),
             ("DDNS_TTL", "300"),
         ],
     )
@@ -163,7 +183,14 @@ fn ipv6_lan_host_with_interface_and_suffix() {
         &[],
     )
     .unwrap();
-    let mut v6 = family(true, "netInterface", V6_URLS, "eth0", true, &["nas.example.com"]);
+    let mut v6 = family(
+        true,
+        "netInterface",
+        V6_URLS,
+        "eth0",
+        true,
+        &["nas.example.com"],
+    );
     // ddns-rs's own keys come last, the suffix in canonical form.
     v6 += "        prefixlen: \"56\"\n        suffix: ::12:0:0:1234:5678\n";
     let want = format!(
@@ -213,7 +240,14 @@ fn both_families_take_ipv4_from_urls_and_ipv6_from_the_interface() {
 #[test]
 fn flags_win_over_environment() {
     let s = settings(
-        &["-provider", "dnspod", "-domain", "a.example.com", "-logFormat", "text"],
+        &[
+            "-provider",
+            "dnspod",
+            "-domain",
+            "a.example.com",
+            "-logFormat",
+            "text",
+        ],
         &[
             ("DDNS_PROVIDER", "cloudflare"),
             ("DDNS_DOMAINS", "b.example.com"),
@@ -230,13 +264,13 @@ fn flags_win_over_environment() {
     assert_eq!(s.ttl, None);
     // -secretFile (a flag) wins over DDNS_SECRET (a variable): no contradiction.
     let s = settings(&["-secretFile", "/run/s"], &[("DDNS_SECRET", "x")]).unwrap();
-    assert_eq!(
-        format!("{:?}", s.secret.unwrap().value),
-        "File(\"/run/s\")"
-    );
+    assert_eq!(format!("{:?}", s.secret.unwrap().value), "File(\"/run/s\")");
     let s = settings(&[], &[("DDNS_LOG_FORMAT", "json")]).unwrap();
     assert_eq!(s.log_format, LogFormat::Json);
-    assert!(!s.is_active(), "the log format alone does not touch the config");
+    assert!(
+        !s.is_active(),
+        "the log format alone does not touch the config"
+    );
 }
 
 #[test]
@@ -261,7 +295,13 @@ fn settings_not_given_keep_the_file_values_and_other_entries_stay() {
 
     // Same settings again: nothing changes.
     let s = settings(
-        &["-provider=dnspod", "-id=12345", "-secret=tok", "-domain=a.example.com", "-ttl=600"],
+        &[
+            "-provider=dnspod",
+            "-id=12345",
+            "-secret=tok",
+            "-domain=a.example.com",
+            "-ttl=600",
+        ],
         &[],
     )
     .unwrap();
@@ -271,7 +311,11 @@ fn settings_not_given_keep_the_file_values_and_other_entries_stay() {
     assert_eq!(a.config, base);
 
     // Only the secret (from the environment this time): only the secret changes.
-    let a = amend(&base, &settings(&[], &[("DDNS_SECRET", "rotated")]).unwrap()).unwrap();
+    let a = amend(
+        &base,
+        &settings(&[], &[("DDNS_SECRET", "rotated")]).unwrap(),
+    )
+    .unwrap();
     assert!(a.changed);
     let mut want = base.clone();
     want.dnsconf[1].dns.secret = "rotated".into();
@@ -279,13 +323,24 @@ fn settings_not_given_keep_the_file_values_and_other_entries_stay() {
     assert_eq!(a.config.dnsconf[0], other);
 
     // New domains replace the list of the enabled family.
-    let c = run(&base, &["-domain", "b.example.com", "-domain", "c.example.com"], &[]).unwrap();
-    assert_eq!(c.dnsconf[1].ipv4.domains, ["b.example.com", "c.example.com"]);
+    let c = run(
+        &base,
+        &["-domain", "b.example.com", "-domain", "c.example.com"],
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        c.dnsconf[1].ipv4.domains,
+        ["b.example.com", "c.example.com"]
+    );
     assert_eq!(c.dnsconf[1].ttl, "600");
 
     // Another -name makes a second headless entry.
     let err = error(&base, &["-name", "second", "-domain", "x.example.com"], &[]);
-    assert!(err.contains("no DNS provider for the new config entry \"second\""), "{err}");
+    assert!(
+        err.contains("no DNS provider for the new config entry \"second\""),
+        "{err}"
+    );
 }
 
 #[test]
@@ -371,7 +426,12 @@ fn secret_file_is_read_and_trimmed() {
     std::fs::write(&file, " \n").unwrap();
     let err = error(
         &Config::default(),
-        &["-provider=cloudflare", "-domain=a.example.com", "-secretFile", f],
+        &[
+            "-provider=cloudflare",
+            "-domain=a.example.com",
+            "-secretFile",
+            f,
+        ],
         &[],
     );
     assert!(err.starts_with("-secretFile: the file "), "{err}");
@@ -397,7 +457,7 @@ fn every_error_names_its_flag_or_variable() {
         v.extend_from_slice(extra);
         v
     };
-    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, &str)> = vec![
+    let cases: Vec<Case> = vec![
         // Missing settings.
         (
             vec!["-provider=cloudflare", "-domain=a.example.com"],
@@ -451,7 +511,11 @@ fn every_error_names_its_flag_or_variable() {
             "-domain is given but names no domain",
         ),
         (vec!["-ttl=0"], vec![], "-ttl: \"0\" is not a TTL"),
-        (vec![], vec![("DDNS_TTL", "5m")], "DDNS_TTL: \"5m\" is not a TTL"),
+        (
+            vec![],
+            vec![("DDNS_TTL", "5m")],
+            "DDNS_TTL: \"5m\" is not a TTL",
+        ),
         (
             vec!["-ipVersion=v6"],
             vec![],
@@ -462,7 +526,11 @@ fn every_error_names_its_flag_or_variable() {
             vec![],
             "-ipUrl: \"ftp://x.example.net/\" is not an http(s) URL",
         ),
-        (vec!["-ipUrl= , "], vec![], "-ipUrl is given but holds no URL"),
+        (
+            vec!["-ipUrl= , "],
+            vec![],
+            "-ipUrl is given but holds no URL",
+        ),
         (
             vec![],
             vec![("DDNS_NET_INTERFACE", "eth 0")],
@@ -500,7 +568,10 @@ fn every_error_names_its_flag_or_variable() {
             "DDNS_SECRET and DDNS_SECRET_FILE both give the secret",
         ),
         (
-            with(&["-ipUrl=https://a.example.net/"]).into_iter().chain(["-netInterface=eth0"]).collect(),
+            with(&["-ipUrl=https://a.example.net/"])
+                .into_iter()
+                .chain(["-netInterface=eth0"])
+                .collect(),
             vec![],
             "-ipUrl and -netInterface both say where the address comes from",
         ),
@@ -553,13 +624,19 @@ fn every_error_names_its_flag_or_variable() {
     // A suffix whose bits fit a /56 is refused by a later /64 (file value with a new prefix).
     let v6 = run(
         &empty,
-        &with(&["-ipVersion=ipv6", "-ipv6Prefix=48", "-ipv6Suffix=0:0:0:12::1"]),
+        &with(&[
+            "-ipVersion=ipv6",
+            "-ipv6Prefix=48",
+            "-ipv6Suffix=0:0:0:12::1",
+        ]),
         &[],
     )
     .unwrap();
     let got = error(&v6, &["-ipv6Prefix=64"], &[]);
     assert!(
-        got.starts_with("-ipv6Prefix: ipv6 suffix \"::12:0:0:0:1\" has bits inside the first 64 bits"),
+        got.starts_with(
+            "-ipv6Prefix: ipv6 suffix \"::12:0:0:0:1\" has bits inside the first 64 bits"
+        ),
         "{got}"
     );
 }

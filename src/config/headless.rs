@@ -496,7 +496,9 @@ pub fn amend(config: &Config, s: &Settings) -> Result<Amended, HeadlessError> {
             return Err(invalid(format!(
                 "{} changes the provider of the config entry {name:?} from {old_key} to {key}: \
                  give its credentials too ({}{})",
-                s.provider.as_ref().map_or(Origin::Flag("provider"), |g| g.origin),
+                s.provider
+                    .as_ref()
+                    .map_or(Origin::Flag("provider"), |g| g.origin),
                 if needs_id {
                     format!("{}, ", either("id"))
                 } else {

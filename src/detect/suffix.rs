@@ -119,7 +119,9 @@ mod tests {
             v6("2a02:8071:aa:b200::1234:5678")
         );
         // A shorter delegated prefix: the subnet bits come from the suffix.
-        let s = HostSuffix::parse("::12:0:0:1234:5678", "56").unwrap().unwrap();
+        let s = HostSuffix::parse("::12:0:0:1234:5678", "56")
+            .unwrap()
+            .unwrap();
         assert_eq!(
             s.apply(v6("2a02:8071:aa:b2ff:1:2:3:4")),
             v6("2a02:8071:aa:b212::1234:5678")
