@@ -211,6 +211,7 @@ pub fn apply(path: &Path, s: &Settings) -> Result<Outcome, HeadlessError> {
         Err(e) => return Err(HeadlessError::Load(e)),
     };
     let a = amend(&config, s)?;
+    // `amend` returns the index of the entry it just put into `a.config`: always in range.
     let entry = &a.config.dnsconf[a.index].name;
     if !a.changed {
         tracing::info!(
