@@ -54,8 +54,44 @@ pub struct Flags {
     pub once: bool,
     /// `-dryRun`: plan only, never write to a provider (ddns-rs only).
     pub dry_run: bool,
+    /// Headless set-up and log format flags (ddns-rs only), raw; `config::headless` merges them
+    /// with the `DDNS_*` environment and checks them.
+    pub headless: HeadlessArgs,
     /// Arguments after the flags (after the first non-flag argument or `--`); unused.
     pub rest: Vec<String>,
+}
+
+/// The headless set-up flags as given (`None` / empty = not given). Checked by
+/// `config::headless`, which also reads the matching [`ENV_VARS`], so that an error can name
+/// the flag or the variable the bad value came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeadlessArgs {
+    /// `-domain`, every occurrence in order.
+    pub domains: Vec<String>,
+    /// `-name`: the config entry to create or amend.
+    pub name: Option<String>,
+    /// `-provider`: provider key.
+    pub provider: Option<String>,
+    /// `-id`.
+    pub id: Option<String>,
+    /// `-secret`.
+    pub secret: Option<String>,
+    /// `-secretFile`: file holding the secret.
+    pub secret_file: Option<String>,
+    /// `-ipVersion`: ipv4, ipv6 or both.
+    pub ip_version: Option<String>,
+    /// `-ipUrl`: comma-separated echo URLs.
+    pub ip_url: Option<String>,
+    /// `-netInterface`.
+    pub net_interface: Option<String>,
+    /// `-ipv6Prefix`: prefix length kept from the detected IPv6 address.
+    pub ipv6_prefix: Option<String>,
+    /// `-ipv6Suffix`: fixed interface identifier.
+    pub ipv6_suffix: Option<String>,
+    /// `-ttl`.
+    pub ttl: Option<String>,
+    /// `-logFormat`: text or json.
+    pub log_format: Option<String>,
 }
 
 /// Why the command line was not accepted.
@@ -85,6 +121,9 @@ enum Kind {
     Bool,
     Int,
     Str,
+    /// A string flag that may be repeated, every value kept (Go: a custom `flag.Value` whose
+    /// `Set` appends; the usage shows its type as `value`).
+    List,
 }
 
 /// One row of the flag table.
@@ -123,7 +162,45 @@ const SPECS: &[Spec] = &[
     spec("v", Kind::Bool, "false", "print the version and exit"),
     spec("once", Kind::Bool, "false", "run one full sync and exit: 0 all done, 1 some domain failed, 2 usage or config error"),
     spec("dryRun", Kind::Bool, "false", "show what would change without writing to any provider"),
+    spec("logFormat", Kind::Str, "text", "log line format: text (ddns-go's) or json (one object per line, for log collectors)"),
+    // Headless set-up (docs/headless.md): create or amend one config entry, then run.
+    spec("domain", Kind::List, "", "headless: a domain to update, sub.example.com or sub:example.com; repeat the flag for more"),
+    spec("name", Kind::Str, "", "headless: name of the config entry to create or amend (\"headless\" when not given)"),
+    spec("provider", Kind::Str, "", "headless: DNS provider key, e.g. cloudflare, alidns, tencentcloud, dnspod, callback"),
+    spec("id", Kind::Str, "", "headless: the provider's ID (AccessKey ID, SecretId, callback URL, ...)"),
+    spec("secret", Kind::Str, "", "headless: the provider's secret or token (prefer -secretFile: the command line is visible to other users)"),
+    spec("secretFile", Kind::Str, "", "headless: read the secret from this file (surrounding white space is removed)"),
+    spec("ipVersion", Kind::Str, "", "headless: which records the domains get: ipv4 (A), ipv6 (AAAA) or both (ipv4 for a new entry)"),
+    spec("ipUrl", Kind::Str, "", "headless: comma-separated URLs that echo the public address (with -netInterface and -ipVersion both: used for IPv4)"),
+    spec("netInterface", Kind::Str, "", "headless: take the address from this network interface (with -ipUrl and -ipVersion both: used for IPv6)"),
+    spec("ipv6Prefix", Kind::Str, "", "headless: with -ipv6Suffix, length of the prefix kept from the detected IPv6 address (64 when not given)"),
+    spec("ipv6Suffix", Kind::Str, "", "headless: publish the detected IPv6 prefix followed by this interface identifier, e.g. ::1234:5678 (a LAN host on a moving prefix)"),
+    spec("ttl", Kind::Str, "", "headless: record TTL in seconds (the provider's default when not given)"),
 ];
+
+/// The environment variable that stands for each headless flag (for containers). A flag wins
+/// over its variable; both win over the config file. An empty variable counts as not set.
+#[rustfmt::skip]
+pub const ENV_VARS: &[(&str, &str)] = &[
+    ("domain", "DDNS_DOMAINS"),
+    ("name", "DDNS_NAME"),
+    ("provider", "DDNS_PROVIDER"),
+    ("id", "DDNS_ID"),
+    ("secret", "DDNS_SECRET"),
+    ("secretFile", "DDNS_SECRET_FILE"),
+    ("ipVersion", "DDNS_IP_VERSION"),
+    ("ipUrl", "DDNS_IP_URL"),
+    ("netInterface", "DDNS_NET_INTERFACE"),
+    ("ipv6Prefix", "DDNS_IPV6_PREFIX"),
+    ("ipv6Suffix", "DDNS_IPV6_SUFFIX"),
+    ("ttl", "DDNS_TTL"),
+    ("logFormat", "DDNS_LOG_FORMAT"),
+];
+
+/// The variable standing for flag `flag` (without the dash), if any.
+pub fn env_var(flag: &str) -> Option<&'static str> {
+    ENV_VARS.iter().find(|(f, _)| *f == flag).map(|(_, e)| *e)
+}
 
 /// A value as given on the command line, already checked against its kind.
 #[derive(Debug, Clone)]
@@ -132,6 +209,8 @@ enum Value {
     /// The parsed number and the text it came from (for error messages).
     Int(i64, String),
     Str(String),
+    /// Every value of a repeatable flag, in order.
+    List(Vec<String>),
 }
 
 /// The usage text, with the `-c` default shown as `$HOME/.ddns_go_config.yaml`.
@@ -151,6 +230,7 @@ fn render_usage(config_default: &str) -> String {
             Kind::Bool => {}
             Kind::Int => line.push_str(" int"),
             Kind::Str => line.push_str(" string"),
+            Kind::List => line.push_str(" value"),
         }
         // Go keeps a one-letter flag without a type name on the same line.
         line.push_str(if line.len() <= 4 { "\t" } else { "\n    \t" });
@@ -170,6 +250,18 @@ fn render_usage(config_default: &str) -> String {
         }
         out.push_str(&line);
         out.push('\n');
+    }
+    out.push_str(
+        "\nEnvironment (for containers; a flag wins over its variable, both over the config file;\n\
+         an empty variable counts as not set):\n",
+    );
+    for (flag, var) in ENV_VARS {
+        let note = if *flag == "domain" {
+            " (comma or space separated list)"
+        } else {
+            ""
+        };
+        out.push_str(&format!("  {var:<20}same as -{flag}{note}\n"));
     }
     out
 }
@@ -240,7 +332,15 @@ pub fn parse(args: &[String], home: Option<&Path>, cwd: &Path) -> Result<Flags, 
                     }
                     None => return Err(fail(format!("flag needs an argument: -{name}"))),
                 };
-                if kind == Kind::Str {
+                if kind == Kind::List {
+                    // Go's custom flag.Value: each occurrence appends.
+                    let mut all = match values[idx].take() {
+                        Some(Value::List(v)) => v,
+                        _ => Vec::new(),
+                    };
+                    all.push(text);
+                    Value::List(all)
+                } else if kind == Kind::Str {
                     Value::Str(text)
                 } else {
                     match parse_go_int(&text) {
@@ -295,6 +395,30 @@ fn build(
         ),
     };
     let non_empty = |s: String| if s.is_empty() { None } else { Some(s) };
+    // Headless values stay raw here: `config::headless` checks them together with the
+    // environment, so that its errors name where each value came from.
+    let given = |name: &str| match get(name) {
+        Some(Value::Str(s)) => Some(s.clone()),
+        _ => None,
+    };
+    let headless = HeadlessArgs {
+        domains: match get("domain") {
+            Some(Value::List(v)) => v.clone(),
+            _ => Vec::new(),
+        },
+        name: given("name"),
+        provider: given("provider"),
+        id: given("id"),
+        secret: given("secret"),
+        secret_file: given("secretFile"),
+        ip_version: given("ipVersion"),
+        ip_url: given("ipUrl"),
+        net_interface: given("netInterface"),
+        ipv6_prefix: given("ipv6Prefix"),
+        ipv6_suffix: given("ipv6Suffix"),
+        ttl: given("ttl"),
+        log_format: given("logFormat"),
+    };
 
     let listen = text("l");
     if !is_listen_addr(&listen) {
@@ -343,6 +467,7 @@ fn build(
         version: flag("v"),
         once: flag("once"),
         dry_run: flag("dryRun"),
+        headless,
         rest,
     })
 }
@@ -567,9 +692,34 @@ mod tests {
             match spec.kind {
                 Kind::Int => assert!(parse_go_int(spec.default).is_ok(), "{}", spec.name),
                 Kind::Bool => assert_eq!(spec.default, "false", "{}", spec.name),
-                Kind::Str => {}
+                Kind::Str | Kind::List => {}
             }
         }
+        for (flag, _) in ENV_VARS {
+            assert!(SPECS.iter().any(|s| s.name == *flag), "{flag}");
+        }
+    }
+
+    #[test]
+    fn repeated_domain_flags_are_all_kept() {
+        let args: Vec<String> = [
+            "-domain",
+            "a.example.com",
+            "-domain=b:example.com",
+            "-id",
+            "x",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let f = parse(&args, None, Path::new("/")).unwrap();
+        assert_eq!(f.headless.domains, ["a.example.com", "b:example.com"]);
+        assert_eq!(f.headless.id.as_deref(), Some("x"));
+        assert_eq!(f.headless.secret, None);
+        let u = usage();
+        assert!(u.contains("\n  -domain value\n    \theadless: a domain"));
+        assert!(u.contains("\n  DDNS_SECRET_FILE    same as -secretFile\n"));
+        assert!(u.contains("  -logFormat string\n"));
     }
 
     #[test]

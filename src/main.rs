@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use ddns_rs::cli::{self, Flags};
+use ddns_rs::config::headless;
 use ddns_rs::config::store::{self, LoadError};
 use ddns_rs::http::{self, HttpOptions, OsRoots, ProxyEnv};
 use ddns_rs::logging::{self, LogRing};
@@ -50,8 +51,23 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
+    // Headless set-up (docs/headless.md): flags and DDNS_* variables checked before anything
+    // else; when given, they create or amend one config entry before the run starts.
+    let headless = match headless::merge(&flags.headless, &|k| std::env::var(k).ok()) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(e.exit_code());
+        }
+    };
     let ring = LogRing::new();
-    logging::init(ring.clone(), false);
+    logging::init_with_format(ring.clone(), false, headless.log_format);
+    if headless.is_active()
+        && let Err(e) = headless::apply(&flags.config, &headless)
+    {
+        tracing::error!("{e}");
+        return ExitCode::from(e.exit_code());
+    }
     let dns = match flags.dns.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => match http::parse_dns_flag(s) {
             Ok(d) => Some(d),

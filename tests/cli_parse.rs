@@ -51,6 +51,7 @@ fn defaults() -> Flags {
         version: false,
         once: false,
         dry_run: false,
+        headless: Default::default(),
         rest: vec![],
     }
 }
@@ -153,6 +154,7 @@ fn every_flag_is_recognised() {
             version: true,
             once: true,
             dry_run: true,
+            headless: Default::default(),
             rest: vec![],
         }
     );

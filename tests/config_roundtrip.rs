@@ -154,6 +154,9 @@ fn ip_conf(rng: &mut Rng, v6: bool) -> IpConf {
         cmd: string(rng),
         ipv6reg: if v6 { string(rng) } else { String::new() },
         domains: (0..rng.below(4)).map(|_| string(rng)).collect(),
+        // ddns-rs's own keys exist (and are written) in the ipv6 section only.
+        prefixlen: if v6 { string(rng) } else { String::new() },
+        suffix: if v6 { string(rng) } else { String::new() },
     }
 }
 

@@ -7,6 +7,9 @@
 //! `ipv6`, `dns`) have their keys at column 8, the next multiple of 4; `domains` items are at
 //! column 12; `user` and `webhook` keys at column 4. An empty list is written `[]`. Only the
 //! `ipv6` section has `ipv6reg` (ddns-go has two different structs). Scalars: see `scalar`.
+//!
+//! ddns-rs's own optional keys (`ipv6.prefixlen`, `ipv6.suffix`) are written after ddns-go's keys
+//! and only when set, so a file without them keeps ddns-go's exact bytes.
 
 use super::scalar::{Place, write_scalar};
 use super::schema::{Config, DnsConfig, IpConf};
@@ -72,6 +75,16 @@ fn ip_conf(out: &mut String, key: &str, ip: &IpConf, with_ipv6reg: bool) {
         string(out, 8, "ipv6reg", &ip.ipv6reg);
     }
     list(out, 8, "domains", &ip.domains);
+    // ddns-rs's own keys, after ddns-go's: written only when set, so a ddns-go file round-trips
+    // byte for byte (ddns-go ignores them on read and drops them when it saves).
+    if with_ipv6reg {
+        if !ip.prefixlen.is_empty() {
+            string(out, 8, "prefixlen", &ip.prefixlen);
+        }
+        if !ip.suffix.is_empty() {
+            string(out, 8, "suffix", &ip.suffix);
+        }
+    }
 }
 
 fn key(out: &mut String, indent: usize, key: &str) {
@@ -132,5 +145,27 @@ mod tests {
                      name: \"\"\n        id: \"\"\n        secret: \"\"\n        extparam: \"\"\n      \
                      ttl: \"\"\n      httpinterface: \"\"\nuser:\n";
         assert!(yaml.starts_with(entry), "{yaml}");
+    }
+
+    #[test]
+    fn ipv6_suffix_keys_are_written_only_when_set_and_only_for_ipv6() {
+        let mut entry = DnsConfig::default();
+        entry.ipv6.suffix = "::1234:5678".into();
+        entry.ipv6.prefixlen = "56".into();
+        // Not a key of the ipv4 section: never written there.
+        entry.ipv4.suffix = "::9".into();
+        let yaml = to_yaml(&Config {
+            dnsconf: vec![entry],
+            ..Config::default()
+        });
+        assert!(
+            yaml.contains(
+                "        ipv6reg: \"\"\n        domains: []\n        prefixlen: \"56\"\n        \
+                 suffix: ::1234:5678\n      dns:\n"
+            ),
+            "{yaml}"
+        );
+        assert!(!yaml.contains("::9"), "{yaml}");
+        assert_eq!(yaml.matches("suffix").count(), 1);
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod domain;
 mod emit;
+pub mod headless;
 mod lenient;
 pub mod password;
 mod scalar;

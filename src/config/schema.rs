@@ -61,6 +61,12 @@ pub struct IpConf {
     /// Domain lines (see `config::domain`).
     #[serde(deserialize_with = "super::lenient::list")]
     pub domains: Vec<String>,
+    /// IPv6 only, ddns-rs only: length of the (delegated) prefix kept from the detected address
+    /// when `suffix` is set; "" = 64. ddns-go ignores the key; written only when set.
+    pub prefixlen: String,
+    /// IPv6 only, ddns-rs only: the fixed interface identifier (e.g. `::1234:5678`) put after
+    /// the detected prefix, to publish another LAN host's address on a moving prefix. "" = off.
+    pub suffix: String,
 }
 
 /// Provider key and credentials.

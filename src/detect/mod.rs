@@ -8,6 +8,7 @@ mod extract;
 mod iface;
 #[cfg(target_os = "linux")]
 mod netlink;
+mod suffix;
 mod url;
 mod validate;
 
@@ -19,6 +20,7 @@ use crate::http::{DETECT_TIMEOUT, HttpOptions};
 pub use cmd::{CMD_TIMEOUT, MAX_OUTPUT, detect_cmd};
 pub use extract::{first as extract_first, ipv4_candidates, ipv6_candidates, visible_text};
 pub use iface::{AddrFlags, IfAddr, IfaceError, InterfaceAddrs, detect_iface, list_interfaces};
+pub use suffix::{DEFAULT_PREFIX_LEN, HostSuffix, SuffixError};
 pub use url::detect_url;
 pub use validate::{Rejection, check_public, interface_usable};
 
@@ -63,8 +65,43 @@ pub enum DetectError {
     },
 }
 
-/// Detects the address of `family` as `conf` says.
+/// Detects the address of `family` as `conf` says. For IPv6 with a `suffix` set, the result is
+/// the detected prefix followed by that suffix (another LAN host's address), checked again.
 pub async fn detect(conf: &IpConf, family: Family, ctx: &DetectCtx) -> Result<IpAddr, DetectError> {
+    let failed = |reason: String| DetectError::Failed {
+        family: family.label(),
+        reason,
+    };
+    // A bad suffix is a config error: report it before any request is made.
+    let host = match family {
+        Family::V6 => HostSuffix::from_conf(conf).map_err(|e| failed(e.to_string()))?,
+        Family::V4 => None,
+    };
+    let ip = detect_source(conf, family, ctx).await?;
+    let (Some(host), IpAddr::V6(detected)) = (host, ip) else {
+        return Ok(ip);
+    };
+    let ip = IpAddr::V6(host.apply(detected));
+    check_public(ip).map_err(|r| {
+        failed(format!(
+            "prefix of {detected} with suffix {}: {r}",
+            host.suffix
+        ))
+    })?;
+    tracing::info!(
+        "IPv6 address {ip}: prefix /{} of {detected} with suffix {}",
+        host.prefix_len,
+        host.suffix
+    );
+    Ok(ip)
+}
+
+/// The address as the configured source gives it.
+async fn detect_source(
+    conf: &IpConf,
+    family: Family,
+    ctx: &DetectCtx,
+) -> Result<IpAddr, DetectError> {
     let failed = |reason: String| DetectError::Failed {
         family: family.label(),
         reason,

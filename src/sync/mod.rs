@@ -250,7 +250,13 @@ impl Engine {
         let addr = match crate::detect::detect(ipconf, family, &ctx).await {
             Ok(a) => a,
             Err(e) => {
-                error!("{label}: {e}; will not update");
+                error!(
+                    entry = label,
+                    provider = provider_key(conf),
+                    record = rtype.as_str(),
+                    result = "failed",
+                    "{label}: {e}; will not update"
+                );
                 for n in &names {
                     self.status
                         .record(i, n, rtype, Observation::failed(e.to_string()), now);
@@ -306,14 +312,30 @@ impl Engine {
             }
             match self.sync_domain(i, &*provider, d, rtype, addr).await {
                 Ok(DomainResult::Unchanged(current)) => {
-                    info!("{label}: Your IP {addr} has not changed! Domain: {name}");
+                    info!(
+                        entry = label,
+                        provider = provider.key(),
+                        domain = %name,
+                        record = rtype.as_str(),
+                        ip = %addr,
+                        result = "unchanged",
+                        "{label}: Your IP {addr} has not changed! Domain: {name}"
+                    );
                     self.status
                         .record(i, &name, rtype, Observation::unchanged(Some(current)), now);
                     summary.unchanged += 1;
                 }
                 Ok(DomainResult::Written { created }) => {
                     let verb = if created { "Added" } else { "Updated" };
-                    info!("{label}: {verb} domain {name} successfully! IP: {addr}");
+                    info!(
+                        entry = label,
+                        provider = provider.key(),
+                        domain = %name,
+                        record = rtype.as_str(),
+                        ip = %addr,
+                        result = if created { "created" } else { "updated" },
+                        "{label}: {verb} domain {name} successfully! IP: {addr}"
+                    );
                     self.status.record(
                         i,
                         &name,
@@ -334,6 +356,12 @@ impl Engine {
                 }
                 Err(e) => {
                     error!(
+                        entry = label,
+                        provider = provider.key(),
+                        domain = %name,
+                        record = rtype.as_str(),
+                        ip = %addr,
+                        result = "failed",
                         "{label}: Failed to update {} record of {name}: {e}",
                         rtype.as_str()
                     );
