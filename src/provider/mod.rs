@@ -11,8 +11,15 @@ pub mod alidns;
 pub mod callback;
 pub mod cloudflare;
 pub mod dnspod;
+pub mod dynadot;
+pub mod godaddy;
+pub mod namecheap;
+pub mod namesilo;
+pub mod porkbun;
 pub mod sign;
+pub mod spaceship;
 pub mod tencentcloud;
+pub mod xmltext;
 
 use std::future::Future;
 use std::net::IpAddr;
@@ -269,6 +276,12 @@ pub const PROVIDERS: &[&ProviderMeta] = &[
     &dnspod::META,
     &cloudflare::META,
     &callback::META,
+    &porkbun::META,
+    &godaddy::META,
+    &namecheap::META,
+    &namesilo::META,
+    &dynadot::META,
+    &spaceship::META,
 ];
 
 /// The metadata of provider `key`, if it exists.
@@ -285,6 +298,12 @@ pub fn build(name: &str, settings: ProviderSettings) -> Result<Box<dyn Provider>
         "cloudflare" => Ok(Box::new(cloudflare::Cloudflare::new(settings))),
         "dnspod" => Ok(Box::new(dnspod::Dnspod::new(settings))),
         "callback" => Ok(Box::new(callback::Callback::new(settings))),
+        "porkbun" => Ok(Box::new(porkbun::Porkbun::new(settings))),
+        "godaddy" => Ok(Box::new(godaddy::GoDaddy::new(settings))),
+        "namecheap" => Ok(Box::new(namecheap::Namecheap::new(settings))),
+        "namesilo" => Ok(Box::new(namesilo::NameSilo::new(settings))),
+        "dynadot" => Ok(Box::new(dynadot::Dynadot::new(settings))),
+        "spaceship" => Ok(Box::new(spaceship::Spaceship::new(settings))),
         other => {
             let keys: Vec<&str> = PROVIDERS.iter().map(|m| m.key).collect();
             Err(format!(
