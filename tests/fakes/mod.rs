@@ -12,6 +12,13 @@ pub mod alidns;
 pub mod callback;
 pub mod cloudflare;
 pub mod dnspod;
+pub mod dynadot;
+pub mod godaddy;
+pub mod namecheap;
+pub mod namesilo;
+pub mod p2zone;
+pub mod porkbun;
+pub mod spaceship;
 pub mod tencentcloud;
 
 use std::collections::HashMap;
