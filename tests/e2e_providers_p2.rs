@@ -139,19 +139,55 @@ impl World {
             ]
         };
         let mut y = String::from("dnsconf:\n");
-        let mut entry = |label: &str, v4d: &[String], v6d: &[&str], name: &str, id: &str, secret: &str| {
-            let v4d: Vec<&str> = v4d.iter().map(String::as_str).collect();
-            y += &format!("    - name: {label}\n");
-            y += &v4(&v4d);
-            y += &v6(v6d);
-            y += &dns(name, id, secret);
-        };
-        entry("pb", &three("example.com"), &["v6.example.com"], "porkbun", "pk1_e2e", "sk1_e2e");
-        entry("gd", &three("example.net"), &[], "godaddy", "gd-key", "gd-secret");
-        entry("nc", &["home.example.org".to_string()], &[], "namecheap", "", "nc-pw");
+        let mut entry =
+            |label: &str, v4d: &[String], v6d: &[&str], name: &str, id: &str, secret: &str| {
+                let v4d: Vec<&str> = v4d.iter().map(String::as_str).collect();
+                y += &format!("    - name: {label}\n");
+                y += &v4(&v4d);
+                y += &v6(v6d);
+                y += &dns(name, id, secret);
+            };
+        entry(
+            "pb",
+            &three("example.com"),
+            &["v6.example.com"],
+            "porkbun",
+            "pk1_e2e",
+            "sk1_e2e",
+        );
+        entry(
+            "gd",
+            &three("example.net"),
+            &[],
+            "godaddy",
+            "gd-key",
+            "gd-secret",
+        );
+        entry(
+            "nc",
+            &["home.example.org".to_string()],
+            &[],
+            "namecheap",
+            "",
+            "nc-pw",
+        );
         entry("ns", &three("example.io"), &[], "namesilo", "", "ns-key");
-        entry("dd", &["home.example.dev".to_string()], &[], "dynadot", "", "dd-pw");
-        entry("ss", &three("example.app"), &[], "spaceship", "ss-key", "ss-secret");
+        entry(
+            "dd",
+            &["home.example.dev".to_string()],
+            &[],
+            "dynadot",
+            "",
+            "dd-pw",
+        );
+        entry(
+            "ss",
+            &three("example.app"),
+            &[],
+            "spaceship",
+            "ss-key",
+            "ss-secret",
+        );
         y += "user:\n    username: admin\n    password: \"\"\n";
         y += "webhook:\n    webhookurl: \"\"\n    webhookrequestbody: \"\"\n    webhookheaders: \"\"\n";
         y += "notallowwanaccess: true\nlang: en\n";
@@ -161,7 +197,13 @@ impl World {
     async fn run(&self) -> Output {
         let path = self.config_path();
         tokio::process::Command::new(env!("CARGO_BIN_EXE_ddns-rs"))
-            .args(["-c", path.to_str().unwrap(), "-noweb", "-skipVerify", "-once"])
+            .args([
+                "-c",
+                path.to_str().unwrap(),
+                "-noweb",
+                "-skipVerify",
+                "-once",
+            ])
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOME", self.dir.path())
@@ -195,7 +237,14 @@ async fn once_updates_creates_and_skips_at_every_registrar() {
     let out = w.run().await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    for secret in ["sk1_e2e", "gd-secret", "nc-pw", "ns-key", "dd-pw", "ss-secret"] {
+    for secret in [
+        "sk1_e2e",
+        "gd-secret",
+        "nc-pw",
+        "ns-key",
+        "dd-pw",
+        "ss-secret",
+    ] {
         assert!(!stderr.contains(secret), "{secret} leaked: {stderr}");
     }
     let hosts = w.proxy.requested.lock().unwrap().clone();
@@ -207,7 +256,10 @@ async fn once_updates_creates_and_skips_at_every_registrar() {
         fakes::dynadot::HOST,
         fakes::spaceship::HOST,
     ] {
-        assert!(hosts.contains(&format!("CONNECT {h}:443")), "{h}: {hosts:?}");
+        assert!(
+            hosts.contains(&format!("CONNECT {h}:443")),
+            "{h}: {hosts:?}"
+        );
     }
 
     // Porkbun: www edited, api and v6 created, ok only looked up.
@@ -240,8 +292,16 @@ async fn once_updates_creates_and_skips_at_every_registrar() {
     assert_eq!(w.ns.values("www.example.io", "A"), vec![NEW]);
     assert_eq!(w.ns.values("api.example.io", "A"), vec![NEW]);
     let ops = w.ns.operations();
-    assert_eq!(ops.iter().filter(|o| *o == "dnsUpdateRecord").count(), 1, "{ops:?}");
-    assert_eq!(ops.iter().filter(|o| *o == "dnsAddRecord").count(), 1, "{ops:?}");
+    assert_eq!(
+        ops.iter().filter(|o| *o == "dnsUpdateRecord").count(),
+        1,
+        "{ops:?}"
+    );
+    assert_eq!(
+        ops.iter().filter(|o| *o == "dnsAddRecord").count(),
+        1,
+        "{ops:?}"
+    );
     assert_eq!(w.ns.records().len(), 3, "no duplicates");
     assert!(hits(&w.ns.writes(), "rrhost=ok").is_empty());
 
@@ -260,9 +320,19 @@ async fn once_updates_creates_and_skips_at_every_registrar() {
     }
 
     // A second run: the readable providers see everything right and write nothing.
-    let before = (w.pb.writes().len(), w.gd.writes().len(), w.ns.writes().len(), w.ss.writes().len());
+    let before = (
+        w.pb.writes().len(),
+        w.gd.writes().len(),
+        w.ns.writes().len(),
+        w.ss.writes().len(),
+    );
     let out = w.run().await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let after = (w.pb.writes().len(), w.gd.writes().len(), w.ns.writes().len(), w.ss.writes().len());
+    let after = (
+        w.pb.writes().len(),
+        w.gd.writes().len(),
+        w.ns.writes().len(),
+        w.ss.writes().len(),
+    );
     assert_eq!(before, after);
 }

@@ -55,25 +55,42 @@ async fn lookup_is_unknown_and_one_write_sets_the_name() {
 #[tokio::test]
 async fn missing_names_are_created_with_the_configured_ttl() {
     let (f, p) = env_with(PASSWORD, "300").await;
-    sync(&*p, &dom("new", "example.com", &[]), "192.0.2.5").await.unwrap();
+    sync(&*p, &dom("new", "example.com", &[]), "192.0.2.5")
+        .await
+        .unwrap();
     let r = &f.records()[0];
-    assert_eq!((r.name.as_str(), r.value.as_str(), r.ttl), ("new.example.com", "192.0.2.5", 300));
+    assert_eq!(
+        (r.name.as_str(), r.value.as_str(), r.ttl),
+        ("new.example.com", "192.0.2.5", 300)
+    );
 }
 
 #[tokio::test]
 async fn apex_wildcard_ipv6_and_custom_params() {
     let (f, p) = env().await;
-    sync(&*p, &dom("", "example.com", &[]), "192.0.2.3").await.unwrap();
+    sync(&*p, &dom("", "example.com", &[]), "192.0.2.3")
+        .await
+        .unwrap();
     let q = params(&f.requests()[0]);
     assert!(q.contains(&("subDomain".into(), "@".into())));
     assert!(q.contains(&("containRoot".into(), "true".into())));
     assert_eq!(f.values("example.com", "A"), vec!["192.0.2.3"]);
-    sync(&*p, &dom("*", "example.com", &[]), "2001:db8::1").await.unwrap();
-    assert_eq!(f.values("*.example.com", "AAAA"), vec!["2001:db8::1"]);
-    // A param is added; one that names a fixed field cannot replace it.
-    sync(&*p, &dom("www", "example.com", &[("extra", "1"), ("pwd", "x"), ("ip", "10.0.0.1")]), "192.0.2.7")
+    sync(&*p, &dom("*", "example.com", &[]), "2001:db8::1")
         .await
         .unwrap();
+    assert_eq!(f.values("*.example.com", "AAAA"), vec!["2001:db8::1"]);
+    // A param is added; one that names a fixed field cannot replace it.
+    sync(
+        &*p,
+        &dom(
+            "www",
+            "example.com",
+            &[("extra", "1"), ("pwd", "x"), ("ip", "10.0.0.1")],
+        ),
+        "192.0.2.7",
+    )
+    .await
+    .unwrap();
     let q = params(&f.requests()[2]);
     assert!(q.contains(&("extra".into(), "1".into())));
     assert_eq!(q.iter().filter(|(k, _)| k == "pwd" || k == "ip").count(), 2);
@@ -83,8 +100,13 @@ async fn apex_wildcard_ipv6_and_custom_params() {
 #[tokio::test]
 async fn wrong_password_is_an_auth_error_without_the_password() {
     let (f, p) = env_with("wrong-pw", "").await;
-    let err = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.2").await.unwrap_err();
-    assert!(matches!(&err, ProviderError::Auth(m) if m.contains("invalid password")), "{err:?}");
+    let err = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.2")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ProviderError::Auth(m) if m.contains("invalid password")),
+        "{err:?}"
+    );
     assert!(!err.to_string().contains("wrong-pw"));
     assert!(f.records().is_empty());
 }
@@ -93,16 +115,27 @@ async fn wrong_password_is_an_auth_error_without_the_password() {
 async fn failures_and_malformed_answers_are_errors() {
     let (f, p) = env().await;
     let d = dom("www", "example.com", &[]);
-    let err = sync(&*p, &dom("www", "example.net", &[]), "192.0.2.2").await.unwrap_err();
-    assert!(matches!(&err, ProviderError::Api(m) if m.contains("domain not found")), "{err:?}");
+    let err = sync(&*p, &dom("www", "example.net", &[]), "192.0.2.2")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ProviderError::Api(m) if m.contains("domain not found")),
+        "{err:?}"
+    );
     f.fail_next(Fault::rate_limit("", 12));
     assert!(matches!(
         sync(&*p, &d, "192.0.2.2").await,
         Err(ProviderError::RateLimited { retry_after: Some(t), .. }) if t == Duration::from_secs(12)
     ));
     f.fail_next(Fault::json(200, "<html>maintenance</html>"));
-    assert!(matches!(sync(&*p, &d, "192.0.2.2").await, Err(ProviderError::Api(_))));
+    assert!(matches!(
+        sync(&*p, &d, "192.0.2.2").await,
+        Err(ProviderError::Api(_))
+    ));
     f.fail_next(Fault::json(502, r#"{"error_code":0}"#));
-    assert!(matches!(sync(&*p, &d, "192.0.2.2").await, Err(ProviderError::Api(_))));
+    assert!(matches!(
+        sync(&*p, &d, "192.0.2.2").await,
+        Err(ProviderError::Api(_))
+    ));
     assert!(f.records().is_empty());
 }

@@ -31,10 +31,15 @@ fn body(s: &fakes::Seen) -> Value {
 #[tokio::test]
 async fn creates_a_missing_record_after_reading() {
     let (f, p) = env().await;
-    let plan = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.10").await.unwrap();
+    let plan = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.10")
+        .await
+        .unwrap();
     assert_eq!(plan, Plan::Create);
     let reqs = f.requests();
-    let lines: Vec<String> = reqs.iter().map(|s| format!("{} {}", s.method, s.uri)).collect();
+    let lines: Vec<String> = reqs
+        .iter()
+        .map(|s| format!("{} {}", s.method, s.uri))
+        .collect();
     assert_eq!(
         lines,
         vec![
@@ -45,7 +50,10 @@ async fn creates_a_missing_record_after_reading() {
     for r in &reqs {
         assert_eq!(r.header("authorization"), Some("sso-key gd-key:gd-secret"));
     }
-    assert_eq!(body(&reqs[1]), serde_json::json!([{"data": "192.0.2.10", "ttl": 600}]));
+    assert_eq!(
+        body(&reqs[1]),
+        serde_json::json!([{"data": "192.0.2.10", "ttl": 600}])
+    );
     assert_eq!(f.values("www.example.com", "A"), vec!["192.0.2.10"]);
 }
 
@@ -53,7 +61,9 @@ async fn creates_a_missing_record_after_reading() {
 async fn updates_a_stale_record_with_the_configured_ttl() {
     let (f, p) = env_with(SECRET, "1200").await;
     f.seed("example.com", "www.example.com", "A", "192.0.2.1");
-    let plan = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.2").await.unwrap();
+    let plan = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.2")
+        .await
+        .unwrap();
     assert!(matches!(plan, Plan::Update { .. }));
     let w = f.writes();
     assert_eq!(w.len(), 1);
@@ -68,9 +78,17 @@ async fn unchanged_address_sends_only_the_lookup() {
     f.seed("example.com", "www.example.com", "A", "192.0.2.1");
     let d = dom("www", "example.com", &[]);
     let l = p.lookup(&d, RecordType::A).await.unwrap();
-    assert!(matches!(&l, Lookup::Found { records, .. } if records.len() == 1), "a real lookup, not change-only");
+    assert!(
+        matches!(&l, Lookup::Found { records, .. } if records.len() == 1),
+        "a real lookup, not change-only"
+    );
     let plan = sync(&*p, &d, "192.0.2.1").await.unwrap();
-    assert_eq!(plan, Plan::NoChange { current: "192.0.2.1".into() });
+    assert_eq!(
+        plan,
+        Plan::NoChange {
+            current: "192.0.2.1".into()
+        }
+    );
     assert!(f.writes().is_empty());
     assert_eq!(f.requests().len(), 2);
 }
@@ -78,11 +96,15 @@ async fn unchanged_address_sends_only_the_lookup() {
 #[tokio::test]
 async fn apex_is_at_and_wildcard_keeps_the_star() {
     let (f, p) = env().await;
-    sync(&*p, &dom("", "example.com", &[]), "192.0.2.3").await.unwrap();
+    sync(&*p, &dom("", "example.com", &[]), "192.0.2.3")
+        .await
+        .unwrap();
     assert_eq!(f.requests()[0].uri, "/v1/domains/example.com/records/A/@");
     assert_eq!(f.values("example.com", "A"), vec!["192.0.2.3"]);
     f.seed("example.com", "*.example.com", "A", "192.0.2.1");
-    sync(&*p, &dom("*", "example.com", &[]), "192.0.2.4").await.unwrap();
+    sync(&*p, &dom("*", "example.com", &[]), "192.0.2.4")
+        .await
+        .unwrap();
     assert_eq!(f.writes()[1].uri, "/v1/domains/example.com/records/A/*");
     assert_eq!(f.values("*.example.com", "A"), vec!["192.0.2.4"]);
 }
@@ -90,10 +112,19 @@ async fn apex_is_at_and_wildcard_keeps_the_star() {
 #[tokio::test]
 async fn ipv6_records_and_equal_spellings() {
     let (f, p) = env().await;
-    sync(&*p, &dom("v6", "example.com", &[]), "2001:db8::1").await.unwrap();
+    sync(&*p, &dom("v6", "example.com", &[]), "2001:db8::1")
+        .await
+        .unwrap();
     assert_eq!(f.writes()[0].uri, "/v1/domains/example.com/records/AAAA/v6");
-    f.seed("example.com", "long.example.com", "AAAA", "2001:0db8:0:0::0001");
-    let plan = sync(&*p, &dom("long", "example.com", &[]), "2001:db8::1").await.unwrap();
+    f.seed(
+        "example.com",
+        "long.example.com",
+        "AAAA",
+        "2001:0db8:0:0::0001",
+    );
+    let plan = sync(&*p, &dom("long", "example.com", &[]), "2001:db8::1")
+        .await
+        .unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }));
     assert_eq!(f.writes().len(), 1);
 }
@@ -103,15 +134,22 @@ async fn a_set_with_a_stale_member_is_replaced_by_one_record() {
     let (f, p) = env().await;
     f.seed("example.com", "www.example.com", "A", "192.0.2.9");
     f.seed("example.com", "www.example.com", "A", "192.0.2.1");
-    sync(&*p, &dom("www", "example.com", &[]), "192.0.2.9").await.unwrap();
+    sync(&*p, &dom("www", "example.com", &[]), "192.0.2.9")
+        .await
+        .unwrap();
     assert_eq!(f.values("www.example.com", "A"), vec!["192.0.2.9"]);
 }
 
 #[tokio::test]
 async fn wrong_secret_is_an_auth_error_and_nothing_is_written() {
     let (f, p) = env_with("nope", "").await;
-    let err = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.1").await.unwrap_err();
-    assert!(matches!(&err, ProviderError::Auth(m) if m.contains("UNABLE_TO_AUTHENTICATE")), "{err:?}");
+    let err = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.1")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ProviderError::Auth(m) if m.contains("UNABLE_TO_AUTHENTICATE")),
+        "{err:?}"
+    );
     assert!(!err.to_string().contains("nope"));
     assert_eq!(f.requests().len(), 1);
     assert!(f.records().is_empty());
@@ -120,11 +158,18 @@ async fn wrong_secret_is_an_auth_error_and_nothing_is_written() {
 #[tokio::test]
 async fn unknown_zone_and_closed_api_are_reported() {
     let (f, p) = env().await;
-    let err = sync(&*p, &dom("www", "example.net", &[]), "192.0.2.1").await.unwrap_err();
+    let err = sync(&*p, &dom("www", "example.net", &[]), "192.0.2.1")
+        .await
+        .unwrap_err();
     assert_eq!(err, ProviderError::ZoneNotFound("example.net".into()));
     f.deny_api();
-    let err = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.1").await.unwrap_err();
-    assert!(matches!(&err, ProviderError::Permission(m) if m.contains("10 or more domains")), "{err:?}");
+    let err = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.1")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ProviderError::Permission(m) if m.contains("10 or more domains")),
+        "{err:?}"
+    );
     assert!(f.writes().is_empty());
 }
 
@@ -135,14 +180,21 @@ async fn rate_limit_carries_retry_after_and_a_refused_write_is_reported() {
         r#"{"code":"TOO_MANY_REQUESTS","message":"Too many requests","retryAfterSec":30}"#,
         30,
     ));
-    let err = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.1").await.unwrap_err();
+    let err = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.1")
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, ProviderError::RateLimited { retry_after: Some(d), .. } if *d == Duration::from_secs(30)),
         "{err:?}"
     );
     let (f2, p2) = env_with(SECRET, "300").await;
-    let err = sync(&*p2, &dom("www", "example.com", &[]), "192.0.2.1").await.unwrap_err();
-    assert!(matches!(&err, ProviderError::Api(m) if m.contains("422 INVALID_VALUE")), "{err:?}");
+    let err = sync(&*p2, &dom("www", "example.com", &[]), "192.0.2.1")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ProviderError::Api(m) if m.contains("422 INVALID_VALUE")),
+        "{err:?}"
+    );
     assert!(f2.records().is_empty());
     assert!(f.writes().is_empty());
 }

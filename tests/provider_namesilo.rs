@@ -33,7 +33,9 @@ fn get(s: &fakes::Seen, k: &str) -> Option<String> {
 #[tokio::test]
 async fn creates_a_missing_record_with_ttl_3600() {
     let (f, p) = env().await;
-    let plan = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.10").await.unwrap();
+    let plan = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.10")
+        .await
+        .unwrap();
     assert_eq!(plan, Plan::Create);
     assert_eq!(f.operations(), vec!["dnsListRecords", "dnsAddRecord"]);
     let reqs = f.requests();
@@ -56,7 +58,9 @@ async fn an_existing_record_is_found_by_its_full_name_and_updated_not_duplicated
     let (f, p) = env_with(KEY, "600").await;
     let id = f.seed("example.com", "www.example.com", "A", "192.0.2.1");
     f.seed("example.com", "www.example.com", "AAAA", "2001:db8::1");
-    let plan = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.2").await.unwrap();
+    let plan = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.2")
+        .await
+        .unwrap();
     assert!(matches!(&plan, Plan::Update { records } if records.len() == 1 && records[0].id == id));
     assert_eq!(f.operations(), vec!["dnsListRecords", "dnsUpdateRecord"]);
     let w = &f.writes()[0];
@@ -67,7 +71,9 @@ async fn an_existing_record_is_found_by_its_full_name_and_updated_not_duplicated
     assert_eq!(f.records().len(), 2, "no duplicate was added");
     assert_eq!(f.values("www.example.com", "AAAA"), vec!["2001:db8::1"]);
     // The record got a new id; the next run finds it again and writes nothing.
-    let plan = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.2").await.unwrap();
+    let plan = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.2")
+        .await
+        .unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }));
     assert_eq!(f.writes().len(), 1);
 }
@@ -76,8 +82,15 @@ async fn an_existing_record_is_found_by_its_full_name_and_updated_not_duplicated
 async fn unchanged_address_sends_only_the_lookup() {
     let (f, p) = env().await;
     f.seed("example.com", "www.example.com", "A", "192.0.2.1");
-    let plan = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.1").await.unwrap();
-    assert_eq!(plan, Plan::NoChange { current: "192.0.2.1".into() });
+    let plan = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.1")
+        .await
+        .unwrap();
+    assert_eq!(
+        plan,
+        Plan::NoChange {
+            current: "192.0.2.1".into()
+        }
+    );
     assert_eq!(f.operations(), vec!["dnsListRecords"]);
 }
 
@@ -86,22 +99,43 @@ async fn apex_and_wildcard() {
     let (f, p) = env().await;
     f.seed("example.com", "example.com", "A", "192.0.2.1");
     f.seed("example.com", "www.example.com", "A", "192.0.2.1");
-    sync(&*p, &dom("", "example.com", &[]), "192.0.2.3").await.unwrap();
+    sync(&*p, &dom("", "example.com", &[]), "192.0.2.3")
+        .await
+        .unwrap();
     let w = &f.writes()[0];
-    assert_eq!(get(w, "rrhost").as_deref(), Some(""), "the apex host is empty");
+    assert_eq!(
+        get(w, "rrhost").as_deref(),
+        Some(""),
+        "the apex host is empty"
+    );
     assert_eq!(f.values("example.com", "A"), vec!["192.0.2.3"]);
-    assert_eq!(f.values("www.example.com", "A"), vec!["192.0.2.1"], "only the apex");
-    sync(&*p, &dom("*", "example.com", &[]), "192.0.2.4").await.unwrap();
+    assert_eq!(
+        f.values("www.example.com", "A"),
+        vec!["192.0.2.1"],
+        "only the apex"
+    );
+    sync(&*p, &dom("*", "example.com", &[]), "192.0.2.4")
+        .await
+        .unwrap();
     assert_eq!(f.values("*.example.com", "A"), vec!["192.0.2.4"]);
 }
 
 #[tokio::test]
 async fn ipv6_records_and_equal_spellings() {
     let (f, p) = env().await;
-    sync(&*p, &dom("v6", "example.com", &[]), "2001:db8::1").await.unwrap();
+    sync(&*p, &dom("v6", "example.com", &[]), "2001:db8::1")
+        .await
+        .unwrap();
     assert_eq!(get(&f.writes()[0], "rrtype").as_deref(), Some("AAAA"));
-    f.seed("example.com", "long.example.com", "AAAA", "2001:0db8:0:0::0001");
-    let plan = sync(&*p, &dom("long", "example.com", &[]), "2001:db8::1").await.unwrap();
+    f.seed(
+        "example.com",
+        "long.example.com",
+        "AAAA",
+        "2001:0db8:0:0::0001",
+    );
+    let plan = sync(&*p, &dom("long", "example.com", &[]), "2001:db8::1")
+        .await
+        .unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }));
     assert_eq!(f.writes().len(), 1);
 }
@@ -109,8 +143,13 @@ async fn ipv6_records_and_equal_spellings() {
 #[tokio::test]
 async fn wrong_key_is_an_auth_error_without_the_key() {
     let (f, p) = env_with("bad-key", "").await;
-    let err = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.1").await.unwrap_err();
-    assert!(matches!(&err, ProviderError::Auth(m) if m.contains("code 110")), "{err:?}");
+    let err = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.1")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ProviderError::Auth(m) if m.contains("code 110")),
+        "{err:?}"
+    );
     assert!(!err.to_string().contains("bad-key"));
     assert!(f.writes().is_empty());
 }
@@ -118,21 +157,52 @@ async fn wrong_key_is_an_auth_error_without_the_key() {
 #[tokio::test]
 async fn unknown_zone_rate_limit_and_malformed_answers() {
     let (f, p) = env().await;
-    let err = sync(&*p, &dom("www", "example.net", &[]), "192.0.2.1").await.unwrap_err();
+    let err = sync(&*p, &dom("www", "example.net", &[]), "192.0.2.1")
+        .await
+        .unwrap_err();
     assert_eq!(err, ProviderError::ZoneNotFound("example.net".into()));
     let d = dom("www", "example.com", &[]);
     f.fail_next(Fault::rate_limit("", 15));
     let err = sync(&*p, &d, "192.0.2.1").await.unwrap_err();
-    assert!(matches!(&err, ProviderError::RateLimited { retry_after: Some(t), .. } if *t == Duration::from_secs(15)));
-    f.fail_next(Fault::xml(200, &reply_xml("dnsListRecords", 400, "Existing API request is still processing", "")));
-    assert!(matches!(sync(&*p, &d, "192.0.2.1").await, Err(ProviderError::RateLimited { .. })));
-    for bad in ["", "<html>oops</html>", "<namesilo><reply><code>300</code>", "<namesilo><code>300</code></namesilo>"] {
+    assert!(
+        matches!(&err, ProviderError::RateLimited { retry_after: Some(t), .. } if *t == Duration::from_secs(15))
+    );
+    f.fail_next(Fault::xml(
+        200,
+        &reply_xml(
+            "dnsListRecords",
+            400,
+            "Existing API request is still processing",
+            "",
+        ),
+    ));
+    assert!(matches!(
+        sync(&*p, &d, "192.0.2.1").await,
+        Err(ProviderError::RateLimited { .. })
+    ));
+    for bad in [
+        "",
+        "<html>oops</html>",
+        "<namesilo><reply><code>300</code>",
+        "<namesilo><code>300</code></namesilo>",
+    ] {
         f.fail_next(Fault::xml(200, bad));
-        assert!(matches!(sync(&*p, &d, "192.0.2.1").await, Err(ProviderError::Api(_))), "{bad}");
+        assert!(
+            matches!(sync(&*p, &d, "192.0.2.1").await, Err(ProviderError::Api(_))),
+            "{bad}"
+        );
     }
     // A failed add is an error, not a success.
-    f.fail_next(Fault::xml(200, &reply_xml("dnsListRecords", 300, "success", "")));
-    f.fail_next(Fault::xml(200, &reply_xml("dnsAddRecord", 280, "DNS modification error", "")));
-    assert!(matches!(sync(&*p, &d, "192.0.2.1").await, Err(ProviderError::Api(m)) if m.contains("280")));
+    f.fail_next(Fault::xml(
+        200,
+        &reply_xml("dnsListRecords", 300, "success", ""),
+    ));
+    f.fail_next(Fault::xml(
+        200,
+        &reply_xml("dnsAddRecord", 280, "DNS modification error", ""),
+    ));
+    assert!(
+        matches!(sync(&*p, &d, "192.0.2.1").await, Err(ProviderError::Api(m)) if m.contains("280"))
+    );
     assert!(f.records().is_empty());
 }

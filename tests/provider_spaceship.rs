@@ -33,10 +33,15 @@ async fn creates_a_missing_record() {
     let (f, p) = env().await;
     f.seed("example.com", "www.example.com", "AAAA", "2001:db8::1");
     f.seed("example.com", "other.example.com", "A", "192.0.2.1");
-    let plan = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.10").await.unwrap();
+    let plan = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.10")
+        .await
+        .unwrap();
     assert_eq!(plan, Plan::Create, "an AAAA record of the name is not ours");
     let reqs = f.requests();
-    assert_eq!(reqs[0].uri, "/api/v1/dns/records/example.com?take=500&skip=0");
+    assert_eq!(
+        reqs[0].uri,
+        "/api/v1/dns/records/example.com?take=500&skip=0"
+    );
     for r in &reqs {
         assert_eq!(r.header("x-api-key"), Some(KEY));
         assert_eq!(r.header("x-api-secret"), Some(SECRET));
@@ -55,12 +60,20 @@ async fn creates_a_missing_record() {
 async fn update_adds_the_new_address_then_removes_the_stale_one() {
     let (f, p) = env_with(SECRET, "1800").await;
     f.seed("example.com", "www.example.com", "A", "192.0.2.1");
-    let plan = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.2").await.unwrap();
+    let plan = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.2")
+        .await
+        .unwrap();
     assert!(matches!(plan, Plan::Update { .. }));
     let w = f.writes();
-    assert_eq!(w.iter().map(|s| s.method.as_str()).collect::<Vec<_>>(), vec!["PUT", "DELETE"]);
+    assert_eq!(
+        w.iter().map(|s| s.method.as_str()).collect::<Vec<_>>(),
+        vec!["PUT", "DELETE"]
+    );
     assert_eq!(body(&w[0])["items"][0]["ttl"], 1800);
-    assert_eq!(body(&w[1]), json!([{"type": "A", "name": "www", "address": "192.0.2.1"}]));
+    assert_eq!(
+        body(&w[1]),
+        json!([{"type": "A", "name": "www", "address": "192.0.2.1"}])
+    );
     assert_eq!(f.values("www.example.com", "A"), vec!["192.0.2.2"]);
 }
 
@@ -69,7 +82,9 @@ async fn a_present_address_is_kept_and_only_stale_ones_go() {
     let (f, p) = env().await;
     f.seed("example.com", "www.example.com", "A", "192.0.2.9");
     f.seed("example.com", "www.example.com", "A", "192.0.2.1");
-    sync(&*p, &dom("www", "example.com", &[]), "192.0.2.9").await.unwrap();
+    sync(&*p, &dom("www", "example.com", &[]), "192.0.2.9")
+        .await
+        .unwrap();
     let w = f.writes();
     assert_eq!(w.len(), 1);
     assert_eq!(w[0].method, "DELETE");
@@ -80,8 +95,15 @@ async fn a_present_address_is_kept_and_only_stale_ones_go() {
 async fn unchanged_address_sends_only_the_lookup() {
     let (f, p) = env().await;
     f.seed("example.com", "www.example.com", "A", "192.0.2.1");
-    let plan = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.1").await.unwrap();
-    assert_eq!(plan, Plan::NoChange { current: "192.0.2.1".into() });
+    let plan = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.1")
+        .await
+        .unwrap();
+    assert_eq!(
+        plan,
+        Plan::NoChange {
+            current: "192.0.2.1".into()
+        }
+    );
     assert_eq!(f.requests().len(), 1);
 }
 
@@ -89,9 +111,16 @@ async fn unchanged_address_sends_only_the_lookup() {
 async fn apex_is_matched_as_at() {
     let (f, p) = env().await;
     f.seed("example.com", "example.com", "A", "192.0.2.1");
-    let plan = sync(&*p, &dom("", "example.com", &[]), "192.0.2.1").await.unwrap();
-    assert!(matches!(plan, Plan::NoChange { .. }), "ddns-go never found the apex: {plan:?}");
-    sync(&*p, &dom("", "example.com", &[]), "192.0.2.3").await.unwrap();
+    let plan = sync(&*p, &dom("", "example.com", &[]), "192.0.2.1")
+        .await
+        .unwrap();
+    assert!(
+        matches!(plan, Plan::NoChange { .. }),
+        "ddns-go never found the apex: {plan:?}"
+    );
+    sync(&*p, &dom("", "example.com", &[]), "192.0.2.3")
+        .await
+        .unwrap();
     let w = f.writes();
     assert_eq!(body(&w[0])["items"][0]["name"], "@");
     assert_eq!(body(&w[1])[0]["name"], "@");
@@ -101,10 +130,19 @@ async fn apex_is_matched_as_at() {
 #[tokio::test]
 async fn wildcard_and_ipv6_with_equal_spellings() {
     let (f, p) = env().await;
-    f.seed("example.com", "*.example.com", "AAAA", "2001:0db8:0:0::0001");
-    let plan = sync(&*p, &dom("*", "example.com", &[]), "2001:db8::1").await.unwrap();
+    f.seed(
+        "example.com",
+        "*.example.com",
+        "AAAA",
+        "2001:0db8:0:0::0001",
+    );
+    let plan = sync(&*p, &dom("*", "example.com", &[]), "2001:db8::1")
+        .await
+        .unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }));
-    sync(&*p, &dom("*", "example.com", &[]), "2001:db8::2").await.unwrap();
+    sync(&*p, &dom("*", "example.com", &[]), "2001:db8::2")
+        .await
+        .unwrap();
     assert_eq!(f.values("*.example.com", "AAAA"), vec!["2001:db8::2"]);
 }
 
@@ -112,10 +150,17 @@ async fn wildcard_and_ipv6_with_equal_spellings() {
 async fn large_zones_are_read_page_by_page() {
     let (f, p) = env().await;
     for i in 0..520 {
-        f.seed("example.com", &format!("h{i}.example.com"), "A", "192.0.2.50");
+        f.seed(
+            "example.com",
+            &format!("h{i}.example.com"),
+            "A",
+            "192.0.2.50",
+        );
     }
     f.seed("example.com", "www.example.com", "A", "192.0.2.1");
-    let plan = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.1").await.unwrap();
+    let plan = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.1")
+        .await
+        .unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }), "{plan:?}");
     let uris: Vec<String> = f.requests().iter().map(|s| s.uri.clone()).collect();
     assert_eq!(
@@ -130,20 +175,35 @@ async fn large_zones_are_read_page_by_page() {
 #[tokio::test]
 async fn errors_are_classified_and_nothing_is_written() {
     let (f, p) = env_with("bad", "").await;
-    let err = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.1").await.unwrap_err();
+    let err = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.1")
+        .await
+        .unwrap_err();
     assert!(matches!(&err, ProviderError::Auth(_)), "{err:?}");
     assert!(!err.to_string().contains("bad"));
     let (f2, p2) = env().await;
-    let err = sync(&*p2, &dom("www", "example.net", &[]), "192.0.2.1").await.unwrap_err();
+    let err = sync(&*p2, &dom("www", "example.net", &[]), "192.0.2.1")
+        .await
+        .unwrap_err();
     assert_eq!(err, ProviderError::ZoneNotFound("example.net".into()));
     f2.fail_next(Fault::rate_limit(r#"{"detail":"Too many requests"}"#, 60));
-    let err = sync(&*p2, &dom("www", "example.com", &[]), "192.0.2.1").await.unwrap_err();
-    assert!(matches!(&err, ProviderError::RateLimited { retry_after: Some(d), .. } if *d == Duration::from_secs(60)));
+    let err = sync(&*p2, &dom("www", "example.com", &[]), "192.0.2.1")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ProviderError::RateLimited { retry_after: Some(d), .. } if *d == Duration::from_secs(60))
+    );
     f2.fail_next(Fault::json(403, r#"{"detail":"Forbidden"}"#));
-    let err = sync(&*p2, &dom("www", "example.com", &[]), "192.0.2.1").await.unwrap_err();
+    let err = sync(&*p2, &dom("www", "example.com", &[]), "192.0.2.1")
+        .await
+        .unwrap_err();
     assert!(matches!(&err, ProviderError::Permission(_)), "{err:?}");
     let (_, p3) = env_with(SECRET, "30").await;
-    let err = sync(&*p3, &dom("www", "example.com", &[]), "192.0.2.1").await.unwrap_err();
-    assert!(matches!(&err, ProviderError::Api(m) if m.contains("422")), "{err:?}");
+    let err = sync(&*p3, &dom("www", "example.com", &[]), "192.0.2.1")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ProviderError::Api(m) if m.contains("422")),
+        "{err:?}"
+    );
     assert!(f.writes().is_empty() && f2.writes().is_empty());
 }

@@ -14,7 +14,6 @@ use serde_json::{Value, json};
 
 use super::{
     BoxFut, Existing, Lookup, Plan, Provider, ProviderError, ProviderSettings, RecordType,
-    same_address,
 };
 use crate::config::Domain;
 
@@ -112,26 +111,8 @@ impl Provider for GoDaddy {
     }
 
     fn plan(&self, _domain: &Domain, lookup: &Lookup, addr: IpAddr) -> Plan {
-        let records = match lookup {
-            Lookup::Unknown => return Plan::Write,
-            Lookup::Found { records, .. } => records,
-        };
-        let Some(first) = records.first() else {
-            return Plan::Create;
-        };
         // The PUT replaces the whole set, so the set is right only when every record is.
-        let stale: Vec<Existing> = records
-            .iter()
-            .filter(|r| !same_address(&r.value, addr))
-            .cloned()
-            .collect();
-        if stale.is_empty() {
-            Plan::NoChange {
-                current: first.value.clone(),
-            }
-        } else {
-            Plan::Update { records: stale }
-        }
+        super::rrset::plan_every(lookup, addr)
     }
 
     fn apply<'a>(

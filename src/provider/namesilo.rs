@@ -14,7 +14,6 @@ use std::net::IpAddr;
 use super::xmltext;
 use super::{
     BoxFut, Existing, Lookup, Plan, Provider, ProviderError, ProviderSettings, RecordType,
-    same_address,
 };
 use crate::config::Domain;
 
@@ -125,26 +124,8 @@ impl Provider for NameSilo {
     }
 
     fn plan(&self, _domain: &Domain, lookup: &Lookup, addr: IpAddr) -> Plan {
-        let records = match lookup {
-            Lookup::Unknown => return Plan::Write,
-            Lookup::Found { records, .. } => records,
-        };
-        let Some(first) = records.first() else {
-            return Plan::Create;
-        };
         // Duplicates left behind by ddns-go are brought in line too.
-        let stale: Vec<Existing> = records
-            .iter()
-            .filter(|r| !same_address(&r.value, addr))
-            .cloned()
-            .collect();
-        if stale.is_empty() {
-            Plan::NoChange {
-                current: first.value.clone(),
-            }
-        } else {
-            Plan::Update { records: stale }
-        }
+        super::rrset::plan_every(lookup, addr)
     }
 
     fn apply<'a>(

@@ -11,7 +11,6 @@ use serde_json::{Value, json};
 
 use super::{
     BoxFut, Existing, Lookup, Plan, Provider, ProviderError, ProviderSettings, RecordType,
-    same_address,
 };
 use crate::config::Domain;
 
@@ -102,27 +101,9 @@ impl Provider for Porkbun {
     }
 
     fn plan(&self, _domain: &Domain, lookup: &Lookup, addr: IpAddr) -> Plan {
-        let records = match lookup {
-            Lookup::Unknown => return Plan::Write,
-            Lookup::Found { records, .. } => records,
-        };
-        let Some(first) = records.first() else {
-            return Plan::Create;
-        };
         // editByNameType rewrites every record of the name and type, so all of them are ours;
         // ddns-go looked only at the first and left a stale second one behind.
-        let stale: Vec<Existing> = records
-            .iter()
-            .filter(|r| !same_address(&r.value, addr))
-            .cloned()
-            .collect();
-        if stale.is_empty() {
-            Plan::NoChange {
-                current: first.value.clone(),
-            }
-        } else {
-            Plan::Update { records: stale }
-        }
+        super::rrset::plan_every(lookup, addr)
     }
 
     fn apply<'a>(

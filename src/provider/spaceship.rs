@@ -135,25 +135,7 @@ impl Provider for Spaceship {
     }
 
     fn plan(&self, _domain: &Domain, lookup: &Lookup, addr: IpAddr) -> Plan {
-        let records = match lookup {
-            Lookup::Unknown => return Plan::Write,
-            Lookup::Found { records, .. } => records,
-        };
-        let Some(first) = records.first() else {
-            return Plan::Create;
-        };
-        let stale: Vec<Existing> = records
-            .iter()
-            .filter(|r| !same_address(&r.value, addr))
-            .cloned()
-            .collect();
-        if stale.is_empty() {
-            Plan::NoChange {
-                current: first.value.clone(),
-            }
-        } else {
-            Plan::Update { records: stale }
-        }
+        super::rrset::plan_every(lookup, addr)
     }
 
     fn apply<'a>(

@@ -64,7 +64,7 @@ impl FakeDynadot {
     fn answer(&self, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Response {
         let mut st = match self.core.begin(method, uri, headers, body) {
             Ok(st) => st,
-            Err(fault) => return fault,
+            Err(fault) => return *fault,
         };
         if method != Method::GET || uri.path() != "/set_ddns" {
             return failed("invalid request");

@@ -78,26 +78,49 @@ impl FakeGoDaddy {
     fn answer(&self, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Response {
         let mut st = match self.core.begin(method, uri, headers, body) {
             Ok(st) => st,
-            Err(fault) => return fault,
+            Err(fault) => return *fault,
         };
         match headers.get("authorization").and_then(|v| v.to_str().ok()) {
-            None => return error(401, "MISSING_CREDENTIALS", "Unauthorized : Credentials must be specified"),
+            None => {
+                return error(
+                    401,
+                    "MISSING_CREDENTIALS",
+                    "Unauthorized : Credentials must be specified",
+                );
+            }
             Some(a) if a != self.auth => {
-                return error(401, "UNABLE_TO_AUTHENTICATE", "Unauthorized : Could not authenticate API key/secret");
+                return error(
+                    401,
+                    "UNABLE_TO_AUTHENTICATE",
+                    "Unauthorized : Could not authenticate API key/secret",
+                );
             }
             Some(_) => {}
         }
         if !self.api_allowed.load(Ordering::SeqCst) {
-            return error(403, "ACCESS_DENIED", "Authenticated user is not allowed access");
+            return error(
+                403,
+                "ACCESS_DENIED",
+                "Authenticated user is not allowed access",
+            );
         }
-        let parts: Vec<String> = uri.path().trim_start_matches('/').split('/').map(seg).collect();
+        let parts: Vec<String> = uri
+            .path()
+            .trim_start_matches('/')
+            .split('/')
+            .map(seg)
+            .collect();
         let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
         let ["v1", "domains", zone, "records", rtype, sub] = parts.as_slice() else {
             return error(404, "NOT_FOUND", "The requested resource was not found");
         };
         let (zone, rtype, sub) = (zone.to_string(), rtype.to_string(), sub.to_string());
         if !st.has_zone(&zone) {
-            return error(404, "UNKNOWN_DOMAIN", "The given domain is not registered, or does not have a zone file");
+            return error(
+                404,
+                "UNKNOWN_DOMAIN",
+                "The given domain is not registered, or does not have a zone file",
+            );
         }
         if sub.is_empty() || !matches!(rtype.as_str(), "A" | "AAAA") {
             return error(422, "INVALID_BODY", "Request body doesn't fulfill schema");

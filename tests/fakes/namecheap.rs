@@ -78,7 +78,7 @@ impl FakeNamecheap {
     fn answer(&self, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Response {
         let mut st = match self.core.begin(method, uri, headers, body) {
             Ok(st) => st,
-            Err(fault) => return fault,
+            Err(fault) => return *fault,
         };
         if method != Method::GET || uri.path() != "/update" {
             return xml(err_xml("Invalid request", 304155));
@@ -98,7 +98,7 @@ impl FakeNamecheap {
         if self.passwords.lock().unwrap().get(&zone) != Some(&password) {
             return xml(err_xml("Passwords do not match", 304156));
         }
-        if !ip.parse::<std::net::Ipv4Addr>().is_ok() {
+        if ip.parse::<std::net::Ipv4Addr>().is_err() {
             return xml(err_xml("Invalid IP", 304156));
         }
         let name = full(&host, &zone);

@@ -82,7 +82,7 @@ impl FakeNameSilo {
     fn answer(&self, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Response {
         let mut st = match self.core.begin(method, uri, headers, body) {
             Ok(st) => st,
-            Err(fault) => return fault,
+            Err(fault) => return *fault,
         };
         let op = uri.path().strip_prefix("/api/").unwrap_or("").to_string();
         let q = query(uri);
@@ -98,12 +98,20 @@ impl FakeNameSilo {
             Some(k) if k != self.key => return xml(reply_xml(&op, 110, "Invalid API Key", "")),
             Some(_) => {}
         }
-        if !matches!(op.as_str(), "dnsListRecords" | "dnsAddRecord" | "dnsUpdateRecord") {
+        if !matches!(
+            op.as_str(),
+            "dnsListRecords" | "dnsAddRecord" | "dnsUpdateRecord"
+        ) {
             return xml(reply_xml(&op, 107, "Invalid API operation", ""));
         }
         let zone = get("domain").unwrap_or_default();
         if !st.has_zone(&zone) {
-            return xml(reply_xml(&op, 200, "Domain is not active, or does not belong to this user", ""));
+            return xml(reply_xml(
+                &op,
+                200,
+                "Domain is not active, or does not belong to this user",
+                "",
+            ));
         }
         if op == "dnsListRecords" {
             let rows: String = st
@@ -125,22 +133,48 @@ impl FakeNameSilo {
         let ttl = match get("rrttl").map(|t| t.parse::<u32>()) {
             None => 7207,
             Some(Ok(t)) if (3600..=2_592_000).contains(&t) => t,
-            _ => return xml(reply_xml(&op, 280, "DNS modification error: TTL must be at least 3600", "")),
+            _ => {
+                return xml(reply_xml(
+                    &op,
+                    280,
+                    "DNS modification error: TTL must be at least 3600",
+                    "",
+                ));
+            }
         };
         let name = full(&host, &zone);
         let id = if op == "dnsAddRecord" {
             let rtype = get("rrtype").unwrap_or_default();
             if !family_ok(&rtype, &value) {
-                return xml(reply_xml(&op, 280, "DNS modification error: invalid value", ""));
+                return xml(reply_xml(
+                    &op,
+                    280,
+                    "DNS modification error: invalid value",
+                    "",
+                ));
             }
             st.add(&zone, &name, &rtype, &value, ttl)
         } else {
             let rrid = get("rrid").unwrap_or_default();
-            let Some(pos) = st.records.iter().position(|r| r.id == rrid && r.zone == zone) else {
-                return xml(reply_xml(&op, 280, "DNS modification error: invalid rrid", ""));
+            let Some(pos) = st
+                .records
+                .iter()
+                .position(|r| r.id == rrid && r.zone == zone)
+            else {
+                return xml(reply_xml(
+                    &op,
+                    280,
+                    "DNS modification error: invalid rrid",
+                    "",
+                ));
             };
             if !family_ok(&st.records[pos].rtype, &value) {
-                return xml(reply_xml(&op, 280, "DNS modification error: invalid value", ""));
+                return xml(reply_xml(
+                    &op,
+                    280,
+                    "DNS modification error: invalid value",
+                    "",
+                ));
             }
             // NameSilo gives the record a new id on every update.
             let new_id = st.new_id();
@@ -151,7 +185,12 @@ impl FakeNameSilo {
             r.ttl = ttl;
             new_id
         };
-        xml(reply_xml(&op, 300, "success", &format!("<record_id>{id}</record_id>")))
+        xml(reply_xml(
+            &op,
+            300,
+            "success",
+            &format!("<record_id>{id}</record_id>"),
+        ))
     }
 }
 

@@ -127,11 +127,11 @@ impl Core {
         uri: &Uri,
         headers: &HeaderMap,
         body: &[u8],
-    ) -> Result<MutexGuard<'_, Inner>, Response> {
+    ) -> Result<MutexGuard<'_, Inner>, Box<Response>> {
         let mut st = self.lock();
         st.seen.push(super::seen(method, uri, headers, body));
         match st.faults.pop_front() {
-            Some(f) => Err(raw(f)),
+            Some(f) => Err(Box::new(raw(f))),
             None => Ok(st),
         }
     }
@@ -224,12 +224,13 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Some(Ok(v)) = s.get(i + 1..i + 3).map(|h| u8::from_str_radix(h, 16))
+        {
+            out.push(v);
+            i += 3;
+            continue;
         }
         out.push(b[i]);
         i += 1;

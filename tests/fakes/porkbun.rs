@@ -86,7 +86,7 @@ impl FakePorkbun {
     fn answer(&self, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Response {
         let mut st = match self.core.begin(method, uri, headers, body) {
             Ok(st) => st,
-            Err(fault) => return fault,
+            Err(fault) => return *fault,
         };
         if method != Method::POST {
             return error(405, "Method not allowed.");
@@ -105,7 +105,7 @@ impl FakePorkbun {
         if !st.has_zone(&zone) {
             return error(400, "Invalid domain.");
         }
-        if self.no_api.lock().unwrap().iter().any(|z| *z == zone) {
+        if self.no_api.lock().unwrap().contains(&zone) {
             return error(400, "Domain is not opted in to API access.");
         }
         let (rtype, sub) = (
@@ -119,9 +119,11 @@ impl FakePorkbun {
                     .records
                     .iter()
                     .filter(|r| r.name == name && r.rtype == rtype)
-                    .map(|r| json!({"id": r.id, "name": r.name, "type": r.rtype,
+                    .map(|r| {
+                        json!({"id": r.id, "name": r.name, "type": r.rtype,
                                     "content": r.value, "ttl": r.ttl.to_string(),
-                                    "prio": "0", "notes": ""}))
+                                    "prio": "0", "notes": ""})
+                    })
                     .collect();
                 success(json!({"records": list}))
             }
@@ -138,8 +140,15 @@ impl FakePorkbun {
                     return error(400, "TTL must be a string of at least 600.");
                 };
                 let name = full(sub, &zone);
-                if st.records.iter().any(|r| r.name == name && r.rtype == rtype && r.value == content) {
-                    return error(400, "Create error: We were unable to create the DNS record.");
+                if st
+                    .records
+                    .iter()
+                    .any(|r| r.name == name && r.rtype == rtype && r.value == content)
+                {
+                    return error(
+                        400,
+                        "Create error: We were unable to create the DNS record.",
+                    );
                 }
                 let id = st.add(&zone, &name, rtype, content, ttl);
                 success(json!({"id": id.parse::<u64>().unwrap()}))

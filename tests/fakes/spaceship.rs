@@ -37,7 +37,9 @@ fn rel(name: &str, zone: &str) -> String {
     if name == zone {
         "@".into()
     } else {
-        name.strip_suffix(&format!(".{zone}")).unwrap_or(name).to_string()
+        name.strip_suffix(&format!(".{zone}"))
+            .unwrap_or(name)
+            .to_string()
     }
 }
 
@@ -81,10 +83,12 @@ impl FakeSpaceship {
     fn answer(&self, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Response {
         let mut st = match self.core.begin(method, uri, headers, body) {
             Ok(st) => st,
-            Err(fault) => return fault,
+            Err(fault) => return *fault,
         };
         let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
-        if h("x-api-key") != Some(self.key.as_str()) || h("x-api-secret") != Some(self.secret.as_str()) {
+        if h("x-api-key") != Some(self.key.as_str())
+            || h("x-api-secret") != Some(self.secret.as_str())
+        {
             return error(401, "Unauthorized");
         }
         let Some(zone) = uri.path().strip_prefix("/api/v1/dns/records/").map(seg) else {
@@ -110,9 +114,11 @@ impl FakeSpaceship {
                     .iter()
                     .skip(skip)
                     .take(take)
-                    .map(|r| json!({"type": r.rtype, "name": rel(&r.name, &zone),
+                    .map(|r| {
+                        json!({"type": r.rtype, "name": rel(&r.name, &zone),
                                     "address": r.value, "ttl": r.ttl,
-                                    "group": {"type": "custom"}}))
+                                    "group": {"type": "custom"}})
+                    })
                     .collect();
                 axum::Json(json!({"items": items, "total": all.len()})).into_response()
             }
@@ -161,8 +167,9 @@ impl FakeSpaceship {
                         return error(422, "Invalid record");
                     }
                     let name = full(n, &zone);
-                    st.records
-                        .retain(|r| !(r.zone == zone && r.name == name && r.rtype == t && r.value == a));
+                    st.records.retain(|r| {
+                        !(r.zone == zone && r.name == name && r.rtype == t && r.value == a)
+                    });
                 }
                 StatusCode::NO_CONTENT.into_response()
             }
