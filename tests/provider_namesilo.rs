@@ -206,3 +206,20 @@ async fn unknown_zone_rate_limit_and_malformed_answers() {
     );
     assert!(f.records().is_empty());
 }
+
+#[tokio::test]
+async fn idn_names_are_matched_and_sent_as_punycode() {
+    let (f, p) = env().await;
+    f.add_zone("xn--bcher-kva.de");
+    f.seed("xn--bcher-kva.de", "www.xn--bcher-kva.de", "A", "192.0.2.1");
+    let plan = sync(&*p, &dom("www", "bücher.de", &[]), "192.0.2.6")
+        .await
+        .unwrap();
+    assert!(matches!(plan, Plan::Update { .. }), "{plan:?}");
+    assert_eq!(
+        get(&f.writes()[0], "domain").as_deref(),
+        Some("xn--bcher-kva.de")
+    );
+    assert_eq!(f.values("www.xn--bcher-kva.de", "A"), vec!["192.0.2.6"]);
+    assert_eq!(f.records().len(), 1);
+}

@@ -258,3 +258,24 @@ async fn the_fake_is_as_strict_as_the_real_api() {
     }
     assert!(f.records().is_empty());
 }
+
+#[tokio::test]
+async fn idn_names_are_sent_as_punycode() {
+    let (f, p) = env().await;
+    f.add_zone("xn--bcher-kva.de");
+    sync(&*p, &dom("bücher", "bücher.de", &[]), "192.0.2.5")
+        .await
+        .unwrap();
+    assert_eq!(
+        paths(&f),
+        vec![
+            "/api/json/v3/dns/retrieveByNameType/xn--bcher-kva.de/A/xn--bcher-kva",
+            "/api/json/v3/dns/create/xn--bcher-kva.de"
+        ]
+    );
+    assert_eq!(body(&f.writes()[0])["name"], "xn--bcher-kva");
+    assert_eq!(
+        f.values("xn--bcher-kva.xn--bcher-kva.de", "A"),
+        vec!["192.0.2.5"]
+    );
+}

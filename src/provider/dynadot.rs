@@ -15,6 +15,7 @@ use std::net::IpAddr;
 
 use serde_json::Value;
 
+use super::registrar::AsciiName;
 use super::{BoxFut, Lookup, Plan, Provider, ProviderError, ProviderSettings, RecordType};
 use crate::config::Domain;
 
@@ -73,14 +74,11 @@ impl Provider for Dynadot {
             }
             let ip = addr.to_string();
             let ttl = self.s.ttl_or(DEFAULT_TTL).to_string();
-            let contain_root = if domain.sub.is_empty() {
-                "true"
-            } else {
-                "false"
-            };
+            let n = AsciiName::of(domain);
+            let contain_root = if n.sub.is_empty() { "true" } else { "false" };
             let fixed = [
-                ("domain", domain.root.as_str()),
-                ("subDomain", domain.sub_or_at()),
+                ("domain", n.root.as_str()),
+                ("subDomain", n.sub_or_at()),
                 ("type", rtype.as_str()),
                 ("ip", ip.as_str()),
                 ("pwd", self.s.secret.as_str()),

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use super::registrar::AsciiName;
 use super::{
     BoxFut, Existing, Lookup, Plan, Provider, ProviderError, ProviderSettings, RecordType,
 };
@@ -47,12 +48,13 @@ impl GoDaddy {
 
     /// `/v1/domains/<root>/records/<type>/<sub or @>`.
     fn url(&self, domain: &Domain, rtype: RecordType) -> String {
+        let n = AsciiName::of(domain);
         format!(
             "{}/v1/domains/{}/records/{}/{}",
             self.s.base(PRODUCTION),
-            domain.root,
+            n.root,
             rtype.as_str(),
-            domain.sub_or_at()
+            n.sub_or_at()
         )
     }
 
@@ -112,7 +114,7 @@ impl Provider for GoDaddy {
 
     fn plan(&self, _domain: &Domain, lookup: &Lookup, addr: IpAddr) -> Plan {
         // The PUT replaces the whole set, so the set is right only when every record is.
-        super::rrset::plan_every(lookup, addr)
+        super::registrar::plan_every(lookup, addr)
     }
 
     fn apply<'a>(

@@ -16,7 +16,7 @@ pub mod godaddy;
 pub mod namecheap;
 pub mod namesilo;
 pub mod porkbun;
-pub mod rrset;
+pub mod registrar;
 pub mod sign;
 pub mod spaceship;
 pub mod tencentcloud;

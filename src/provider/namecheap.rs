@@ -9,6 +9,7 @@
 
 use std::net::IpAddr;
 
+use super::registrar::AsciiName;
 use super::xmltext;
 use super::{BoxFut, Lookup, Plan, Provider, ProviderError, ProviderSettings, RecordType};
 use crate::config::Domain;
@@ -74,11 +75,12 @@ impl Provider for Namecheap {
                 return Err(unsupported());
             }
             let ip = addr.to_string();
+            let n = AsciiName::of(domain);
             // `query` URL-escapes every value; ddns-go pasted them in raw, so a password
             // with `&` or `#` broke the request.
             let query = [
-                ("host", domain.sub_or_at()),
-                ("domain", domain.root.as_str()),
+                ("host", n.sub_or_at()),
+                ("domain", n.root.as_str()),
                 ("password", self.s.secret.as_str()),
                 ("ip", ip.as_str()),
             ];

@@ -11,6 +11,7 @@
 
 use std::net::IpAddr;
 
+use super::registrar::AsciiName;
 use super::xmltext;
 use super::{
     BoxFut, Existing, Lookup, Plan, Provider, ProviderError, ProviderSettings, RecordType,
@@ -115,17 +116,18 @@ impl Provider for NameSilo {
         rtype: RecordType,
     ) -> BoxFut<'a, Result<Lookup, ProviderError>> {
         Box::pin(async move {
-            let reply = self.call("dnsListRecords", &domain.root, &[]).await?;
+            let n = AsciiName::of(domain);
+            let reply = self.call("dnsListRecords", &n.root, &[]).await?;
             Ok(Lookup::Found {
                 zone: None,
-                records: matching(&reply, &domain.name(), rtype),
+                records: matching(&reply, &n.full(), rtype),
             })
         })
     }
 
     fn plan(&self, _domain: &Domain, lookup: &Lookup, addr: IpAddr) -> Plan {
         // Duplicates left behind by ddns-go are brought in line too.
-        super::rrset::plan_every(lookup, addr)
+        super::registrar::plan_every(lookup, addr)
     }
 
     fn apply<'a>(
@@ -139,7 +141,8 @@ impl Provider for NameSilo {
         Box::pin(async move {
             let value = addr.to_string();
             // `rrhost` is the part before the domain: empty for the apex.
-            let host = domain.sub.as_str();
+            let n = AsciiName::of(domain);
+            let host = n.sub.as_str();
             match plan {
                 Plan::NoChange { .. } => Ok(()),
                 Plan::Create | Plan::Write => {
@@ -149,7 +152,7 @@ impl Provider for NameSilo {
                         ("rrvalue", value.as_str()),
                         ("rrttl", TTL),
                     ];
-                    self.call("dnsAddRecord", &domain.root, &fields)
+                    self.call("dnsAddRecord", &n.root, &fields)
                         .await
                         .map(|_| ())
                 }
@@ -161,7 +164,7 @@ impl Provider for NameSilo {
                             ("rrvalue", value.as_str()),
                             ("rrttl", TTL),
                         ];
-                        self.call("dnsUpdateRecord", &domain.root, &fields).await?;
+                        self.call("dnsUpdateRecord", &n.root, &fields).await?;
                     }
                     Ok(())
                 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use super::registrar::AsciiName;
 use super::{
     BoxFut, Existing, Lookup, Plan, Provider, ProviderError, ProviderSettings, RecordType,
 };
@@ -63,8 +64,8 @@ impl Porkbun {
     }
 
     /// `/<root>/<type>/<sub>` with the sub empty for the apex (Porkbun's convention).
-    fn by_name_type(domain: &Domain, rtype: RecordType) -> String {
-        format!("/{}/{}/{}", domain.root, rtype.as_str(), domain.sub)
+    fn by_name_type(n: &AsciiName, rtype: RecordType) -> String {
+        format!("/{}/{}/{}", n.root, rtype.as_str(), n.sub)
     }
 }
 
@@ -79,7 +80,8 @@ impl Provider for Porkbun {
         rtype: RecordType,
     ) -> BoxFut<'a, Result<Lookup, ProviderError>> {
         Box::pin(async move {
-            let path = format!("/retrieveByNameType{}", Self::by_name_type(domain, rtype));
+            let n = AsciiName::of(domain);
+            let path = format!("/retrieveByNameType{}", Self::by_name_type(&n, rtype));
             let v = self.call(&path, json!({}), &domain.root).await?;
             let records = v["records"]
                 .as_array()
@@ -103,7 +105,7 @@ impl Provider for Porkbun {
     fn plan(&self, _domain: &Domain, lookup: &Lookup, addr: IpAddr) -> Plan {
         // editByNameType rewrites every record of the name and type, so all of them are ours;
         // ddns-go looked only at the first and left a stale second one behind.
-        super::rrset::plan_every(lookup, addr)
+        super::registrar::plan_every(lookup, addr)
     }
 
     fn apply<'a>(
@@ -117,17 +119,18 @@ impl Provider for Porkbun {
         Box::pin(async move {
             // Porkbun takes the TTL as a string.
             let ttl = self.s.ttl_or(DEFAULT_TTL).to_string();
+            let n = AsciiName::of(domain);
             match plan {
                 Plan::NoChange { .. } => Ok(()),
                 Plan::Create | Plan::Write => {
-                    let body = json!({"name": domain.sub, "type": rtype.as_str(),
+                    let body = json!({"name": n.sub, "type": rtype.as_str(),
                                       "content": addr.to_string(), "ttl": ttl});
-                    let path = format!("/create/{}", domain.root);
+                    let path = format!("/create/{}", n.root);
                     self.call(&path, body, &domain.root).await.map(|_| ())
                 }
                 Plan::Update { .. } => {
                     let body = json!({"content": addr.to_string(), "ttl": ttl});
-                    let path = format!("/editByNameType{}", Self::by_name_type(domain, rtype));
+                    let path = format!("/editByNameType{}", Self::by_name_type(&n, rtype));
                     self.call(&path, body, &domain.root).await.map(|_| ())
                 }
             }

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use super::registrar::AsciiName;
 use super::{
     BoxFut, Existing, Lookup, Plan, Provider, ProviderError, ProviderSettings, RecordType,
     same_address,
@@ -70,11 +71,6 @@ impl Spaceship {
     }
 }
 
-/// The record name Spaceship uses: `@` for the apex, else the sub-domain.
-fn record_name(domain: &Domain) -> &str {
-    domain.sub_or_at()
-}
-
 impl Provider for Spaceship {
     fn key(&self) -> &'static str {
         "spaceship"
@@ -86,16 +82,18 @@ impl Provider for Spaceship {
         rtype: RecordType,
     ) -> BoxFut<'a, Result<Lookup, ProviderError>> {
         Box::pin(async move {
-            let name = record_name(domain);
+            let n = AsciiName::of(domain);
+            // Spaceship names the apex `@`.
+            let name = n.sub_or_at();
             let mut records = Vec::new();
             let mut skip = 0usize;
             for _ in 0..MAX_PAGES {
                 let req = self
                     .s
                     .http
-                    .get(self.url(&domain.root))
+                    .get(self.url(&n.root))
                     .query(&[("take", PAGE.to_string()), ("skip", skip.to_string())]);
-                let body = self.call(req, &domain.root).await?;
+                let body = self.call(req, &n.root).await?;
                 let v: Value = serde_json::from_str(&body).map_err(|_| {
                     ProviderError::Api(format!(
                         "Spaceship answered a record list that is not JSON: {}",
@@ -135,7 +133,7 @@ impl Provider for Spaceship {
     }
 
     fn plan(&self, _domain: &Domain, lookup: &Lookup, addr: IpAddr) -> Plan {
-        super::rrset::plan_every(lookup, addr)
+        super::registrar::plan_every(lookup, addr)
     }
 
     fn apply<'a>(
@@ -147,7 +145,8 @@ impl Provider for Spaceship {
         addr: IpAddr,
     ) -> BoxFut<'a, Result<(), ProviderError>> {
         Box::pin(async move {
-            let name = record_name(domain);
+            let n = AsciiName::of(domain);
+            let name = n.sub_or_at();
             let stale: &[Existing] = match plan {
                 Plan::NoChange { .. } => return Ok(()),
                 Plan::Create | Plan::Write => &[],
@@ -158,16 +157,16 @@ impl Provider for Spaceship {
             if !present {
                 let body = json!({"force": true, "items": [{"type": rtype.as_str(), "name": name,
                     "address": addr.to_string(), "ttl": self.s.ttl_or(DEFAULT_TTL)}]});
-                let req = self.s.http.put(self.url(&domain.root)).json(&body);
-                self.call(req, &domain.root).await?;
+                let req = self.s.http.put(self.url(&n.root)).json(&body);
+                self.call(req, &n.root).await?;
             }
             if !stale.is_empty() {
                 let body: Vec<Value> = stale
                     .iter()
                     .map(|r| json!({"type": rtype.as_str(), "name": name, "address": r.value}))
                     .collect();
-                let req = self.s.http.delete(self.url(&domain.root)).json(&body);
-                self.call(req, &domain.root).await?;
+                let req = self.s.http.delete(self.url(&n.root)).json(&body);
+                self.call(req, &n.root).await?;
             }
             Ok(())
         })
