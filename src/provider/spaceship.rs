@@ -105,7 +105,7 @@ impl Provider for Spaceship {
                     let same_type = r["type"].as_str() == Some(rtype.as_str());
                     let same_name = r["name"]
                         .as_str()
-                        .is_some_and(|n| n.eq_ignore_ascii_case(name));
+                        .is_some_and(|found| found.eq_ignore_ascii_case(name));
                     if same_type && same_name {
                         records.push(Existing {
                             id: String::new(),
