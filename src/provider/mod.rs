@@ -16,21 +16,29 @@ pub mod cloudns;
 pub mod desec;
 pub mod dnsla;
 pub mod dnspod;
+pub mod dynadot;
 pub mod dynv6;
 pub mod edgeone;
 pub mod eranet;
 pub mod gcore;
+pub mod godaddy;
 pub mod hipmdnsmgr;
 pub mod huaweicloud;
 pub mod name_com;
+pub mod namecheap;
+pub mod namesilo;
 pub mod nowcn;
 pub mod nsone;
+pub mod porkbun;
 pub mod rainyun;
+pub mod registrar;
 pub mod sign;
+pub mod spaceship;
 pub mod tencentcloud;
 pub mod tnethk;
 pub mod trafficroute;
 pub mod vercel;
+pub mod xmltext;
 
 use std::future::Future;
 use std::net::IpAddr;
@@ -283,28 +291,34 @@ pub struct ProviderMeta {
 /// Every provider, in the order the docs and the web UI list them.
 pub const PROVIDERS: &[&ProviderMeta] = &[
     &alidns::META,
+    &aliesa::META,
     &tencentcloud::META,
     &dnspod::META,
-    &cloudflare::META,
-    &callback::META,
-    &vercel::META,
-    &dynv6::META,
-    &gcore::META,
-    &nsone::META,
-    &name_com::META,
-    &cloudns::META,
-    &desec::META,
     &dnsla::META,
+    &cloudflare::META,
+    &huaweicloud::META,
+    &callback::META,
+    &baiducloud::META,
+    &porkbun::META,
+    &godaddy::META,
+    &namecheap::META,
+    &namesilo::META,
+    &vercel::META,
+    &dynadot::META,
+    &trafficroute::META,
+    &dynv6::META,
+    &spaceship::META,
     &nowcn::META,
     &eranet::META,
     &tnethk::META,
+    &gcore::META,
+    &edgeone::META,
+    &nsone::META,
+    &name_com::META,
     &rainyun::META,
     &hipmdnsmgr::META,
-    &aliesa::META,
-    &huaweicloud::META,
-    &baiducloud::META,
-    &trafficroute::META,
-    &edgeone::META,
+    &cloudns::META,
+    &desec::META,
 ];
 
 /// The metadata of provider `key`, if it exists.
@@ -339,6 +353,12 @@ pub fn build(name: &str, settings: ProviderSettings) -> Result<Box<dyn Provider>
         "baiducloud" => Ok(Box::new(baiducloud::BaiduCloud::new(settings))),
         "trafficroute" => Ok(Box::new(trafficroute::TrafficRoute::new(settings))),
         "edgeone" => Ok(Box::new(edgeone::EdgeOne::new(settings))),
+        "porkbun" => Ok(Box::new(porkbun::Porkbun::new(settings))),
+        "godaddy" => Ok(Box::new(godaddy::GoDaddy::new(settings))),
+        "namecheap" => Ok(Box::new(namecheap::Namecheap::new(settings))),
+        "namesilo" => Ok(Box::new(namesilo::NameSilo::new(settings))),
+        "dynadot" => Ok(Box::new(dynadot::Dynadot::new(settings))),
+        "spaceship" => Ok(Box::new(spaceship::Spaceship::new(settings))),
         other => {
             let keys: Vec<&str> = PROVIDERS.iter().map(|m| m.key).collect();
             Err(format!(
