@@ -11,6 +11,10 @@ pub mod alidns;
 pub mod callback;
 pub mod cloudflare;
 pub mod dnspod;
+pub mod dyndns2;
+pub mod duckdns;
+pub mod powerdns;
+pub mod rfc2136;
 pub mod sign;
 pub mod tencentcloud;
 
@@ -174,6 +178,11 @@ pub enum ProviderError {
     /// The provider does not support this (e.g. IPv6 on a v4-only API).
     #[error("not supported: {0}")]
     Unsupported(String),
+    /// The provider refused this record for a reason only a config change can fix (dyndns2
+    /// `nohost`, `abuse`, …); asking again would count as abuse, so the engine stops trying
+    /// until the config changes.
+    #[error("refused: {0}; not retried until the configuration changes")]
+    Refused(String),
 }
 
 /// One DNS provider account.
@@ -269,6 +278,10 @@ pub const PROVIDERS: &[&ProviderMeta] = &[
     &dnspod::META,
     &cloudflare::META,
     &callback::META,
+    &rfc2136::META,
+    &powerdns::META,
+    &dyndns2::META,
+    &duckdns::META,
 ];
 
 /// The metadata of provider `key`, if it exists.
@@ -285,6 +298,10 @@ pub fn build(name: &str, settings: ProviderSettings) -> Result<Box<dyn Provider>
         "cloudflare" => Ok(Box::new(cloudflare::Cloudflare::new(settings))),
         "dnspod" => Ok(Box::new(dnspod::Dnspod::new(settings))),
         "callback" => Ok(Box::new(callback::Callback::new(settings))),
+        "rfc2136" => Ok(Box::new(rfc2136::Rfc2136::new(settings))),
+        "powerdns" => Ok(Box::new(powerdns::PowerDns::new(settings))),
+        "dyndns2" => Ok(Box::new(dyndns2::Dyndns2::new(settings))),
+        "duckdns" => Ok(Box::new(duckdns::DuckDns::new(settings))),
         other => {
             let keys: Vec<&str> = PROVIDERS.iter().map(|m| m.key).collect();
             Err(format!(

@@ -12,6 +12,7 @@ pub mod alidns;
 pub mod callback;
 pub mod cloudflare;
 pub mod dnspod;
+pub mod dyndns2;
 pub mod tencentcloud;
 
 use std::collections::HashMap;

@@ -2,3 +2,4 @@
 
 pub mod aliyun;
 pub mod tc3;
+pub mod tsig;
