@@ -60,16 +60,10 @@ impl Algorithm {
         }
     }
 
+    /// The algorithm named in a received TSIG RR. By name, case-insensitively: BIND writes
+    /// `hmac-md5.sig-alg.reg.int.` in lower case, which hickory's exact match does not know.
     fn of_wire(a: &TsigAlgorithm) -> Option<Algorithm> {
-        [
-            Algorithm::HmacMd5,
-            Algorithm::HmacSha1,
-            Algorithm::HmacSha256,
-            Algorithm::HmacSha384,
-            Algorithm::HmacSha512,
-        ]
-        .into_iter()
-        .find(|x| x.wire() == *a)
+        Algorithm::parse(&a.to_name().to_ascii())
     }
 
     /// HMAC of `data` under `key`.
@@ -330,11 +324,153 @@ pub fn verify_response(
     Ok(())
 }
 
-/// The TSIG error code a server put in its answer, if the answer carries a TSIG RR.
-pub fn answer_tsig_error(answer: &[u8]) -> Option<u16> {
-    let msg = hickory_proto::op::Message::from_vec(answer).ok()?;
-    msg.signature()
-        .and_then(|s| s.data.error)
-        .map(u16::from)
-        .filter(|c| *c != 0)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Vectors from dnspython 2.7.0 (`pip install dnspython==2.7.0`), independent of this code:
+    //
+    //   SECRET = base64.b64encode(b"ddns-rs test key 0123456789abcdef").decode(); T = 1700000000
+    //   key = dns.tsig.Key("ddns-key.", SECRET, alg)        # alg: HMAC_MD5 / hmac-sha256 / -512
+    //   q = dns.message.make_query("www.example.com.", "A"); q.id = 0x1234; q.flags = 0
+    //   rd = TSIG(ANY, TSIG, alg, 0, 300, b"", 0x1234, 0, b"")
+    //   tsig, _ = dns.tsig.sign(q.to_wire(), key, rd, T)             # → REQUEST_MAC
+    //   r = dns.message.make_response(q); r.flags |= AA
+    //   r.answer.append(dns.rrset.from_text("www.example.com.", 300, "IN", "A", "192.0.2.1"))
+    //   r.use_tsig({name("ddns-key."): key}, "ddns-key.", algorithm=alg)
+    //   r.request_mac = tsig.mac; time.time = lambda: T + 5; r.to_wire()   # → RESPONSE
+    const SECRET: &str = "ZGRucy1ycyB0ZXN0IGtleSAwMTIzNDU2Nzg5YWJjZGVm";
+    const T: u64 = 1_700_000_000;
+    const UNSIGNED: &str = "12340000000100000000000003777777076578616d706c6503636f6d0000010001";
+    const VECTORS: &[(&str, &str, &str)] = &[
+        (
+            "hmac-md5",
+            "5646115fbcdea77f53a96e59cc9b8f1e",
+            "12348400000100010000000103777777076578616d706c6503636f6d0000010001c00c000100010000012c0004c00002010864646e732d6b65790000fa00ff00000000003a08484d41432d4d4435075349472d414c470352454703494e540000006553f105012c0010821954c056fc9d7cde5064910a5fec56123400000000",
+        ),
+        (
+            "hmac-sha256",
+            "ebce10b56cfc7e1951fcb005c96339f53a11e17d722219f10641766c6e1a4864",
+            "12348400000100010000000103777777076578616d706c6503636f6d0000010001c00c000100010000012c0004c00002010864646e732d6b65790000fa00ff00000000003d0b686d61632d7368613235360000006553f105012c0020268ace934ac90820ddfef0b2d35cee24204de0996fe713c5fc13cd1b766f23c9123400000000",
+        ),
+        (
+            "hmac-sha512",
+            "f333011534869fdd15f160aeb9df6b8a91cc4b26e40b212f8058f21dca1fef79ce27d15a02488618a868fbfc231f4985a72cb215e707918ee378a6baff7ab2ec",
+            "12348400000100010000000103777777076578616d706c6503636f6d0000010001c00c000100010000012c0004c00002010864646e732d6b65790000fa00ff00000000005d0b686d61632d7368613531320000006553f105012c00404c20940fceb639ef3a5f1a237edaa358d71020ba893881698da40534e674502faa351ba5fcd250742e534fc936b5726f65e6c9dd8dd2d828c1938311b2420b15123400000000",
+        ),
+    ];
+
+    fn key(alg: &str) -> Key {
+        Key::parse("ddns-key", &format!("{alg}:{SECRET}")).unwrap()
+    }
+
+    #[test]
+    fn request_mac_matches_dnspython_and_the_rr_is_appended() {
+        let unsigned = hex::decode(UNSIGNED).unwrap();
+        for (alg, mac, _) in VECTORS {
+            let (signed, got) = sign(&unsigned, &key(alg), T).unwrap();
+            assert_eq!(hex::encode(&got), *mac, "{alg}");
+            assert_eq!(&signed[..10], &unsigned[..10]);
+            assert_eq!(&signed[10..12], &[0, 1], "ARCOUNT counts the TSIG RR");
+            let m = hickory_proto::op::Message::from_vec(&signed).unwrap();
+            // Without hickory's dnssec feature the TSIG RR stays the last additional record.
+            let rr = m.additionals.last().unwrap();
+            assert_eq!(rr.name.to_ascii(), "ddns-key.");
+            assert_eq!(rr.dns_class, hickory_proto::rr::DNSClass::ANY);
+            let RData::TSIG(t) = &rr.data else {
+                panic!("last record is {rr:?}")
+            };
+            assert_eq!(t.mac, got);
+            assert_eq!((t.time, t.fudge, t.oid), (T, FUDGE, 0x1234));
+            assert_eq!(Algorithm::of_wire(&t.algorithm), Algorithm::parse(alg));
+        }
+    }
+
+    #[test]
+    fn verifies_dnspython_answers_and_rejects_tampering() {
+        for (alg, mac, resp) in VECTORS {
+            let k = key(alg);
+            let mac = hex::decode(mac).unwrap();
+            let resp = hex::decode(resp).unwrap();
+            assert_eq!(verify_response(&resp, &k, &mac, T + 5), Ok(()), "{alg}");
+            assert_eq!(verify_response(&resp, &k, &mac, T + 300), Ok(()), "{alg}");
+            assert_eq!(
+                verify_response(&resp, &k, &mac, T + 306),
+                Err(VerifyError::Time(301))
+            );
+            // The A record's last byte (192.0.2.1 → .2).
+            let mut bad = resp.clone();
+            bad[48] ^= 3;
+            assert_eq!(bad[43..47], [0x00, 0x04, 0xc0, 0x00]);
+            assert_eq!(verify_response(&bad, &k, &mac, T), Err(VerifyError::BadMac));
+            let mut other_req = mac.clone();
+            other_req[0] ^= 1;
+            assert_eq!(
+                verify_response(&resp, &k, &other_req, T),
+                Err(VerifyError::BadMac)
+            );
+            let wrong_secret = Key::parse("ddns-key", &format!("{alg}:c2VjcmV0")).unwrap();
+            assert_eq!(
+                verify_response(&resp, &wrong_secret, &mac, T),
+                Err(VerifyError::BadMac)
+            );
+            let other_name = Key::parse("other", &format!("{alg}:{SECRET}")).unwrap();
+            assert_eq!(
+                verify_response(&resp, &other_name, &mac, T),
+                Err(VerifyError::OtherKey)
+            );
+        }
+        let k = key("hmac-sha256");
+        assert_eq!(
+            verify_response(&hex::decode(UNSIGNED).unwrap(), &k, &[], T),
+            Err(VerifyError::Unsigned)
+        );
+        assert!(matches!(
+            verify_response(&[0, 1, 2], &k, &[], T),
+            Err(VerifyError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn server_tsig_errors_are_reported_before_the_mac() {
+        // A BADKEY answer: NOTAUTH, TSIG with error 17 and no MAC (RFC 8945 §5.3.2).
+        let k = key("hmac-sha256");
+        let mut m = hickory_proto::op::Message::from_vec(&hex::decode(UNSIGNED).unwrap()).unwrap();
+        m.metadata.message_type = hickory_proto::op::MessageType::Response;
+        m.metadata.response_code = hickory_proto::op::ResponseCode::NotAuth;
+        let stub = TSIG::new(
+            Algorithm::HmacSha256.wire(),
+            T,
+            FUDGE,
+            Vec::new(),
+            0x1234,
+            Some(hickory_proto::rr::rdata::tsig::TsigError::BadKey),
+            Vec::new(),
+        );
+        let mut wire = m.to_vec().unwrap();
+        wire[11] = 1;
+        wire.extend(encode_rr(&k.name, stub).unwrap());
+        assert_eq!(
+            verify_response(&wire, &k, &[1, 2], T),
+            Err(VerifyError::Server(17))
+        );
+        assert!(VerifyError::Server(17).to_string().contains("BADKEY"));
+    }
+
+    #[test]
+    fn keys_parse_from_the_config_fields() {
+        let k = Key::parse(" ddns-key. ", "HMAC-SHA512:c2VjcmV0").unwrap();
+        assert_eq!((k.algorithm, k.name.to_ascii()), (Algorithm::HmacSha512, "ddns-key.".into()));
+        assert!(!format!("{k:?}").contains("c2VjcmV0") && !format!("{k:?}").contains("secret"));
+        assert_eq!(Key::parse("k", "c2VjcmV0").unwrap_err(), KeyError::BadSecret);
+        assert_eq!(
+            Key::parse("k", "hmac-sha3:c2VjcmV0").unwrap_err(),
+            KeyError::BadAlgorithm("hmac-sha3".into())
+        );
+        assert_eq!(Key::parse("k", "hmac-md5:!!").unwrap_err(), KeyError::BadBase64);
+        assert!(matches!(Key::parse("", "hmac-md5:c2VjcmV0"), Err(KeyError::BadName(_))));
+        assert_eq!(Algorithm::parse("HMAC-MD5.SIG-ALG.REG.INT."), Some(Algorithm::HmacMd5));
+        assert_eq!(Algorithm::parse("hmac-sha1"), Some(Algorithm::HmacSha1));
+        assert_eq!(Algorithm::parse("hmac-sha384"), Some(Algorithm::HmacSha384));
+    }
 }
