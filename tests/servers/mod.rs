@@ -342,3 +342,62 @@ impl Drop for Pdns {
         stop(&mut self.child);
     }
 }
+
+/// A recording HTTP pass-through in front of a real server's API: every request is logged
+/// (method and path) and forwarded unchanged, so a test can assert which calls were made.
+pub struct Recorder {
+    /// Where the recorder listens (`http://127.0.0.1:<port>`).
+    pub url: String,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
+}
+
+impl Recorder {
+    /// Starts a recorder forwarding to `upstream` (`http://host:port`).
+    pub async fn start(upstream: &str) -> Recorder {
+        use axum::body::Bytes;
+        use axum::http::{HeaderMap, Method, StatusCode, Uri};
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let upstream = upstream.to_string();
+        let client = http();
+        let router = axum::Router::new().fallback(
+            move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+                let (log, upstream, client) = (log.clone(), upstream.clone(), client.clone());
+                async move {
+                    log.lock().unwrap().push((method.to_string(), uri.to_string()));
+                    let mut req = client.request(
+                        reqwest::Method::from_bytes(method.as_str().as_bytes()).unwrap(),
+                        format!("{upstream}{uri}"),
+                    );
+                    for (k, v) in &headers {
+                        if k != "host" && k != "content-length" {
+                            req = req.header(k.as_str(), v.as_bytes());
+                        }
+                    }
+                    let r = req.body(body.to_vec()).send().await.unwrap();
+                    let status = StatusCode::from_u16(r.status().as_u16()).unwrap();
+                    (status, r.bytes().await.unwrap().to_vec())
+                }
+            },
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(listener, router).await.unwrap();
+        });
+        Recorder {
+            url: format!("http://{addr}"),
+            seen,
+        }
+    }
+
+    /// Every (method, path-and-query) forwarded so far.
+    pub fn requests(&self) -> Vec<(String, String)> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    /// Only the methods, in order.
+    pub fn methods(&self) -> Vec<String> {
+        self.requests().into_iter().map(|(m, _)| m).collect()
+    }
+}
