@@ -198,7 +198,7 @@ zone "other.test" {{ type primary; file "{d}/other.test.db"; allow-update {{ key
         }
         let log_path = dir.path().join("named.log");
         let log = std::fs::File::create(&log_path).unwrap();
-        let mut child = Command::new(named)
+        let child = Command::new(named)
             .args(["-g", "-4", "-c"])
             .arg(dir.path().join("named.conf"))
             .stdin(Stdio::null())
@@ -207,8 +207,10 @@ zone "other.test" {{ type primary; file "{d}/other.test.db"; allow-update {{ key
             .spawn()
             .unwrap();
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-        wait_ready(addr, "example.test", &mut child, &log_path).await;
-        Some(Bind { addr, child, dir })
+        // The guard exists before the wait, so a failed start still stops the process.
+        let mut bind = Bind { addr, child, dir };
+        wait_ready(addr, "example.test", &mut bind.child, &log_path).await;
+        Some(bind)
     }
 
     /// named's log (with -g every category goes to stderr, which is this file).
@@ -270,7 +272,7 @@ impl Pdns {
         std::fs::write(dir.path().join("pdns.conf"), conf).unwrap();
         let log_path = dir.path().join("pdns.log");
         let log = std::fs::File::create(&log_path).unwrap();
-        let mut child = Command::new(pdns)
+        let child = Command::new(pdns)
             .arg(format!("--config-dir={d}"))
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
@@ -278,6 +280,10 @@ impl Pdns {
             .spawn()
             .unwrap();
         let api = format!("http://127.0.0.1:{web_port}");
+        let dns: SocketAddr = format!("127.0.0.1:{dns_port}").parse().unwrap();
+        // The guard exists before any wait, so a failed start still stops the process.
+        let mut guard = Pdns { dns, api: api.clone(), key: key.clone(), child, dir };
+        let child = &mut guard.child;
         let http = http();
         let mut up = false;
         for _ in 0..300 {
@@ -308,9 +314,8 @@ impl Pdns {
                 .unwrap();
             assert_eq!(r.status().as_u16(), 201, "{}", r.text().await.unwrap());
         }
-        let dns: SocketAddr = format!("127.0.0.1:{dns_port}").parse().unwrap();
-        wait_ready(dns, zones.first().copied().unwrap_or("."), &mut child, &log_path).await;
-        Some(Pdns { dns, api, key, child, dir })
+        wait_ready(dns, zones.first().copied().unwrap_or("."), &mut guard.child, &log_path).await;
+        Some(guard)
     }
 
     /// Sets an RRset directly through the API (test seeding, independent of the provider).
