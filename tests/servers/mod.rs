@@ -187,7 +187,7 @@ zone "other.test" {{ type primary; file "{d}/other.test.db"; allow-update {{ key
         for (zone, extra) in [
             (
                 "example.test",
-                format!("old IN A 192.0.2.1\nold IN AAAA 2001:db8::1\ntwo IN A 192.0.2.1\ntwo IN A 192.0.2.2\nsame IN A 192.0.2.50\nsame IN AAAA 2001:db8::50\n{many}"),
+                format!("old IN A 192.0.2.1\nold IN AAAA 2001:db8::1\ntwo IN A 192.0.2.1\ntwo IN A 192.0.2.2\nsame IN A 192.0.2.50\nsame IN AAAA 2001:db8::50\nok IN A 45.77.1.2\nok IN AAAA 2606:4700:4700::1111\n{many}"),
             ),
             ("other.test", String::new()),
         ] {
