@@ -425,3 +425,106 @@ impl Provider for Rfc2136 {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(s: &str) -> Name {
+        fqdn(s).unwrap()
+    }
+
+    #[test]
+    fn update_replaces_the_rrset_in_one_message() {
+        let m = update_message(0xbeef, &n("example.com"), &n("www.example.com"), 120, "192.0.2.7".parse().unwrap());
+        let bytes = m.to_vec().unwrap();
+        // Header: id, opcode UPDATE (5 << 3), ZOCOUNT 1, PRCOUNT 0, UPCOUNT 2, ADCOUNT 0.
+        assert_eq!(&bytes[..12], &[0xbe, 0xef, 0x28, 0x00, 0, 1, 0, 0, 0, 2, 0, 0]);
+        let back = Message::from_vec(&bytes).unwrap();
+        assert_eq!(back.metadata.op_code, OpCode::Update);
+        let z = &back.queries[0];
+        assert_eq!((z.name().to_ascii(), z.query_type(), z.query_class()), ("example.com.".into(), WireType::SOA, DNSClass::IN));
+        let (del, add) = (&back.authorities[0], &back.authorities[1]);
+        // RFC 2136 §2.5.2: class ANY, TTL 0, empty RDATA, the type to delete.
+        assert_eq!((del.dns_class, del.ttl, del.record_type()), (DNSClass::ANY, 0, WireType::A));
+        assert!(matches!(del.data, RData::Update0(WireType::A)));
+        assert_eq!((add.dns_class, add.ttl, add.name.to_ascii()), (DNSClass::IN, 120, "www.example.com.".into()));
+        assert_eq!(add.data, RData::A(A("192.0.2.7".parse().unwrap())));
+        let v6 = update_message(1, &n("example.com"), &n("example.com"), 300, "2001:db8::1".parse().unwrap());
+        assert!(matches!(v6.authorities[0].data, RData::Update0(WireType::AAAA)));
+        assert_eq!(v6.authorities[1].data, RData::AAAA(AAAA("2001:db8::1".parse().unwrap())));
+    }
+
+    #[test]
+    fn query_is_non_recursive_for_the_type() {
+        let q = query_message(7, &n("*.example.com"), RecordType::Aaaa);
+        let bytes = q.to_vec().unwrap();
+        assert_eq!(&bytes[2..4], &[0, 0], "QUERY, RD off");
+        assert_eq!(q.queries[0].query_type(), WireType::AAAA);
+        assert_eq!(q.queries[0].name().to_ascii(), "*.example.com.");
+    }
+
+    #[test]
+    fn answers_keep_only_the_name_and_type() {
+        let name = n("www.example.com");
+        let mut a = Message::new(7, MessageType::Response, OpCode::Query);
+        a.answers.push(Record::from_rdata(n("WWW.example.com"), 60, RData::A(A("192.0.2.1".parse().unwrap()))));
+        a.answers.push(Record::from_rdata(n("other.example.com"), 60, RData::A(A("192.0.2.2".parse().unwrap()))));
+        a.answers.push(Record::from_rdata(name.clone(), 60, RData::AAAA(AAAA("2001:db8::1".parse().unwrap()))));
+        let got = read_answer(&a, &name, RecordType::A, "example.com").unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!((got[0].value.as_str(), got[0].ttl), ("192.0.2.1", Some(60)));
+        a.metadata.response_code = ResponseCode::NXDomain;
+        a.answers.clear();
+        assert!(read_answer(&a, &name, RecordType::A, "example.com").unwrap().is_empty());
+        a.metadata.response_code = ResponseCode::Refused;
+        assert!(matches!(read_answer(&a, &name, RecordType::A, "example.com"), Err(ProviderError::ZoneNotFound(_))));
+    }
+
+    #[test]
+    fn rcodes_become_clear_errors() {
+        let c = |rc| classify(true, rc, "example.com");
+        assert!(matches!(c(ResponseCode::Refused), ProviderError::Permission(m) if m.contains("allow-update")));
+        assert!(matches!(c(ResponseCode::NotAuth), ProviderError::ZoneNotFound(m) if m.contains("NOTAUTH")));
+        assert!(matches!(c(ResponseCode::NotZone), ProviderError::ZoneNotFound(m) if m.contains("NOTZONE")));
+        assert!(matches!(c(ResponseCode::ServFail), ProviderError::Api(m) if m.contains("SERVFAIL")));
+        assert!(matches!(c(ResponseCode::NotImp), ProviderError::Api(m) if m.contains("NOTIMP")));
+        assert!(matches!(tsig_error(VerifyError::Server(16)), ProviderError::Auth(m) if m.contains("BADSIG")));
+        assert!(matches!(tsig_error(VerifyError::Server(17)), ProviderError::Auth(m) if m.contains("BADKEY")));
+        assert!(matches!(tsig_error(VerifyError::Server(18)), ProviderError::Auth(m) if m.contains("clock")));
+        assert!(matches!(tsig_error(VerifyError::BadMac), ProviderError::Api(_)));
+    }
+
+    #[test]
+    fn rrset_plan_needs_exactly_the_address() {
+        let rec = |v: &str| Existing { value: v.into(), ..Default::default() };
+        let found = |v: &[&str]| Lookup::Found { zone: None, records: v.iter().map(|x| rec(x)).collect() };
+        let a: IpAddr = "2001:db8::1".parse().unwrap();
+        assert_eq!(rrset_plan(&found(&[]), a), Plan::Create);
+        assert!(matches!(rrset_plan(&found(&["2001:0db8::0001"]), a), Plan::NoChange { .. }));
+        assert!(matches!(rrset_plan(&found(&["2001:db8::1", "2001:db8::2"]), a), Plan::Update { .. }));
+        assert!(matches!(rrset_plan(&found(&["2001:db8::2"]), a), Plan::Update { .. }));
+        assert_eq!(rrset_plan(&Lookup::Unknown, a), Plan::Write);
+    }
+
+    #[tokio::test]
+    async fn server_field_forms() {
+        let p = |ext: &str| {
+            Rfc2136::new(ProviderSettings {
+                id: "k".into(),
+                secret: "hmac-sha256:c2VjcmV0".into(),
+                extparam: ext.into(),
+                ttl: String::new(),
+                http: crate::http::provider_client(&Default::default(), None).unwrap(),
+                endpoint: None,
+            })
+        };
+        assert_eq!(p("192.0.2.1").server().await.unwrap(), "192.0.2.1:53".parse().unwrap());
+        assert_eq!(p("192.0.2.1:5353").server().await.unwrap(), "192.0.2.1:5353".parse().unwrap());
+        assert_eq!(p("2001:db8::1").server().await.unwrap(), "[2001:db8::1]:53".parse().unwrap());
+        assert_eq!(p("[2001:db8::1]:54").server().await.unwrap(), "[2001:db8::1]:54".parse().unwrap());
+        assert_eq!(p("localhost:5300").server().await.unwrap().port(), 5300);
+        assert!(matches!(p("").server().await, Err(ProviderError::Api(_))));
+        assert!(matches!(p("host:notaport").server().await, Err(ProviderError::Api(_))));
+    }
+}
