@@ -16,12 +16,21 @@ const NEW: &str = "45.77.1.2";
 const NEW6: &str = "2606:4700:4700::1111";
 
 fn config(bind: &Bind, pdns_api: &str, pdns_key: &str) -> String {
-    let entry = |name: &str, v4: &[&str], v6: &[&str], dns: &str, id: &str, secret: &str, ext: &str| {
+    let entry = |name: &str,
+                 v4: &[&str],
+                 v6: &[&str],
+                 dns: &str,
+                 id: &str,
+                 secret: &str,
+                 ext: &str| {
         let list = |d: &[&str]| -> String {
             if d.is_empty() {
                 " []\n".into()
             } else {
-                d.iter().map(|x| format!("\n            - {x}")).collect::<String>() + "\n"
+                d.iter()
+                    .map(|x| format!("\n            - {x}"))
+                    .collect::<String>()
+                    + "\n"
             }
         };
         format!(
@@ -77,10 +86,16 @@ fn text(o: &Output) -> String {
 
 #[tokio::test]
 async fn once_updates_bind_and_powerdns() {
-    let Some(bind) = Bind::start().await else { return };
-    let Some(pdns) = Pdns::start(&["example.org"]).await else { return };
-    pdns.seed("example.org", "old.example.org", "A", &["45.77.1.1"]).await;
-    pdns.seed("example.org", "ok.example.org", "A", &[NEW]).await;
+    let Some(bind) = Bind::start().await else {
+        return;
+    };
+    let Some(pdns) = Pdns::start(&["example.org"]).await else {
+        return;
+    };
+    pdns.seed("example.org", "old.example.org", "A", &["45.77.1.1"])
+        .await;
+    pdns.seed("example.org", "ok.example.org", "A", &[NEW])
+        .await;
     let rec = Recorder::start(&pdns.api).await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join(".ddns_go_config.yaml");
@@ -92,24 +107,43 @@ async fn once_updates_bind_and_powerdns() {
     let v4: std::net::IpAddr = NEW.parse().unwrap();
     let v6: std::net::IpAddr = NEW6.parse().unwrap();
     for name in ["old.example.test", "new.example.test", "ok.example.test"] {
-        assert_eq!(servers::query(bind.addr, name, Wire::A).await.1, vec![v4], "{name}");
+        assert_eq!(
+            servers::query(bind.addr, name, Wire::A).await.1,
+            vec![v4],
+            "{name}"
+        );
     }
     for name in ["new.example.test", "ok.example.test"] {
-        assert_eq!(servers::query(bind.addr, name, Wire::AAAA).await.1, vec![v6], "{name}");
+        assert_eq!(
+            servers::query(bind.addr, name, Wire::AAAA).await.1,
+            vec![v6],
+            "{name}"
+        );
     }
     // old (A), new (A) and new (AAAA): three UPDATEs; ok.example.test saw none.
     assert_eq!(bind.updates_approved(), 3, "{}", bind.log());
     assert!(!bind.log().contains("'ok.example.test'"), "{}", bind.log());
 
     for name in ["old.example.org", "new.example.org", "ok.example.org"] {
-        assert_eq!(servers::query(pdns.dns, name, Wire::A).await.1, vec![v4], "{name}");
+        assert_eq!(
+            servers::query(pdns.dns, name, Wire::A).await.1,
+            vec![v4],
+            "{name}"
+        );
     }
-    let patches: Vec<_> = rec.requests().into_iter().filter(|(m, _)| m == "PATCH").collect();
+    let patches: Vec<_> = rec
+        .requests()
+        .into_iter()
+        .filter(|(m, _)| m == "PATCH")
+        .collect();
     assert_eq!(patches.len(), 2, "{:?}", rec.requests());
 
     // A second run finds everything right and writes nothing.
     let out = run(&cfg, dir.path()).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(bind.updates_approved(), 3);
-    assert_eq!(rec.requests().iter().filter(|(m, _)| m == "PATCH").count(), 2);
+    assert_eq!(
+        rec.requests().iter().filter(|(m, _)| m == "PATCH").count(),
+        2
+    );
 }

@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use ddns_rs::config::Domain;
 use ddns_rs::http::{HttpOptions, provider_client};
-use ddns_rs::provider::{Lookup, Plan, Provider, ProviderError, ProviderSettings, RecordType, build};
+use ddns_rs::provider::{
+    Lookup, Plan, Provider, ProviderError, ProviderSettings, RecordType, build,
+};
 use fakes::dyndns2::FakeDyndns2;
 
 struct Env {
@@ -24,7 +26,13 @@ async fn env() -> Env {
     Env { fake, addr }
 }
 
-fn provider(key: &str, id: &str, secret: &str, extparam: &str, endpoint: Option<String>) -> Box<dyn Provider> {
+fn provider(
+    key: &str,
+    id: &str,
+    secret: &str,
+    extparam: &str,
+    endpoint: Option<String>,
+) -> Box<dyn Provider> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     build(
         key,
@@ -72,15 +80,26 @@ async fn duckdns_updates_each_family_by_its_own_parameter() {
     let p = duck(&e, "duck-token-123");
     let d = dom("", "home.duckdns.org");
     assert_eq!(p.lookup(&d, RecordType::A).await.unwrap(), Lookup::Unknown);
-    assert_eq!(sync(&*p, &d, ip("198.51.100.20")).await.unwrap(), Plan::Write);
-    sync(&*p, &dom("www", "home.duckdns.org"), ip("2001:db8::20")).await.unwrap();
+    assert_eq!(
+        sync(&*p, &d, ip("198.51.100.20")).await.unwrap(),
+        Plan::Write
+    );
+    sync(&*p, &dom("www", "home.duckdns.org"), ip("2001:db8::20"))
+        .await
+        .unwrap();
     assert_eq!(
         e.fake.host("home").unwrap(),
         (Some(ip("198.51.100.20")), Some(ip("2001:db8::20")))
     );
     let reqs = e.fake.requests();
-    assert_eq!(reqs[0].uri, "/update?domains=home&token=duck-token-123&ip=198.51.100.20");
-    assert_eq!(reqs[1].uri, "/update?domains=home&token=duck-token-123&ipv6=2001%3Adb8%3A%3A20");
+    assert_eq!(
+        reqs[0].uri,
+        "/update?domains=home&token=duck-token-123&ip=198.51.100.20"
+    );
+    assert_eq!(
+        reqs[1].uri,
+        "/update?domains=home&token=duck-token-123&ipv6=2001%3Adb8%3A%3A20"
+    );
 }
 
 #[tokio::test]
@@ -90,7 +109,9 @@ async fn duckdns_ko_is_auth_and_never_shows_the_token() {
     let r = sync(&*p, &dom("", "home.duckdns.org"), ip("198.51.100.21")).await;
     let err = r.unwrap_err();
     assert!(matches!(err, ProviderError::Auth(_)), "{err}");
-    assert!(!err.to_string().contains("bad-token-456") && !format!("{err:?}").contains("bad-token-456"));
+    assert!(
+        !err.to_string().contains("bad-token-456") && !format!("{err:?}").contains("bad-token-456")
+    );
     // A name outside duckdns.org is refused before sending.
     let p = duck(&e, "duck-token-123");
     let r = sync(&*p, &dom("www", "example.com"), ip("198.51.100.21")).await;
@@ -102,8 +123,16 @@ async fn duckdns_ko_is_auth_and_never_shows_the_token() {
     assert!(matches!(r, Err(ProviderError::Api(_))), "{r:?}");
     // A transport error does not carry the URL (which holds the token).
     let port = servers_free_port();
-    let p = provider("duckdns", "", "secret-tok-789", "", Some(format!("http://127.0.0.1:{port}")));
-    let err = sync(&*p, &dom("", "home.duckdns.org"), ip("198.51.100.23")).await.unwrap_err();
+    let p = provider(
+        "duckdns",
+        "",
+        "secret-tok-789",
+        "",
+        Some(format!("http://127.0.0.1:{port}")),
+    );
+    let err = sync(&*p, &dom("", "home.duckdns.org"), ip("198.51.100.23"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, ProviderError::Transport(_)), "{err}");
     assert!(!format!("{err:?}").contains("secret-tok-789"), "{err:?}");
 }

@@ -75,7 +75,11 @@ impl Setup {
 
     fn calls_for(&self, host: &str) -> usize {
         let q = format!("hostname={host}&");
-        self.fake.requests().iter().filter(|r| r.uri.contains(&q)).count()
+        self.fake
+            .requests()
+            .iter()
+            .filter(|r| r.uri.contains(&q))
+            .count()
     }
 }
 
@@ -93,12 +97,22 @@ async fn a_refused_record_is_not_retried_until_the_config_changes() {
     let r = e.run_once().await;
     assert_eq!((r.failed, r.updated), (1, 1));
     e.run_once().await;
-    assert_eq!(s.calls_for("gone.example.net"), 1, "no second nohost request");
+    assert_eq!(
+        s.calls_for("gone.example.net"),
+        1,
+        "no second nohost request"
+    );
     assert_eq!(s.calls_for("a.example.net"), 2);
     let snap = status.snapshot();
-    let gone = snap.iter().find(|r| r.domain == "gone.example.net").unwrap();
+    let gone = snap
+        .iter()
+        .find(|r| r.domain == "gone.example.net")
+        .unwrap();
     let why = gone.error.as_deref().unwrap();
-    assert!(why.contains("nohost") && why.contains("configuration changes"), "{why}");
+    assert!(
+        why.contains("nohost") && why.contains("configuration changes"),
+        "{why}"
+    );
 
     // Setting the same config changes nothing.
     e.set_config(s.config(&["gone.example.net", "a.example.net"], "p"));

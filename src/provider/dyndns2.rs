@@ -74,8 +74,16 @@ pub fn update_url(extparam: &str) -> Result<String, ProviderError> {
 }
 
 /// The meaning of a dyndns2 answer (`status` and body).
-pub fn classify(status: u16, body: &str, retry_after: Option<Duration>) -> Result<(), ProviderError> {
-    let line = body.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+pub fn classify(
+    status: u16,
+    body: &str,
+    retry_after: Option<Duration>,
+) -> Result<(), ProviderError> {
+    let line = body
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
     let code = line.split_whitespace().next().unwrap_or("");
     let refused = |why: &str| Err(ProviderError::Refused(format!("{code}: {why}")));
     match code {
@@ -90,10 +98,16 @@ pub fn classify(status: u16, body: &str, retry_after: Option<Duration>) -> Resul
         "notfqdn" => refused("the host name is not a fully qualified name of this account"),
         "nohost" => refused("the host name does not exist in this account"),
         "numhost" => refused("too many host names in one update"),
-        "abuse" => refused("the service blocked the host name for abuse; unblock it on its website"),
+        "abuse" => {
+            refused("the service blocked the host name for abuse; unblock it on its website")
+        }
         "badagent" => refused("the service rejected this client (user agent or HTTP method)"),
         "911" | "dnserr" => Err(ProviderError::RateLimited {
-            retry_after: Some(retry_after.unwrap_or(SERVER_TROUBLE_WAIT).max(SERVER_TROUBLE_WAIT)),
+            retry_after: Some(
+                retry_after
+                    .unwrap_or(SERVER_TROUBLE_WAIT)
+                    .max(SERVER_TROUBLE_WAIT),
+            ),
             msg: format!("{code}: the service has a problem on its side"),
         }),
         _ if status == 429 => Err(ProviderError::RateLimited {
@@ -153,9 +167,8 @@ impl Provider for Dyndns2 {
                 Some(base) => format!("{base}/nic/update"),
                 None => update_url(&self.s.extparam)?,
             };
-            let url = reqwest::Url::parse(&url).map_err(|e| {
-                ProviderError::Api(format!("the update URL is invalid ({e})"))
-            })?;
+            let url = reqwest::Url::parse(&url)
+                .map_err(|e| ProviderError::Api(format!("the update URL is invalid ({e})")))?;
             let req = self
                 .s
                 .http
@@ -181,8 +194,14 @@ mod tests {
 
     #[test]
     fn presets_resolve_by_name_and_urls_pass_through() {
-        assert_eq!(update_url("NoIP").unwrap(), "https://dynupdate.no-ip.com/nic/update");
-        assert_eq!(update_url(" he ").unwrap(), "https://dyn.dns.he.net/nic/update");
+        assert_eq!(
+            update_url("NoIP").unwrap(),
+            "https://dynupdate.no-ip.com/nic/update"
+        );
+        assert_eq!(
+            update_url(" he ").unwrap(),
+            "https://dyn.dns.he.net/nic/update"
+        );
         assert_eq!(
             update_url("https://example.net/nic/update?system=dyndns").unwrap(),
             "https://example.net/nic/update?system=dyndns"

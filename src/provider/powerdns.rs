@@ -66,7 +66,11 @@ fn canonical(name: &str) -> String {
 }
 
 /// The records of `name`/`rtype` in a zone document (enabled ones only).
-fn records_of(zone_json: &str, name: &str, rtype: RecordType) -> Result<Vec<Existing>, ProviderError> {
+fn records_of(
+    zone_json: &str,
+    name: &str,
+    rtype: RecordType,
+) -> Result<Vec<Existing>, ProviderError> {
     let zone: Zone = serde_json::from_str(zone_json).map_err(|e| {
         ProviderError::Api(format!("unexpected answer from the PowerDNS API ({e})"))
     })?;
@@ -147,7 +151,11 @@ impl PowerDns {
         ))
     }
 
-    async fn call(&self, req: reqwest::RequestBuilder, zone: &str) -> Result<String, ProviderError> {
+    async fn call(
+        &self,
+        req: reqwest::RequestBuilder,
+        zone: &str,
+    ) -> Result<String, ProviderError> {
         let a = super::send(
             req.header("X-API-Key", self.s.secret.trim())
                 .header(reqwest::header::ACCEPT, "application/json"),
@@ -173,7 +181,9 @@ impl Provider for PowerDns {
     ) -> BoxFut<'a, Result<Lookup, ProviderError>> {
         Box::pin(async move {
             let zone = domain.root_ascii();
-            let body = self.call(self.s.http.get(self.zone_url(&zone)?), &zone).await?;
+            let body = self
+                .call(self.s.http.get(self.zone_url(&zone)?), &zone)
+                .await?;
             Ok(Lookup::Found {
                 zone: Some(canonical(&zone)),
                 records: records_of(&body, &domain.to_ascii(), rtype)?,
@@ -227,7 +237,11 @@ mod tests {
         assert_eq!((r[0].value.as_str(), r[0].ttl), ("192.0.2.1", Some(60)));
         let r = records_of(z, "www.example.com.", RecordType::Aaaa).unwrap();
         assert_eq!(r[0].value, "2001:db8::1");
-        assert!(records_of(z, "x.example.com", RecordType::A).unwrap().is_empty());
+        assert!(
+            records_of(z, "x.example.com", RecordType::A)
+                .unwrap()
+                .is_empty()
+        );
         assert!(records_of("<html>", "x", RecordType::A).is_err());
     }
 }

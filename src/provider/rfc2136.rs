@@ -107,7 +107,8 @@ pub fn update_message(id: u16, zone: &Name, name: &Name, ttl: u32, addr: IpAddr)
     delete.dns_class = DNSClass::ANY;
     // The update section travels in the authority section.
     m.authorities.push(delete);
-    m.authorities.push(Record::from_rdata(name.clone(), ttl, data));
+    m.authorities
+        .push(Record::from_rdata(name.clone(), ttl, data));
     m
 }
 
@@ -165,9 +166,7 @@ pub fn classify(update: bool, rcode: ResponseCode, zone: &str) -> ProviderError 
             "the server failed (SERVFAIL) on the {what}; see its log (zone {zone} not loaded, \
              journal not writable?)"
         )),
-        4 => ProviderError::Api(format!(
-            "the server does not implement DNS {what} (NOTIMP)"
-        )),
+        4 => ProviderError::Api(format!("the server does not implement DNS {what} (NOTIMP)")),
         _ => ProviderError::Api(format!("the server answered the {what} with {rcode:?}")),
     }
 }
@@ -199,11 +198,9 @@ pub fn rrset_plan(lookup: &Lookup, addr: IpAddr) -> Plan {
         Lookup::Unknown => Plan::Write,
         Lookup::Found { records, .. } => match records.first() {
             None => Plan::Create,
-            Some(first) if records.iter().all(|r| same_address(&r.value, addr)) => {
-                Plan::NoChange {
-                    current: first.value.clone(),
-                }
-            }
+            Some(first) if records.iter().all(|r| same_address(&r.value, addr)) => Plan::NoChange {
+                current: first.value.clone(),
+            },
             Some(_) => Plan::Update {
                 records: records.clone(),
             },
@@ -289,7 +286,9 @@ impl Rfc2136 {
             Ok(()) => Ok(answer),
             // An error answer without a signature only makes the request fail, which an
             // attacker could achieve anyway; report the server's reason.
-            Err(VerifyError::Unsigned) if answer.metadata.response_code != ResponseCode::NoError => {
+            Err(VerifyError::Unsigned)
+                if answer.metadata.response_code != ResponseCode::NoError =>
+            {
                 Err(classify(
                     msg.metadata.op_code == OpCode::Update,
                     answer.metadata.response_code,
@@ -313,9 +312,13 @@ fn answers(raw: &[u8], id: u16) -> bool {
 
 async fn udp_exchange(server: SocketAddr, msg: &[u8], id: u16) -> Result<Vec<u8>, ProviderError> {
     let local: SocketAddr = if server.is_ipv4() {
-        "0.0.0.0:0".parse().map_err(|_| ProviderError::Transport("bad bind address".into()))?
+        "0.0.0.0:0"
+            .parse()
+            .map_err(|_| ProviderError::Transport("bad bind address".into()))?
     } else {
-        "[::]:0".parse().map_err(|_| ProviderError::Transport("bad bind address".into()))?
+        "[::]:0"
+            .parse()
+            .map_err(|_| ProviderError::Transport("bad bind address".into()))?
     };
     let io = |e: std::io::Error| ProviderError::Transport(format!("DNS server {server}: {e}"));
     let sock = tokio::net::UdpSocket::bind(local).await.map_err(io)?;
@@ -340,7 +343,8 @@ async fn udp_exchange(server: SocketAddr, msg: &[u8], id: u16) -> Result<Vec<u8>
 }
 
 async fn tcp_exchange(server: SocketAddr, msg: &[u8], id: u16) -> Result<Vec<u8>, ProviderError> {
-    let io = |e: std::io::Error| ProviderError::Transport(format!("DNS server {server} (TCP): {e}"));
+    let io =
+        |e: std::io::Error| ProviderError::Transport(format!("DNS server {server} (TCP): {e}"));
     let len = u16::try_from(msg.len())
         .map_err(|_| ProviderError::Api("DNS message too long for TCP".into()))?;
     let run = async {
@@ -416,7 +420,13 @@ impl Provider for Rfc2136 {
             if !t.zone.zone_of(&t.name) {
                 return Err(classify(true, ResponseCode::NotZone, &zone));
             }
-            let msg = update_message(random_id(), &t.zone, &t.name, self.s.ttl_or(DEFAULT_TTL), addr);
+            let msg = update_message(
+                random_id(),
+                &t.zone,
+                &t.name,
+                self.s.ttl_or(DEFAULT_TTL),
+                addr,
+            );
             let answer = self.exchange(&msg, &zone).await?;
             match answer.metadata.response_code {
                 ResponseCode::NoError => Ok(()),
@@ -436,23 +446,53 @@ mod tests {
 
     #[test]
     fn update_replaces_the_rrset_in_one_message() {
-        let m = update_message(0xbeef, &n("example.com"), &n("www.example.com"), 120, "192.0.2.7".parse().unwrap());
+        let m = update_message(
+            0xbeef,
+            &n("example.com"),
+            &n("www.example.com"),
+            120,
+            "192.0.2.7".parse().unwrap(),
+        );
         let bytes = m.to_vec().unwrap();
         // Header: id, opcode UPDATE (5 << 3), ZOCOUNT 1, PRCOUNT 0, UPCOUNT 2, ADCOUNT 0.
-        assert_eq!(&bytes[..12], &[0xbe, 0xef, 0x28, 0x00, 0, 1, 0, 0, 0, 2, 0, 0]);
+        assert_eq!(
+            &bytes[..12],
+            &[0xbe, 0xef, 0x28, 0x00, 0, 1, 0, 0, 0, 2, 0, 0]
+        );
         let back = Message::from_vec(&bytes).unwrap();
         assert_eq!(back.metadata.op_code, OpCode::Update);
         let z = &back.queries[0];
-        assert_eq!((z.name().to_ascii(), z.query_type(), z.query_class()), ("example.com.".into(), WireType::SOA, DNSClass::IN));
+        assert_eq!(
+            (z.name().to_ascii(), z.query_type(), z.query_class()),
+            ("example.com.".into(), WireType::SOA, DNSClass::IN)
+        );
         let (del, add) = (&back.authorities[0], &back.authorities[1]);
         // RFC 2136 §2.5.2: class ANY, TTL 0, empty RDATA, the type to delete.
-        assert_eq!((del.dns_class, del.ttl, del.record_type()), (DNSClass::ANY, 0, WireType::A));
+        assert_eq!(
+            (del.dns_class, del.ttl, del.record_type()),
+            (DNSClass::ANY, 0, WireType::A)
+        );
         assert!(matches!(del.data, RData::Update0(WireType::A)));
-        assert_eq!((add.dns_class, add.ttl, add.name.to_ascii()), (DNSClass::IN, 120, "www.example.com.".into()));
+        assert_eq!(
+            (add.dns_class, add.ttl, add.name.to_ascii()),
+            (DNSClass::IN, 120, "www.example.com.".into())
+        );
         assert_eq!(add.data, RData::A(A("192.0.2.7".parse().unwrap())));
-        let v6 = update_message(1, &n("example.com"), &n("example.com"), 300, "2001:db8::1".parse().unwrap());
-        assert!(matches!(v6.authorities[0].data, RData::Update0(WireType::AAAA)));
-        assert_eq!(v6.authorities[1].data, RData::AAAA(AAAA("2001:db8::1".parse().unwrap())));
+        let v6 = update_message(
+            1,
+            &n("example.com"),
+            &n("example.com"),
+            300,
+            "2001:db8::1".parse().unwrap(),
+        );
+        assert!(matches!(
+            v6.authorities[0].data,
+            RData::Update0(WireType::AAAA)
+        ));
+        assert_eq!(
+            v6.authorities[1].data,
+            RData::AAAA(AAAA("2001:db8::1".parse().unwrap()))
+        );
     }
 
     #[test]
@@ -468,42 +508,93 @@ mod tests {
     fn answers_keep_only_the_name_and_type() {
         let name = n("www.example.com");
         let mut a = Message::new(7, MessageType::Response, OpCode::Query);
-        a.answers.push(Record::from_rdata(n("WWW.example.com"), 60, RData::A(A("192.0.2.1".parse().unwrap()))));
-        a.answers.push(Record::from_rdata(n("other.example.com"), 60, RData::A(A("192.0.2.2".parse().unwrap()))));
-        a.answers.push(Record::from_rdata(name.clone(), 60, RData::AAAA(AAAA("2001:db8::1".parse().unwrap()))));
+        a.answers.push(Record::from_rdata(
+            n("WWW.example.com"),
+            60,
+            RData::A(A("192.0.2.1".parse().unwrap())),
+        ));
+        a.answers.push(Record::from_rdata(
+            n("other.example.com"),
+            60,
+            RData::A(A("192.0.2.2".parse().unwrap())),
+        ));
+        a.answers.push(Record::from_rdata(
+            name.clone(),
+            60,
+            RData::AAAA(AAAA("2001:db8::1".parse().unwrap())),
+        ));
         let got = read_answer(&a, &name, RecordType::A, "example.com").unwrap();
         assert_eq!(got.len(), 1);
         assert_eq!((got[0].value.as_str(), got[0].ttl), ("192.0.2.1", Some(60)));
         a.metadata.response_code = ResponseCode::NXDomain;
         a.answers.clear();
-        assert!(read_answer(&a, &name, RecordType::A, "example.com").unwrap().is_empty());
+        assert!(
+            read_answer(&a, &name, RecordType::A, "example.com")
+                .unwrap()
+                .is_empty()
+        );
         a.metadata.response_code = ResponseCode::Refused;
-        assert!(matches!(read_answer(&a, &name, RecordType::A, "example.com"), Err(ProviderError::ZoneNotFound(_))));
+        assert!(matches!(
+            read_answer(&a, &name, RecordType::A, "example.com"),
+            Err(ProviderError::ZoneNotFound(_))
+        ));
     }
 
     #[test]
     fn rcodes_become_clear_errors() {
         let c = |rc| classify(true, rc, "example.com");
-        assert!(matches!(c(ResponseCode::Refused), ProviderError::Permission(m) if m.contains("allow-update")));
-        assert!(matches!(c(ResponseCode::NotAuth), ProviderError::ZoneNotFound(m) if m.contains("NOTAUTH")));
-        assert!(matches!(c(ResponseCode::NotZone), ProviderError::ZoneNotFound(m) if m.contains("NOTZONE")));
-        assert!(matches!(c(ResponseCode::ServFail), ProviderError::Api(m) if m.contains("SERVFAIL")));
+        assert!(
+            matches!(c(ResponseCode::Refused), ProviderError::Permission(m) if m.contains("allow-update"))
+        );
+        assert!(
+            matches!(c(ResponseCode::NotAuth), ProviderError::ZoneNotFound(m) if m.contains("NOTAUTH"))
+        );
+        assert!(
+            matches!(c(ResponseCode::NotZone), ProviderError::ZoneNotFound(m) if m.contains("NOTZONE"))
+        );
+        assert!(
+            matches!(c(ResponseCode::ServFail), ProviderError::Api(m) if m.contains("SERVFAIL"))
+        );
         assert!(matches!(c(ResponseCode::NotImp), ProviderError::Api(m) if m.contains("NOTIMP")));
-        assert!(matches!(tsig_error(VerifyError::Server(16)), ProviderError::Auth(m) if m.contains("BADSIG")));
-        assert!(matches!(tsig_error(VerifyError::Server(17)), ProviderError::Auth(m) if m.contains("BADKEY")));
-        assert!(matches!(tsig_error(VerifyError::Server(18)), ProviderError::Auth(m) if m.contains("clock")));
-        assert!(matches!(tsig_error(VerifyError::BadMac), ProviderError::Api(_)));
+        assert!(
+            matches!(tsig_error(VerifyError::Server(16)), ProviderError::Auth(m) if m.contains("BADSIG"))
+        );
+        assert!(
+            matches!(tsig_error(VerifyError::Server(17)), ProviderError::Auth(m) if m.contains("BADKEY"))
+        );
+        assert!(
+            matches!(tsig_error(VerifyError::Server(18)), ProviderError::Auth(m) if m.contains("clock"))
+        );
+        assert!(matches!(
+            tsig_error(VerifyError::BadMac),
+            ProviderError::Api(_)
+        ));
     }
 
     #[test]
     fn rrset_plan_needs_exactly_the_address() {
-        let rec = |v: &str| Existing { value: v.into(), ..Default::default() };
-        let found = |v: &[&str]| Lookup::Found { zone: None, records: v.iter().map(|x| rec(x)).collect() };
+        let rec = |v: &str| Existing {
+            value: v.into(),
+            ..Default::default()
+        };
+        let found = |v: &[&str]| Lookup::Found {
+            zone: None,
+            records: v.iter().map(|x| rec(x)).collect(),
+        };
         let a: IpAddr = "2001:db8::1".parse().unwrap();
         assert_eq!(rrset_plan(&found(&[]), a), Plan::Create);
-        assert!(matches!(rrset_plan(&found(&["2001:0db8::0001"]), a), Plan::NoChange { .. }));
-        assert!(matches!(rrset_plan(&found(&["2001:db8::1", "2001:db8::2"]), a), Plan::Update { .. }));
-        assert!(matches!(rrset_plan(&found(&["2001:db8::2"]), a), Plan::Update { .. }));
+        assert!(matches!(
+            rrset_plan(&found(&["2001:0db8::0001"]), a),
+            Plan::NoChange { .. }
+        ));
+        assert!(matches!(
+            rrset_plan(&found(&["2001:db8::1", "2001:db8::2"]), a),
+            Plan::Update { .. }
+        ));
+        assert!(matches!(
+            rrset_plan(&found(&["2001:db8::2"]), a),
+            Plan::Update { .. }
+        ));
         assert_eq!(rrset_plan(&Lookup::Unknown, a), Plan::Write);
     }
 
@@ -519,12 +610,27 @@ mod tests {
                 endpoint: None,
             })
         };
-        assert_eq!(p("192.0.2.1").server().await.unwrap(), "192.0.2.1:53".parse().unwrap());
-        assert_eq!(p("192.0.2.1:5353").server().await.unwrap(), "192.0.2.1:5353".parse().unwrap());
-        assert_eq!(p("2001:db8::1").server().await.unwrap(), "[2001:db8::1]:53".parse().unwrap());
-        assert_eq!(p("[2001:db8::1]:54").server().await.unwrap(), "[2001:db8::1]:54".parse().unwrap());
+        assert_eq!(
+            p("192.0.2.1").server().await.unwrap(),
+            "192.0.2.1:53".parse().unwrap()
+        );
+        assert_eq!(
+            p("192.0.2.1:5353").server().await.unwrap(),
+            "192.0.2.1:5353".parse().unwrap()
+        );
+        assert_eq!(
+            p("2001:db8::1").server().await.unwrap(),
+            "[2001:db8::1]:53".parse().unwrap()
+        );
+        assert_eq!(
+            p("[2001:db8::1]:54").server().await.unwrap(),
+            "[2001:db8::1]:54".parse().unwrap()
+        );
         assert_eq!(p("localhost:5300").server().await.unwrap().port(), 5300);
         assert!(matches!(p("").server().await, Err(ProviderError::Api(_))));
-        assert!(matches!(p("host:notaport").server().await, Err(ProviderError::Api(_))));
+        assert!(matches!(
+            p("host:notaport").server().await,
+            Err(ProviderError::Api(_))
+        ));
     }
 }

@@ -132,7 +132,10 @@ impl FakeDyndns2 {
         let Some(rec) = st.hosts.get_mut(name) else {
             return (200, "KO".into());
         };
-        match (v4.map(|v| v.parse::<IpAddr>()), v6.map(|v| v.parse::<IpAddr>())) {
+        match (
+            v4.map(|v| v.parse::<IpAddr>()),
+            v6.map(|v| v.parse::<IpAddr>()),
+        ) {
             (Some(Ok(a @ IpAddr::V4(_))), None) => rec.0 = Some(a),
             (None, Some(Ok(a @ IpAddr::V6(_)))) => rec.1 = Some(a),
             _ => return (200, "KO".into()),

@@ -18,10 +18,22 @@ use hickory_proto::rr::{Name, RData, RecordType};
 /// The TSIG keys BIND knows: (name, algorithm, base64 secret). `other-key` may only update
 /// `other.test`.
 pub const KEYS: &[(&str, &str, &str)] = &[
-    ("key-sha256", "hmac-sha256", "n7Cx3sS8s3Bq1JbTJm8rj7yQYz2y+2c0bq8G0lVxS2o="),
-    ("key-sha512", "hmac-sha512", "Q2l0aGVyIGFuZCB0aGUgc2hhNTEyIGtleSBmb3IgZGRucy1ycyB0ZXN0cyEhIQ=="),
+    (
+        "key-sha256",
+        "hmac-sha256",
+        "n7Cx3sS8s3Bq1JbTJm8rj7yQYz2y+2c0bq8G0lVxS2o=",
+    ),
+    (
+        "key-sha512",
+        "hmac-sha512",
+        "Q2l0aGVyIGFuZCB0aGUgc2hhNTEyIGtleSBmb3IgZGRucy1ycyB0ZXN0cyEhIQ==",
+    ),
     ("key-md5", "hmac-md5", "b2xkLXN0eWxlIG1kNSBrZXk="),
-    ("other-key", "hmac-sha256", "b3RoZXIga2V5IGZvciBvdGhlci50ZXN0IG9ubHkhISE="),
+    (
+        "other-key",
+        "hmac-sha256",
+        "b3RoZXIga2V5IGZvciBvdGhlci50ZXN0IG9ubHkhISE=",
+    ),
 ];
 
 /// `algorithm:secret` of key `name`, as the config's secret field holds it.
@@ -60,7 +72,11 @@ pub fn free_port() -> u16 {
 }
 
 /// A plain (unsigned) DNS query over UDP: the RCODE and the answer records' addresses.
-pub async fn query(server: SocketAddr, name: &str, rtype: RecordType) -> (ResponseCode, Vec<IpAddr>) {
+pub async fn query(
+    server: SocketAddr,
+    name: &str,
+    rtype: RecordType,
+) -> (ResponseCode, Vec<IpAddr>) {
     let m = ask(server, name, rtype).await;
     let addrs = m
         .answers
@@ -88,14 +104,17 @@ pub async fn serial(server: SocketAddr, zone: &str) -> u32 {
 
 async fn ask(server: SocketAddr, name: &str, rtype: RecordType) -> Message {
     let mut m = Message::new(4242, MessageType::Query, OpCode::Query);
-    m.queries.push(Query::query(Name::from_ascii(name).unwrap(), rtype));
+    m.queries
+        .push(Query::query(Name::from_ascii(name).unwrap(), rtype));
     let bytes = m.to_vec().unwrap();
     let sock = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
     sock.connect(server).await.unwrap();
     let mut buf = vec![0u8; 65535];
     for _ in 0..20 {
         sock.send(&bytes).await.unwrap();
-        if let Ok(Ok(n)) = tokio::time::timeout(Duration::from_millis(500), sock.recv(&mut buf)).await {
+        if let Ok(Ok(n)) =
+            tokio::time::timeout(Duration::from_millis(500), sock.recv(&mut buf)).await
+        {
             return Message::from_vec(&buf[..n]).unwrap();
         }
     }
@@ -105,7 +124,10 @@ async fn ask(server: SocketAddr, name: &str, rtype: RecordType) -> Message {
 /// Waits until `server` answers a SOA query for `zone` (the server has loaded it).
 async fn wait_ready(server: SocketAddr, zone: &str, child: &mut Child, log: &Path) {
     let mut m = Message::new(1, MessageType::Query, OpCode::Query);
-    m.queries.push(Query::query(Name::from_ascii(zone).unwrap(), RecordType::SOA));
+    m.queries.push(Query::query(
+        Name::from_ascii(zone).unwrap(),
+        RecordType::SOA,
+    ));
     let bytes = m.to_vec().unwrap();
     let sock = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
     sock.connect(server).await.unwrap();
@@ -119,8 +141,10 @@ async fn wait_ready(server: SocketAddr, zone: &str, child: &mut Child, log: &Pat
             );
         }
         let _ = sock.send(&bytes).await;
-        if let Ok(Ok(n)) = tokio::time::timeout(Duration::from_millis(100), sock.recv(&mut buf)).await
-            && Message::from_vec(&buf[..n]).is_ok_and(|a| a.metadata.response_code == ResponseCode::NoError)
+        if let Ok(Ok(n)) =
+            tokio::time::timeout(Duration::from_millis(100), sock.recv(&mut buf)).await
+            && Message::from_vec(&buf[..n])
+                .is_ok_and(|a| a.metadata.response_code == ResponseCode::NoError)
         {
             return;
         }
@@ -183,11 +207,15 @@ zone "other.test" {{ type primary; file "{d}/other.test.db"; allow-update {{ key
         );
         std::fs::write(dir.path().join("named.conf"), conf).unwrap();
         // `many` has 60 A records: an answer over 512 bytes, truncated over UDP.
-        let many: String = (1..=60).map(|i| format!("many IN A 198.18.0.{i}\n")).collect();
+        let many: String = (1..=60)
+            .map(|i| format!("many IN A 198.18.0.{i}\n"))
+            .collect();
         for (zone, extra) in [
             (
                 "example.test",
-                format!("old IN A 192.0.2.1\nold IN AAAA 2001:db8::1\ntwo IN A 192.0.2.1\ntwo IN A 192.0.2.2\nsame IN A 192.0.2.50\nsame IN AAAA 2001:db8::50\nok IN A 45.77.1.2\nok IN AAAA 2606:4700:4700::1111\n{many}"),
+                format!(
+                    "old IN A 192.0.2.1\nold IN AAAA 2001:db8::1\ntwo IN A 192.0.2.1\ntwo IN A 192.0.2.2\nsame IN A 192.0.2.50\nsame IN AAAA 2001:db8::50\nok IN A 45.77.1.2\nok IN AAAA 2606:4700:4700::1111\n{many}"
+                ),
             ),
             ("other.test", String::new()),
         ] {
@@ -220,7 +248,10 @@ zone "other.test" {{ type primary; file "{d}/other.test.db"; allow-update {{ key
 
     /// How many UPDATE requests named has approved so far.
     pub fn updates_approved(&self) -> usize {
-        self.log().lines().filter(|l| l.contains("approved")).count()
+        self.log()
+            .lines()
+            .filter(|l| l.contains("approved"))
+            .count()
     }
 }
 
@@ -253,9 +284,10 @@ impl Pdns {
         let db = format!("{d}/pdns.sqlite3");
         let ok = Command::new(sqlite)
             .arg(&db)
-            .stdin(std::fs::File::open(schema).unwrap_or_else(|e| {
-                panic!("{schema}: {e}; install pdns-backend-sqlite3")
-            }))
+            .stdin(
+                std::fs::File::open(schema)
+                    .unwrap_or_else(|e| panic!("{schema}: {e}; install pdns-backend-sqlite3")),
+            )
             .status()
             .unwrap();
         assert!(ok.success(), "sqlite3 could not load the schema");
@@ -282,13 +314,22 @@ impl Pdns {
         let api = format!("http://127.0.0.1:{web_port}");
         let dns: SocketAddr = format!("127.0.0.1:{dns_port}").parse().unwrap();
         // The guard exists before any wait, so a failed start still stops the process.
-        let mut guard = Pdns { dns, api: api.clone(), key: key.clone(), child, dir };
+        let mut guard = Pdns {
+            dns,
+            api: api.clone(),
+            key: key.clone(),
+            child,
+            dir,
+        };
         let child = &mut guard.child;
         let http = http();
         let mut up = false;
         for _ in 0..300 {
             if let Ok(Some(status)) = child.try_wait() {
-                panic!("pdns_server exited ({status}):\n{}", std::fs::read_to_string(&log_path).unwrap_or_default());
+                panic!(
+                    "pdns_server exited ({status}):\n{}",
+                    std::fs::read_to_string(&log_path).unwrap_or_default()
+                );
             }
             let r = http
                 .get(format!("{api}/api/v1/servers/localhost"))
@@ -301,7 +342,11 @@ impl Pdns {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        assert!(up, "pdns API did not come up:\n{}", std::fs::read_to_string(&log_path).unwrap_or_default());
+        assert!(
+            up,
+            "pdns API did not come up:\n{}",
+            std::fs::read_to_string(&log_path).unwrap_or_default()
+        );
         for zone in zones {
             let body = serde_json::json!({"name": format!("{zone}."), "kind": "Native",
                 "nameservers": [format!("ns1.{zone}.")]});
@@ -314,7 +359,13 @@ impl Pdns {
                 .unwrap();
             assert_eq!(r.status().as_u16(), 201, "{}", r.text().await.unwrap());
         }
-        wait_ready(dns, zones.first().copied().unwrap_or("."), &mut guard.child, &log_path).await;
+        wait_ready(
+            dns,
+            zones.first().copied().unwrap_or("."),
+            &mut guard.child,
+            &log_path,
+        )
+        .await;
         Some(guard)
     }
 
@@ -327,7 +378,10 @@ impl Pdns {
         let body = serde_json::json!({"rrsets": [{"name": format!("{name}."), "type": rtype,
             "ttl": 300, "changetype": "REPLACE", "records": records}]});
         let r = http()
-            .patch(format!("{}/api/v1/servers/localhost/zones/{zone}.", self.api))
+            .patch(format!(
+                "{}/api/v1/servers/localhost/zones/{zone}.",
+                self.api
+            ))
             .header("X-API-Key", &self.key)
             .json(&body)
             .send()
@@ -369,7 +423,9 @@ impl Recorder {
             move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
                 let (log, upstream, client) = (log.clone(), upstream.clone(), client.clone());
                 async move {
-                    log.lock().unwrap().push((method.to_string(), uri.to_string()));
+                    log.lock()
+                        .unwrap()
+                        .push((method.to_string(), uri.to_string()));
                     let mut req = client.request(
                         reqwest::Method::from_bytes(method.as_str().as_bytes()).unwrap(),
                         format!("{upstream}{uri}"),

@@ -120,7 +120,9 @@ impl std::fmt::Debug for Key {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyError {
     /// The key name is empty or not a domain name.
-    #[error("the TSIG key name \"{0}\" is not a valid DNS name; put the key's name in the ID field")]
+    #[error(
+        "the TSIG key name \"{0}\" is not a valid DNS name; put the key's name in the ID field"
+    )]
     BadName(String),
     /// The secret is not `algorithm:base64`.
     #[error(
@@ -460,16 +462,31 @@ mod tests {
     #[test]
     fn keys_parse_from_the_config_fields() {
         let k = Key::parse(" ddns-key. ", "HMAC-SHA512:c2VjcmV0").unwrap();
-        assert_eq!((k.algorithm, k.name.to_ascii()), (Algorithm::HmacSha512, "ddns-key.".into()));
+        assert_eq!(
+            (k.algorithm, k.name.to_ascii()),
+            (Algorithm::HmacSha512, "ddns-key.".into())
+        );
         assert!(!format!("{k:?}").contains("c2VjcmV0") && !format!("{k:?}").contains("secret"));
-        assert_eq!(Key::parse("k", "c2VjcmV0").unwrap_err(), KeyError::BadSecret);
+        assert_eq!(
+            Key::parse("k", "c2VjcmV0").unwrap_err(),
+            KeyError::BadSecret
+        );
         assert_eq!(
             Key::parse("k", "hmac-sha3:c2VjcmV0").unwrap_err(),
             KeyError::BadAlgorithm("hmac-sha3".into())
         );
-        assert_eq!(Key::parse("k", "hmac-md5:!!").unwrap_err(), KeyError::BadBase64);
-        assert!(matches!(Key::parse("", "hmac-md5:c2VjcmV0"), Err(KeyError::BadName(_))));
-        assert_eq!(Algorithm::parse("HMAC-MD5.SIG-ALG.REG.INT."), Some(Algorithm::HmacMd5));
+        assert_eq!(
+            Key::parse("k", "hmac-md5:!!").unwrap_err(),
+            KeyError::BadBase64
+        );
+        assert!(matches!(
+            Key::parse("", "hmac-md5:c2VjcmV0"),
+            Err(KeyError::BadName(_))
+        ));
+        assert_eq!(
+            Algorithm::parse("HMAC-MD5.SIG-ALG.REG.INT."),
+            Some(Algorithm::HmacMd5)
+        );
         assert_eq!(Algorithm::parse("hmac-sha1"), Some(Algorithm::HmacSha1));
         assert_eq!(Algorithm::parse("hmac-sha384"), Some(Algorithm::HmacSha384));
     }
