@@ -103,6 +103,12 @@ async fn once_updates_bind_and_powerdns() {
 
     let out = run(&cfg, dir.path()).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let (_, _, tsig_secret) = servers::KEYS[0];
+    assert!(
+        !text(&out).contains(tsig_secret) && !text(&out).contains(&pdns.key),
+        "no secret in the output: {}",
+        text(&out)
+    );
 
     let v4: std::net::IpAddr = NEW.parse().unwrap();
     let v6: std::net::IpAddr = NEW6.parse().unwrap();

@@ -58,7 +58,16 @@ async fn creates_and_updates_with_every_algorithm() {
     let Some(bind) = Bind::start().await else {
         return;
     };
-    for (i, key) in ["key-sha256", "key-sha512", "key-md5"].iter().enumerate() {
+    for (i, key) in [
+        "key-sha256",
+        "key-sha512",
+        "key-md5",
+        "key-sha1",
+        "key-sha384",
+    ]
+    .iter()
+    .enumerate()
+    {
         let p = provider(bind.addr, key, &secret_of(key), "120");
         let d = dom(&format!("new{i}"), "example.test");
         let name = format!("new{i}.example.test");

@@ -13,12 +13,12 @@
 //! kept apart from the socket code at the bottom so the bytes are testable without a server.
 
 use std::net::{IpAddr, SocketAddr};
-use std::time::Duration;
 
 use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_proto::rr::rdata::{A, AAAA};
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType as WireType};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+mod transport;
 
 use super::sign::tsig::{self, Key, VerifyError};
 use super::{
@@ -26,6 +26,7 @@ use super::{
     same_address,
 };
 use crate::config::Domain;
+use transport::{tcp_exchange, udp_exchange};
 
 /// Labels and help for the web UI and docs.
 pub const META: super::ProviderMeta = super::ProviderMeta {
@@ -42,11 +43,6 @@ pub const META: super::ProviderMeta = super::ProviderMeta {
 
 const DEFAULT_TTL: u32 = 300;
 const DEFAULT_PORT: u16 = 53;
-/// How long to wait for one UDP answer, and how often to send it before giving up.
-const UDP_WAIT: Duration = Duration::from_secs(3);
-const UDP_TRIES: usize = 3;
-/// Limit for a whole TCP exchange.
-const TCP_WAIT: Duration = Duration::from_secs(10);
 
 /// A DNS server reached with one TSIG key.
 pub struct Rfc2136 {
@@ -303,70 +299,6 @@ impl Rfc2136 {
 fn decode(raw: &[u8]) -> Result<Message, ProviderError> {
     Message::from_vec(raw)
         .map_err(|e| ProviderError::Api(format!("the server's answer is malformed ({e})")))
-}
-
-/// True when `raw` is the answer to message `id`.
-fn answers(raw: &[u8], id: u16) -> bool {
-    raw.len() >= 12 && u16::from_be_bytes([raw[0], raw[1]]) == id && raw[2] & 0x80 != 0
-}
-
-async fn udp_exchange(server: SocketAddr, msg: &[u8], id: u16) -> Result<Vec<u8>, ProviderError> {
-    let local: SocketAddr = if server.is_ipv4() {
-        "0.0.0.0:0"
-            .parse()
-            .map_err(|_| ProviderError::Transport("bad bind address".into()))?
-    } else {
-        "[::]:0"
-            .parse()
-            .map_err(|_| ProviderError::Transport("bad bind address".into()))?
-    };
-    let io = |e: std::io::Error| ProviderError::Transport(format!("DNS server {server}: {e}"));
-    let sock = tokio::net::UdpSocket::bind(local).await.map_err(io)?;
-    sock.connect(server).await.map_err(io)?;
-    let mut buf = vec![0u8; 65535];
-    for _ in 0..UDP_TRIES {
-        sock.send(msg).await.map_err(io)?;
-        let deadline = tokio::time::Instant::now() + UDP_WAIT;
-        loop {
-            match tokio::time::timeout_at(deadline, sock.recv(&mut buf)).await {
-                Err(_) => break,
-                Ok(Err(e)) => return Err(io(e)),
-                // A connected socket only receives from the server; ignore stray ids.
-                Ok(Ok(n)) if answers(&buf[..n], id) => return Ok(buf[..n].to_vec()),
-                Ok(Ok(_)) => continue,
-            }
-        }
-    }
-    Err(ProviderError::Transport(format!(
-        "DNS server {server} did not answer over UDP"
-    )))
-}
-
-async fn tcp_exchange(server: SocketAddr, msg: &[u8], id: u16) -> Result<Vec<u8>, ProviderError> {
-    let io =
-        |e: std::io::Error| ProviderError::Transport(format!("DNS server {server} (TCP): {e}"));
-    let len = u16::try_from(msg.len())
-        .map_err(|_| ProviderError::Api("DNS message too long for TCP".into()))?;
-    let run = async {
-        let mut s = tokio::net::TcpStream::connect(server).await.map_err(io)?;
-        let mut framed = len.to_be_bytes().to_vec();
-        framed.extend_from_slice(msg);
-        s.write_all(&framed).await.map_err(io)?;
-        let mut lb = [0u8; 2];
-        s.read_exact(&mut lb).await.map_err(io)?;
-        let mut buf = vec![0u8; usize::from(u16::from_be_bytes(lb))];
-        s.read_exact(&mut buf).await.map_err(io)?;
-        if answers(&buf, id) {
-            Ok(buf)
-        } else {
-            Err(ProviderError::Transport(format!(
-                "DNS server {server} (TCP) answered another message"
-            )))
-        }
-    };
-    tokio::time::timeout(TCP_WAIT, run)
-        .await
-        .map_err(|_| ProviderError::Transport(format!("DNS server {server} (TCP) timed out")))?
 }
 
 impl Provider for Rfc2136 {

@@ -30,6 +30,16 @@ pub const KEYS: &[(&str, &str, &str)] = &[
     ),
     ("key-md5", "hmac-md5", "b2xkLXN0eWxlIG1kNSBrZXk="),
     (
+        "key-sha1",
+        "hmac-sha1",
+        "c2hhMSBrZXkgZm9yIGRkbnMtcnMgdGVzdHM=",
+    ),
+    (
+        "key-sha384",
+        "hmac-sha384",
+        "c2hhMzg0IGtleSBmb3IgZGRucy1ycyB0ZXN0cywgNDggYnl0ZXMgbG9uZyEhISEhISE=",
+    ),
+    (
         "other-key",
         "hmac-sha256",
         "b3RoZXIga2V5IGZvciBvdGhlci50ZXN0IG9ubHkhISE=",
@@ -201,7 +211,7 @@ impl Bind {
 controls {{ }};
 {keys}
 zone "example.test" {{ type primary; file "{d}/example.test.db";
-  allow-update {{ key key-sha256; key key-sha512; key key-md5; }}; }};
+  allow-update {{ key key-sha256; key key-sha512; key key-md5; key key-sha1; key key-sha384; }}; }};
 zone "other.test" {{ type primary; file "{d}/other.test.db"; allow-update {{ key other-key; }}; }};
 "#
         );
