@@ -3,7 +3,7 @@
 //! real PowerDNS through `powerdns` (its HTTP API on 127.0.0.1, behind a recording
 //! pass-through), both started by the test. Each entry has a stale record (updated), a
 //! missing one (created) and a correct one (no write); afterwards the records resolve over
-//! DNS, and a second run writes nothing.
+//! DNS, and a second run writes nothing. `-dryRun` first prints the plan and writes nothing.
 
 mod servers;
 
@@ -63,10 +63,11 @@ fn config(bind: &Bind, pdns_api: &str, pdns_key: &str) -> String {
     y
 }
 
-async fn run(cfg: &std::path::Path, home: &std::path::Path) -> Output {
+async fn run(cfg: &std::path::Path, home: &std::path::Path, extra: &[&str]) -> Output {
     // env_clear: no HTTPS_PROXY/HTTP_PROXY from the caller can get in the way.
     tokio::process::Command::new(env!("CARGO_BIN_EXE_ddns-rs"))
         .args(["-c", cfg.to_str().unwrap(), "-noweb", "-once"])
+        .args(extra)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", home)
@@ -101,7 +102,28 @@ async fn once_updates_bind_and_powerdns() {
     let cfg = dir.path().join(".ddns_go_config.yaml");
     std::fs::write(&cfg, config(&bind, &rec.url, &pdns.key)).unwrap();
 
-    let out = run(&cfg, dir.path()).await;
+    // -dryRun: the lookups tell the plan, nothing is written.
+    let out = run(&cfg, dir.path(), &["-dryRun"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for line in [
+        "bind: A old.example.test: 192.0.2.1 → 45.77.1.2".to_string(),
+        format!("bind: A new.example.test: (none) → {NEW}"),
+        format!("bind: A ok.example.test: no change ({NEW})"),
+        format!("bind: AAAA ok.example.test: no change ({NEW6})"),
+        format!("pdns: A old.example.org: 45.77.1.1 → {NEW}"),
+        format!("pdns: A ok.example.org: no change ({NEW})"),
+    ] {
+        assert!(stdout.contains(&line), "{line} missing in\n{stdout}");
+    }
+    assert_eq!(bind.updates_approved(), 0);
+    assert!(
+        rec.methods().iter().all(|m| m == "GET"),
+        "{:?}",
+        rec.requests()
+    );
+
+    let out = run(&cfg, dir.path(), &[]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let (_, _, tsig_secret) = servers::KEYS[0];
     assert!(
@@ -145,7 +167,7 @@ async fn once_updates_bind_and_powerdns() {
     assert_eq!(patches.len(), 2, "{:?}", rec.requests());
 
     // A second run finds everything right and writes nothing.
-    let out = run(&cfg, dir.path()).await;
+    let out = run(&cfg, dir.path(), &[]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(bind.updates_approved(), 3);
     assert_eq!(

@@ -26,14 +26,10 @@ pub async fn udp_exchange(
     msg: &[u8],
     id: u16,
 ) -> Result<Vec<u8>, ProviderError> {
-    let local: SocketAddr = if server.is_ipv4() {
-        "0.0.0.0:0"
-            .parse()
-            .map_err(|_| ProviderError::Transport("bad bind address".into()))?
+    let local = if server.is_ipv4() {
+        SocketAddr::from((std::net::Ipv4Addr::UNSPECIFIED, 0))
     } else {
-        "[::]:0"
-            .parse()
-            .map_err(|_| ProviderError::Transport("bad bind address".into()))?
+        SocketAddr::from((std::net::Ipv6Addr::UNSPECIFIED, 0))
     };
     let io = |e: std::io::Error| ProviderError::Transport(format!("DNS server {server}: {e}"));
     let sock = tokio::net::UdpSocket::bind(local).await.map_err(io)?;
