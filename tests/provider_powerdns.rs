@@ -77,6 +77,10 @@ async fn creates_updates_and_leaves_correct_records_alone() {
     assert!(matches!(plan, Plan::Update { .. }), "{plan:?}");
     assert_eq!(rec.methods(), ["GET", "PATCH", "GET", "PATCH"]);
     assert_eq!(
+        rec.requests()[0].1,
+        "/api/v1/servers/localhost/zones/example.org.?rrset_name=new.example.org.&rrset_type=A"
+    );
+    assert_eq!(
         rec.requests()[1].1,
         "/api/v1/servers/localhost/zones/example.org."
     );

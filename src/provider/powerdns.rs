@@ -181,9 +181,14 @@ impl Provider for PowerDns {
     ) -> BoxFut<'a, Result<Lookup, ProviderError>> {
         Box::pin(async move {
             let zone = domain.root_ascii();
-            let body = self
-                .call(self.s.http.get(self.zone_url(&zone)?), &zone)
-                .await?;
+            let name = canonical(&domain.to_ascii());
+            // PowerDNS 4.8+ returns only that RRset; older servers ignore the filter and send
+            // the whole zone, which `records_of` filters anyway.
+            let req = self.s.http.get(self.zone_url(&zone)?).query(&[
+                ("rrset_name", name.as_str()),
+                ("rrset_type", rtype.as_str()),
+            ]);
+            let body = self.call(req, &zone).await?;
             Ok(Lookup::Found {
                 zone: Some(canonical(&zone)),
                 records: records_of(&body, &domain.to_ascii(), rtype)?,
