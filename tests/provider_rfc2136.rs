@@ -314,3 +314,36 @@ async fn a_truncated_answer_is_fetched_again_over_tcp() {
         vec![ip("198.18.1.1")]
     );
 }
+
+#[tokio::test]
+async fn update_policy_limits_the_key_to_its_names() {
+    let Some(bind) = Bind::start().await else {
+        return;
+    };
+    let p = provider(bind.addr, "key-sha256", &secret_of("key-sha256"), "");
+    sync(&*p, &dom("www", "policy.test"), ip("192.0.2.80"))
+        .await
+        .unwrap();
+    sync(&*p, &dom("www", "policy.test"), ip("2001:db8::80"))
+        .await
+        .unwrap();
+    assert_eq!(
+        servers::query(bind.addr, "www.policy.test", Wire::AAAA)
+            .await
+            .1,
+        vec![ip("2001:db8::80")]
+    );
+    let e = sync(&*p, &dom("mail", "policy.test"), ip("192.0.2.81"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, ProviderError::Permission(m) if m.contains("update-policy")),
+        "{e}"
+    );
+    assert!(
+        servers::query(bind.addr, "mail.policy.test", Wire::A)
+            .await
+            .1
+            .is_empty()
+    );
+}

@@ -178,8 +178,9 @@ fn stop(child: &mut Child) {
     let _ = child.wait();
 }
 
-/// A running `named` serving `example.test` (updatable by the keys of every algorithm) and
-/// `other.test` (updatable by `other-key` only).
+/// A running `named` serving `example.test` (updatable by the keys of every algorithm),
+/// `other.test` (updatable by `other-key` only) and `policy.test` (`update-policy`: `key-sha256`
+/// may change only the A/AAAA records of `www.policy.test`).
 pub struct Bind {
     /// Where it answers (UDP and TCP).
     pub addr: SocketAddr,
@@ -213,6 +214,8 @@ controls {{ }};
 zone "example.test" {{ type primary; file "{d}/example.test.db";
   allow-update {{ key key-sha256; key key-sha512; key key-md5; key key-sha1; key key-sha384; }}; }};
 zone "other.test" {{ type primary; file "{d}/other.test.db"; allow-update {{ key other-key; }}; }};
+zone "policy.test" {{ type primary; file "{d}/policy.test.db";
+  update-policy {{ grant key-sha256 name www.policy.test. A AAAA; }}; }};
 "#
         );
         std::fs::write(dir.path().join("named.conf"), conf).unwrap();
@@ -228,6 +231,7 @@ zone "other.test" {{ type primary; file "{d}/other.test.db"; allow-update {{ key
                 ),
             ),
             ("other.test", String::new()),
+            ("policy.test", String::new()),
         ] {
             let db = format!(
                 "$TTL 300\n@ IN SOA ns.{zone}. admin.{zone}. 1 3600 600 86400 300\n@ IN NS ns.{zone}.\nns IN A 127.0.0.1\n{extra}"
