@@ -16,7 +16,9 @@ pub mod cloudns;
 pub mod desec;
 pub mod dnsla;
 pub mod dnspod;
+pub mod duckdns;
 pub mod dynadot;
+pub mod dyndns2;
 pub mod dynv6;
 pub mod edgeone;
 pub mod eranet;
@@ -30,8 +32,10 @@ pub mod namesilo;
 pub mod nowcn;
 pub mod nsone;
 pub mod porkbun;
+pub mod powerdns;
 pub mod rainyun;
 pub mod registrar;
+pub mod rfc2136;
 pub mod sign;
 pub mod spaceship;
 pub mod tencentcloud;
@@ -200,6 +204,11 @@ pub enum ProviderError {
     /// The provider does not support this (e.g. IPv6 on a v4-only API).
     #[error("not supported: {0}")]
     Unsupported(String),
+    /// The provider refused this record for a reason only a config change can fix (dyndns2
+    /// `nohost`, `abuse`, …); asking again would count as abuse, so the engine stops trying
+    /// until the config changes.
+    #[error("refused: {0}; not retried until the configuration changes")]
+    Refused(String),
 }
 
 /// One DNS provider account.
@@ -319,6 +328,10 @@ pub const PROVIDERS: &[&ProviderMeta] = &[
     &hipmdnsmgr::META,
     &cloudns::META,
     &desec::META,
+    &rfc2136::META,
+    &powerdns::META,
+    &dyndns2::META,
+    &duckdns::META,
 ];
 
 /// The metadata of provider `key`, if it exists.
@@ -359,6 +372,10 @@ pub fn build(name: &str, settings: ProviderSettings) -> Result<Box<dyn Provider>
         "namesilo" => Ok(Box::new(namesilo::NameSilo::new(settings))),
         "dynadot" => Ok(Box::new(dynadot::Dynadot::new(settings))),
         "spaceship" => Ok(Box::new(spaceship::Spaceship::new(settings))),
+        "rfc2136" => Ok(Box::new(rfc2136::Rfc2136::new(settings))),
+        "powerdns" => Ok(Box::new(powerdns::PowerDns::new(settings))),
+        "dyndns2" => Ok(Box::new(dyndns2::Dyndns2::new(settings))),
+        "duckdns" => Ok(Box::new(duckdns::DuckDns::new(settings))),
         other => {
             let keys: Vec<&str> = PROVIDERS.iter().map(|m| m.key).collect();
             Err(format!(

@@ -64,6 +64,9 @@ struct EntryState {
     provider: Option<Arc<dyn Provider>>,
     /// After a rate limit: no provider calls before this instant.
     hold_until: Option<Instant>,
+    /// Records the provider refused for good (dyndns2 `nohost`, `abuse`, …), with the reason:
+    /// not asked again until the config changes (which rebuilds every entry's state).
+    refused: HashMap<(String, RecordType), String>,
 }
 
 /// The sync engine. Runs are sequential (`&mut self`), so they never overlap.
@@ -310,6 +313,14 @@ impl Engine {
                 summary.failed += 1;
                 continue;
             }
+            if let Some(why) = self.entries[i].refused.get(&(name.clone(), rtype)) {
+                let why = format!("not retried until the configuration changes: {why}");
+                warn!("{label}: {} record of {name} {why}", rtype.as_str());
+                self.status
+                    .record(i, &name, rtype, Observation::failed(why), now);
+                summary.failed += 1;
+                continue;
+            }
             match self.sync_domain(i, &*provider, d, rtype, addr).await {
                 Ok(DomainResult::Unchanged(current)) => {
                     info!(
@@ -370,6 +381,11 @@ impl Engine {
                     summary.failed += 1;
                     any_failed = true;
                     match &e {
+                        ProviderError::Refused(why) if !self.opts.dry_run => {
+                            self.entries[i]
+                                .refused
+                                .insert((name.clone(), rtype), why.clone());
+                        }
                         ProviderError::Auth(_) | ProviderError::Permission(_) => {
                             stop = Some(format!("skipped after an earlier error: {e}"));
                         }

@@ -18,6 +18,7 @@ pub mod desec;
 pub mod dnsla;
 pub mod dnspod;
 pub mod dynadot;
+pub mod dyndns2;
 pub mod dynv6;
 pub mod edgeone;
 pub mod gcore;

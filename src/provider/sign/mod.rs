@@ -5,6 +5,7 @@ pub mod bce;
 pub mod huawei;
 pub mod nowcn;
 pub mod tc3;
+pub mod tsig;
 pub mod volcengine;
 
 /// The `Host` header value a request to `url` carries: the host, plus `:port` when the URL
