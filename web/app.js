@@ -287,7 +287,13 @@
 
   // ---- status dashboard and log announcements ---------------------------------------------------
   const locale = () => (window.I18n.lang() === "zh" ? "zh-CN" : "en-GB");
-  function fmtTime(unix) { return unix ? new Date(unix * 1000).toLocaleString(locale()) : t("never"); }
+  const pad = (n) => String(n).padStart(2, "0");
+  // Local time as yyyy-MM-dd HH:mm (the log lines' style, the same in both languages).
+  function fmtTime(unix) {
+    if (!unix) return t("never");
+    const d = new Date(unix * 1000);
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + pad(d.getHours()) + ":" + pad(d.getMinutes());
+  }
   function cell(tr, content, cls, label) {
     const td = document.createElement("td");
     if (cls) td.className = cls;

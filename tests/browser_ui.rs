@@ -1,0 +1,249 @@
+//! The web UI end to end, in a real headless Chromium against the real binary: first-run
+//! account creation (a weak password refused, a strong one accepted), a config entry added and
+//! saved through the form and checked in the YAML on disk (mode 0600, values as typed, the
+//! secret kept when its mask comes back), the status dashboard and logs, language and theme
+//! switches, the phone layout, and the lockout after 5 wrong passwords.
+//!
+//! Needs /usr/bin/chromium and /usr/bin/chromedriver (`.ci/run` installs them); fails loudly
+//! without them unless `DDNS_RS_SKIP_BROWSER=1`.
+
+mod browser_support;
+
+use browser_support::{Browser, Daemon, http_client, skip_browser, wait_for};
+use serde_json::{Value, json};
+
+const STRONG: &str = "Correct-Horse-42-battery";
+const SECRET: &str = "cf-token-0123456789abcdef";
+
+/// Navigates to the UI and creates the account through the first-run form; returns on the
+/// settings page.
+async fn first_run(b: &Browser, d: &Daemon) {
+    b.goto(&d.url).await;
+    let login = wait_for("the redirect to ./login", || async {
+        let u = b.url().await;
+        u.ends_with("/login").then_some(u)
+    })
+    .await;
+    assert_eq!(login, format!("{}login", d.url));
+    // No account yet: the form says it creates one.
+    b.wait_text("#submit", "Create account").await;
+    assert_eq!(b.prop("#setupHint", "hidden").await, json!(false));
+
+    b.fill("#username", "admin").await;
+    b.fill("#password", "123456").await;
+    b.click("#submit").await;
+    b.wait_text("#msg", "Password is not secure").await;
+    assert!(
+        d.yaml().is_none_or(|y| y["user"]["username"] != json!("admin")),
+        "a refused password must not create the account"
+    );
+
+    b.fill("#password", STRONG).await;
+    b.click("#submit").await;
+    wait_for("the settings page", || async {
+        (b.url().await == d.url).then_some(())
+    })
+    .await;
+    wait_for("the username field filled from api/state", || async {
+        (b.prop("#user", "value").await == json!("admin")).then_some(())
+    })
+    .await;
+}
+
+/// The config file, parsed, once `check` accepts it.
+async fn yaml_where(d: &Daemon, what: &str, check: impl Fn(&Value) -> bool) -> Value {
+    wait_for(what, || async { d.yaml().filter(|y| check(y)) }).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn setup_settings_status_logs_language_theme() {
+    if skip_browser() {
+        return;
+    }
+    let d = Daemon::start().await;
+    let b = Browser::start(1280, 900).await;
+    first_run(&b, &d).await;
+    let y = yaml_where(&d, "the account in the YAML", |y| {
+        y["user"]["username"] == json!("admin")
+    })
+    .await;
+    let hash = y["user"]["password"].as_str().unwrap();
+    assert!(hash.starts_with("$2"), "password stored as bcrypt, got {hash}");
+
+    // Every form control has a label (screen readers, and clicking the label focuses it).
+    let unlabeled = b
+        .js(
+            "return Array.from(document.querySelectorAll('input,select,textarea'))
+               .filter(e => e.labels.length === 0 && !e.getAttribute('aria-label'))
+               .map(e => e.id || e.name);",
+            vec![],
+        )
+        .await;
+    assert_eq!(unlabeled, json!([]), "controls without a label");
+
+    // Add an entry: Cloudflare has no ID field and names its secret "API Token".
+    b.click("#cfgAdd").await;
+    b.fill("#cfgName", "home").await;
+    b.click("#cfgRenameOk").await;
+    b.select("#dnsName", "cloudflare").await;
+    assert_eq!(b.prop("#dnsIdRow", "hidden").await, json!(true));
+    assert_eq!(b.text("#dnsSecretLabel").await, "API Token");
+    assert!(
+        b.prop("#dnsLink", "href")
+            .await
+            .as_str()
+            .unwrap()
+            .contains("cloudflare.com")
+    );
+    b.fill("#dnsSecret", SECRET).await;
+    b.select("#ttl", "600").await;
+    b.click("input[name=v4Type][value=cmd]").await;
+    // Only the input of the chosen method is shown.
+    let shown = "return ['url','netInterface','cmd'].map(k => !document.querySelector('#v4 .t-' + k).hidden)";
+    assert_eq!(b.js(shown, vec![]).await, json!([false, false, true]));
+    b.fill("#v4Cmd", "echo 8.8.8.8").await;
+    b.fill("#v4Domains", "home.example.com").await;
+    b.click("#v6Enable").await; // new entries have IPv6 on; this one is IPv4 only
+    b.click("#save").await;
+    b.wait_text("#saveMsg", "Saved").await;
+
+    let y = yaml_where(&d, "the entry in the YAML", |y| {
+        y["dnsconf"][0]["name"] == json!("home")
+    })
+    .await;
+    let e = &y["dnsconf"][0];
+    assert_eq!(e["dns"]["name"], json!("cloudflare"));
+    assert_eq!(e["dns"]["secret"], json!(SECRET));
+    assert_eq!(e["dns"]["id"], json!(""));
+    assert_eq!(e["ttl"], json!("600"));
+    assert_eq!(e["ipv4"]["enable"], json!(true));
+    assert_eq!(e["ipv4"]["gettype"], json!("cmd"));
+    assert_eq!(e["ipv4"]["cmd"], json!("echo 8.8.8.8"));
+    assert_eq!(e["ipv4"]["domains"], json!(["home.example.com"]));
+    assert_eq!(e["ipv6"]["enable"], json!(false));
+    assert_eq!(y["user"]["password"], json!(hash), "empty password keeps the stored one");
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(&d.config).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "config holds secrets: mode 0600");
+
+    // The page now shows the secret masked; saving the mask back keeps the real secret.
+    let masked = format!("cf-{}", "*".repeat(SECRET.len() - 3));
+    assert_eq!(b.prop("#dnsSecret", "value").await, json!(masked));
+    b.fill("#v4Domains", "home.example.com\nnas.example.com").await;
+    b.click("#save").await;
+    let y = yaml_where(&d, "the second save", |y| {
+        y["dnsconf"][0]["ipv4"]["domains"][1] == json!("nas.example.com")
+    })
+    .await;
+    assert_eq!(y["dnsconf"][0]["dns"]["secret"], json!(SECRET));
+    assert!(!std::fs::read_to_string(&d.config).unwrap().contains(&masked));
+
+    // Status: the saved domains appear on the dashboard (the provider is unreachable, so the
+    // result is whatever the run reached; the row itself is what the page must show).
+    b.wait_text("#statusBody", "nas.example.com").await;
+    b.wait_text("#statusBody", "home.example.com").await;
+    b.click("#updateNow").await;
+    b.wait_text("#toasts", "Update started").await;
+
+    // Logs: the panel shows the daemon's lines; Clear empties it.
+    b.click("#logsBtn").await;
+    wait_for("log lines in the panel", || async {
+        let v = b.prop("#logText", "value").await;
+        (!v.as_str().unwrap_or_default().is_empty()).then_some(())
+    })
+    .await;
+    b.click("#logsClear").await;
+    wait_for("the cleared panel", || async {
+        (b.prop("#logText", "value").await == json!("")).then_some(())
+    })
+    .await;
+    b.click("#logsClose").await;
+    assert_eq!(b.prop("#logsDlg", "open").await, json!(false));
+
+    // Language: Chinese at once, remembered by the server and across a reload.
+    b.select("#langSel", "zh").await;
+    b.wait_text("#save", "保存").await;
+    yaml_where(&d, "lang: zh in the YAML", |y| y["lang"] == json!("zh")).await;
+    b.goto(&d.url).await;
+    b.wait_text("#statusTitle", "状态").await;
+    assert_eq!(b.js("return document.documentElement.lang", vec![]).await, json!("zh-CN"));
+    b.select("#langSel", "en").await;
+    b.wait_text("#save", "Save").await;
+
+    // Theme: auto → light → dark, applied to the page and remembered.
+    let theme = || async { b.js("return document.documentElement.dataset.theme || 'auto'", vec![]).await };
+    assert_eq!(theme().await, json!("auto"));
+    b.click("#themeBtn").await;
+    assert_eq!(theme().await, json!("light"));
+    b.click("#themeBtn").await;
+    assert_eq!(theme().await, json!("dark"));
+    let bg = "return getComputedStyle(document.body).backgroundColor";
+    assert_eq!(b.js(bg, vec![]).await, json!("rgb(15, 20, 26)"));
+    b.goto(&d.url).await;
+    b.find("#statusTitle").await;
+    assert_eq!(theme().await, json!("dark"));
+    assert_eq!(b.text("#themeLabel").await, "☾ Dark");
+
+    // Phone width: nothing wider than the screen.
+    b.viewport(390, 844, true).await;
+    b.goto(&d.url).await;
+    b.wait_text("#statusBody", "home.example.com").await;
+    let width = b.js("return document.documentElement.scrollWidth", vec![]).await;
+    assert!(width.as_u64().unwrap() <= 390, "page wider than a phone: {width}");
+
+    // Logout ends the session: the settings page sends back to the login form.
+    b.click("#logout").await;
+    wait_for("the login page", || async { b.url().await.ends_with("/login").then_some(()) }).await;
+    b.goto(&d.url).await;
+    wait_for("the redirect after logout", || async {
+        b.url().await.ends_with("/login").then_some(())
+    })
+    .await;
+    b.wait_text("#submit", "Log in").await;
+    b.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn five_wrong_passwords_lock_the_login() {
+    if skip_browser() {
+        return;
+    }
+    let d = Daemon::start().await;
+    // The account is created by a script (no Origin header), as a router plugin would.
+    let r: Value = http_client()
+        .post(format!("{}loginFunc", d.url))
+        .json(&json!({"Username": "admin", "Password": STRONG}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["Code"], json!(200), "first-run setup: {r}");
+
+    let b = Browser::start(1280, 900).await;
+    b.goto(&format!("{}login", d.url)).await;
+    b.wait_text("#submit", "Log in").await;
+    for i in 1..=5 {
+        b.fill("#username", "admin").await;
+        b.fill("#password", &format!("wrong-{i}")).await;
+        b.click("#submit").await;
+        wait_for("the answer to a wrong password", || async {
+            let m = b.text("#msg").await;
+            let done = m.contains("incorrect") || m.contains("Too many");
+            (done && b.prop("#submit", "disabled").await == json!(false)).then_some(())
+        })
+        .await;
+        if i == 1 {
+            assert!(b.text("#msg").await.contains("Username or password is incorrect"));
+        }
+        // Clear the message so the next answer is a new one.
+        b.js("document.getElementById('msg').textContent = ''", vec![]).await;
+    }
+    // Locked: even the right password is refused, and the page stays on the login form.
+    b.fill("#password", STRONG).await;
+    b.click("#submit").await;
+    b.wait_text("#msg", "Too many login failures").await;
+    assert!(b.url().await.ends_with("/login"));
+    b.quit().await;
+}
