@@ -142,8 +142,6 @@ async fn setup_settings_status_logs_language_theme() {
     // result is whatever the run reached; the row itself is what the page must show).
     b.wait_text("#statusBody", "nas.example.com").await;
     b.wait_text("#statusBody", "home.example.com").await;
-    b.click("#updateNow").await;
-    b.wait_text("#toasts", "Update started").await;
 
     // Logs: the panel shows the daemon's lines; Clear empties it.
     b.click("#logsBtn").await;
@@ -159,6 +157,20 @@ async fn setup_settings_status_logs_language_theme() {
     .await;
     b.click("#logsClose").await;
     assert_eq!(b.prop("#logsDlg", "open").await, json!(false));
+    assert_eq!(b.prop("#logBadge", "hidden").await, json!(true));
+
+    // "Update now" runs a sync; its log lines are announced while the panel is closed.
+    b.click("#updateNow").await;
+    b.wait_text("#toasts", "Update started").await;
+    wait_for("the unread-log badge", || async {
+        (b.prop("#logBadge", "hidden").await == json!(false)).then_some(())
+    })
+    .await;
+    let unread: u64 = b.text("#logBadge").await.parse().unwrap();
+    assert!(unread > 0);
+    b.click("#logsBtn").await;
+    assert_eq!(b.prop("#logBadge", "hidden").await, json!(true));
+    b.click("#logsClose").await;
 
     // Language: Chinese at once, remembered by the server and across a reload.
     b.select("#langSel", "zh").await;

@@ -288,6 +288,11 @@ impl Browser {
     /// Clicks the element matching `css`.
     pub async fn click(&self, css: &str) {
         let el = self.find(css).await;
+        self.js(
+            "arguments[0].scrollIntoView({block: 'center'})",
+            vec![json!({ ELEMENT: el.0 })],
+        )
+        .await;
         self.post(&format!("/element/{}/click", el.0), json!({}))
             .await;
     }
