@@ -327,7 +327,7 @@
       pill.textContent = label === "r_" + res ? res : label;
       if (d.checkedAt) pill.title = t("checked") + ": " + fmtTime(d.checkedAt);
       cell(tr, pill, "", t("result"));
-      cell(tr, fmtTime(d.changedAt), "", t("changed"));
+      cell(tr, fmtTime(d.changedAt), "when", t("changed"));
       cell(tr, d.error || "", "err", t("lastError"));
       body.appendChild(tr);
     }

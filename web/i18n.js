@@ -36,9 +36,9 @@
       // login page
       loginTitle: "Log in", login: "Log in", setupTitle: "Create the administrator account",
       setup: "Create account and log in",
-      setupHint: "No account exists yet. Choose a username and a strong password (long, mixed characters); you must do this within 30 minutes of starting ddns-rs.",
+      setupHint: "No account exists yet. Choose a username and a strong password (long, mixed characters); you must do this within 30 minutes of starting ddns‑rs.",
       loggingIn: "Logging in…",
-      setupClosed: "The account had to be created before {0}. Restart ddns-rs to open the 30-minute window again."
+      setupClosed: "The account had to be created before {0}. Restart ddns‑rs to open the 30-minute window again."
     },
     zh: {
       skip: "跳到正文", logs: "日志", language: "语言", logout: "退出",
@@ -72,9 +72,9 @@
       netErr: "无法连接 ddns-rs：{0}", sessionEnded: "会话已结束，请重新登录",
       loginTitle: "登录", login: "登录", setupTitle: "创建管理员账号",
       setup: "创建账号并登录",
-      setupHint: "尚未创建账号。请设置用户名和强密码（较长、混合多种字符）；须在 ddns-rs 启动后 30 分钟内完成。",
+      setupHint: "尚未创建账号。请设置用户名和强密码（较长、混合多种字符）；须在 ddns‑rs 启动后 30 分钟内完成。",
       loggingIn: "登录中…",
-      setupClosed: "需在 {0} 前创建账号。请重启 ddns-rs 以重新开放 30 分钟的设置时间。"
+      setupClosed: "需在 {0} 前创建账号。请重启 ddns‑rs 以重新开放 30 分钟的设置时间。"
     }
   };
   var KEY = "lang";

@@ -80,19 +80,25 @@ impl Daemon {
     /// Starts the binary with no config file (first run). Provider calls go to a closed local
     /// proxy port, so nothing leaves the machine.
     pub async fn start() -> Daemon {
+        let dead_proxy = format!("http://127.0.0.1:{}", free_port());
+        Daemon::start_with(&dead_proxy, &[]).await
+    }
+
+    /// As [`Daemon::start`], with provider calls sent through `proxy` and `extra` flags.
+    pub async fn start_with(proxy: &str, extra: &[&str]) -> Daemon {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("ddns.yaml");
         let port = free_port();
-        let dead_proxy = format!("http://127.0.0.1:{}", free_port());
         let mut child = Command::new(env!("CARGO_BIN_EXE_ddns-rs"))
             .args(["-l", &format!("127.0.0.1:{port}"), "-c"])
             .arg(&config)
             .args(["-f", "3600"])
+            .args(extra)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOME", dir.path())
-            .env("HTTPS_PROXY", &dead_proxy)
-            .env("HTTP_PROXY", &dead_proxy)
+            .env("HTTPS_PROXY", proxy)
+            .env("HTTP_PROXY", proxy)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .kill_on_drop(true)
@@ -231,12 +237,13 @@ impl Browser {
     }
 
     /// Sets the CSS viewport exactly (window sizes have a platform minimum; the emulation has
-    /// none), as a phone when `mobile`.
+    /// none), as a phone (touch, 2 device pixels per CSS pixel) when `mobile`.
     pub async fn viewport(&self, width: u32, height: u32, mobile: bool) {
+        let scale = if mobile { 2 } else { 1 };
         self.post(
             "/goog/cdp/execute",
             json!({"cmd": "Emulation.setDeviceMetricsOverride", "params": {
-                "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile}}),
+                "width": width, "height": height, "deviceScaleFactor": scale, "mobile": mobile}}),
         )
         .await;
     }
@@ -362,20 +369,10 @@ impl Browser {
         .await;
     }
 
-    /// A PNG of the viewport; with `full`, of the whole page height.
-    pub async fn screenshot(&self, full: bool) -> Vec<u8> {
+    /// A PNG of the viewport.
+    pub async fn screenshot(&self) -> Vec<u8> {
         use base64::Engine as _;
-        let v = if full {
-            self.post(
-                "/goog/cdp/execute",
-                json!({"cmd": "Page.captureScreenshot", "params": {
-                    "format": "png", "captureBeyondViewport": true}}),
-            )
-            .await["data"]
-                .clone()
-        } else {
-            self.get("/screenshot").await
-        };
+        let v = self.get("/screenshot").await;
         base64::engine::general_purpose::STANDARD
             .decode(v.as_str().unwrap_or_default())
             .unwrap()
