@@ -172,6 +172,39 @@ async fn setup_settings_status_logs_language_theme() {
     assert_eq!(b.prop("#logBadge", "hidden").await, json!(true));
     b.click("#logsClose").await;
 
+    // A second entry, then the first deleted: the page sends the deleted one as null so the
+    // second keeps its index, and its masked ID and secret still map to the stored values.
+    b.click("#cfgAdd").await;
+    b.fill("#cfgName", "office").await;
+    b.click("#cfgRenameOk").await;
+    b.select("#dnsName", "alidns").await;
+    assert_eq!(b.prop("#dnsIdRow", "hidden").await, json!(false));
+    b.fill("#dnsId", "LTAI-office-id-123").await;
+    b.fill("#dnsSecret", "ali-secret-456789").await;
+    b.click("input[name=v4Type][value=cmd]").await;
+    b.fill("#v4Cmd", "echo 8.8.4.4").await;
+    b.fill("#v4Domains", "office.example.com").await;
+    b.click("#v6Enable").await;
+    b.click("#save").await;
+    yaml_where(&d, "two entries", |y| y["dnsconf"][1]["name"] == json!("office")).await;
+    b.select("#cfgSel", "0").await;
+    assert_eq!(b.prop("#dnsName", "value").await, json!("cloudflare"));
+    b.click("#cfgDelete").await;
+    b.accept_alert().await;
+    assert_eq!(b.prop("#dnsId", "value").await, json!("LTA***************"));
+    b.click("#save").await;
+    let y = yaml_where(&d, "the first entry deleted", |y| {
+        y["dnsconf"].as_array().is_some_and(|l| l.len() == 1)
+    })
+    .await;
+    let e = &y["dnsconf"][0];
+    assert_eq!(e["name"], json!("office"));
+    assert_eq!(e["dns"]["name"], json!("alidns"));
+    assert_eq!(e["dns"]["id"], json!("LTAI-office-id-123"));
+    assert_eq!(e["dns"]["secret"], json!("ali-secret-456789"));
+    b.wait_text("#saveMsg", "Saved").await;
+    assert_eq!(b.text("#cfgSel option:checked").await, "office");
+
     // Language: Chinese at once, remembered by the server and across a reload.
     b.select("#langSel", "zh").await;
     b.wait_text("#save", "保存").await;
@@ -199,7 +232,7 @@ async fn setup_settings_status_logs_language_theme() {
     // Phone width: nothing wider than the screen.
     b.viewport(390, 844, true).await;
     b.goto(&d.url).await;
-    b.wait_text("#statusBody", "home.example.com").await;
+    b.wait_text("#statusBody", "office.example.com").await;
     let width = b.js("return document.documentElement.scrollWidth", vec![]).await;
     assert!(width.as_u64().unwrap() <= 390, "page wider than a phone: {width}");
 
@@ -212,6 +245,19 @@ async fn setup_settings_status_logs_language_theme() {
     })
     .await;
     b.wait_text("#submit", "Log in").await;
+
+    // Login: a wrong password is refused with ddns-go's message, the right one opens the page.
+    b.fill("#username", "admin").await;
+    b.fill("#password", "not-the-password").await;
+    b.click("#submit").await;
+    b.wait_text("#msg", "Username or password is incorrect").await;
+    b.fill("#password", STRONG).await;
+    b.click("#submit").await;
+    wait_for("the settings page after login", || async {
+        (b.url().await == d.url).then_some(())
+    })
+    .await;
+    b.wait_text("#statusBody", "office.example.com").await;
     b.quit().await;
 }
 
