@@ -54,6 +54,10 @@ pub struct Flags {
     pub once: bool,
     /// `-dryRun`: plan only, never write to a provider (ddns-rs only).
     pub dry_run: bool,
+    /// `-tlsCert`: PEM certificate chain; with `-tlsKey` the web UI is served over HTTPS.
+    pub tls_cert: Option<PathBuf>,
+    /// `-tlsKey`: PEM private key for `-tlsCert`.
+    pub tls_key: Option<PathBuf>,
     /// Arguments after the flags (after the first non-flag argument or `--`); unused.
     pub rest: Vec<String>,
 }
@@ -123,6 +127,8 @@ const SPECS: &[Spec] = &[
     spec("v", Kind::Bool, "false", "print the version and exit"),
     spec("once", Kind::Bool, "false", "run one full sync and exit: 0 all done, 1 some domain failed, 2 usage or config error"),
     spec("dryRun", Kind::Bool, "false", "show what would change without writing to any provider"),
+    spec("tlsCert", Kind::Str, "", "serve the web UI over HTTPS with this PEM certificate chain (needs -tlsKey)"),
+    spec("tlsKey", Kind::Str, "", "PEM private key for -tlsCert"),
 ];
 
 /// A value as given on the command line, already checked against its kind.
@@ -328,6 +334,9 @@ fn build(
         "restart" => Some(ServiceAction::Restart),
         _ => None,
     };
+    if text("tlsCert").is_empty() != text("tlsKey").is_empty() {
+        return Err("-tlsCert and -tlsKey must be given together (PEM certificate chain and its private key)".into());
+    }
     Ok(Flags {
         listen,
         interval,
@@ -343,6 +352,8 @@ fn build(
         version: flag("v"),
         once: flag("once"),
         dry_run: flag("dryRun"),
+        tls_cert: non_empty(text("tlsCert")).map(|p| absolute(cwd, Path::new(&p))),
+        tls_key: non_empty(text("tlsKey")).map(|p| absolute(cwd, Path::new(&p))),
         rest,
     })
 }

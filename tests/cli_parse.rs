@@ -51,6 +51,8 @@ fn defaults() -> Flags {
         version: false,
         once: false,
         dry_run: false,
+        tls_cert: None,
+        tls_key: None,
         rest: vec![],
     }
 }

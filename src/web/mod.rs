@@ -173,3 +173,52 @@ pub fn router(opts: WebOptions) -> Router {
     });
     routes::build(state)
 }
+
+/// Why the web UI could not start (already logged).
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The certificate or key cannot be used.
+    #[error(transparent)]
+    Tls(#[from] server::TlsSetupError),
+    /// The address cannot be listened on.
+    #[error("Port listening failed, please check if the port is occupied! ({listen}: {source})")]
+    Listen {
+        /// The `-l` value.
+        listen: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// Binds `listen` (`-l`), loads the certificate when `tls` is given, and serves the UI in the
+/// background; returns the bound address at once (the UI is up before the first sync). Must
+/// be called inside the tokio runtime.
+pub fn start(
+    listen: &str,
+    tls: Option<(&std::path::Path, &std::path::Path)>,
+    mut opts: WebOptions,
+) -> Result<SocketAddr, StartError> {
+    let acceptor = match tls {
+        Some((cert, key)) => Some(server::load_tls(cert, key).inspect_err(|e| tracing::error!("{e}"))?),
+        None => None,
+    };
+    opts.https = acceptor.is_some();
+    let listener = server::bind(listen).map_err(|source| {
+        let e = StartError::Listen {
+            listen: listen.to_string(),
+            source,
+        };
+        tracing::error!("{e}");
+        e
+    })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| StartError::Listen {
+            listen: listen.to_string(),
+            source,
+        })?;
+    let scheme = if acceptor.is_some() { "https" } else { "http" };
+    tracing::info!("Listening on {listen} ({scheme}://{addr}); open the web UI in a browser");
+    tokio::spawn(server::serve(listener, router(opts), acceptor));
+    Ok(addr)
+}
