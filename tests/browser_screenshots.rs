@@ -49,7 +49,11 @@ async fn screenshots() {
     b.wait_text("#submit", "Create account").await;
     b.fill("#username", "admin").await;
     b.viewport(390, 700, true).await;
-    std::fs::write(dir.join("login-setup-en-light-phone.png"), b.screenshot().await).unwrap();
+    std::fs::write(
+        dir.join("login-setup-en-light-phone.png"),
+        b.screenshot().await,
+    )
+    .unwrap();
     b.viewport(1280, 900, false).await;
     b.fill("#password", "Correct-Horse-42-battery").await;
     b.click("#submit").await;
@@ -66,8 +70,11 @@ async fn screenshots() {
     b.fill("#dnsSecret", TOKEN).await;
     b.click("input[name=v4Type][value=cmd]").await;
     b.fill("#v4Cmd", "echo 8.8.8.8").await;
-    b.fill("#v4Domains", "home.example.com\nnas.example.com\nprinter.example.org")
-        .await;
+    b.fill(
+        "#v4Domains",
+        "home.example.com\nnas.example.com\nprinter.example.org",
+    )
+    .await;
     b.click("input[name=v6Type][value=cmd]").await;
     b.fill("#v6Cmd", "echo 2001:4860:4860::8888").await;
     b.fill("#v6Domains", "home.example.com").await;
@@ -80,7 +87,9 @@ async fn screenshots() {
 
     for lang in ["en", "zh"] {
         for theme in ["light", "dark"] {
-            for (device, w, h, mobile) in [("desktop", 1280, 1000, false), ("phone", 390, 844, true)] {
+            for (device, w, h, mobile) in
+                [("desktop", 1280, 1000, false), ("phone", 390, 844, true)]
+            {
                 b.viewport(w, h, mobile).await;
                 b.js(
                     "localStorage.setItem('lang', arguments[0]); localStorage.setItem('theme', arguments[1]);",

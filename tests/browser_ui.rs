@@ -9,7 +9,7 @@
 
 mod browser_support;
 
-use browser_support::{Browser, Daemon, http_client, skip_browser, wait_for};
+use browser_support::{Browser, Daemon, Netns, http_client, skip_browser, wait_for};
 use serde_json::{Value, json};
 
 const STRONG: &str = "Correct-Horse-42-battery";
@@ -34,7 +34,8 @@ async fn first_run(b: &Browser, d: &Daemon) {
     b.click("#submit").await;
     b.wait_text("#msg", "Password is not secure").await;
     assert!(
-        d.yaml().is_none_or(|y| y["user"]["username"] != json!("admin")),
+        d.yaml()
+            .is_none_or(|y| y["user"]["username"] != json!("admin")),
         "a refused password must not create the account"
     );
 
@@ -68,7 +69,10 @@ async fn setup_settings_status_logs_language_theme() {
     })
     .await;
     let hash = y["user"]["password"].as_str().unwrap();
-    assert!(hash.starts_with("$2"), "password stored as bcrypt, got {hash}");
+    assert!(
+        hash.starts_with("$2"),
+        "password stored as bcrypt, got {hash}"
+    );
 
     // Every form control has a label (screen readers, and clicking the label focuses it).
     let unlabeled = b
@@ -121,7 +125,11 @@ async fn setup_settings_status_logs_language_theme() {
     assert_eq!(e["ipv4"]["cmd"], json!("echo 8.8.8.8"));
     assert_eq!(e["ipv4"]["domains"], json!(["home.example.com"]));
     assert_eq!(e["ipv6"]["enable"], json!(false));
-    assert_eq!(y["user"]["password"], json!(hash), "empty password keeps the stored one");
+    assert_eq!(
+        y["user"]["password"],
+        json!(hash),
+        "empty password keeps the stored one"
+    );
     use std::os::unix::fs::PermissionsExt as _;
     let mode = std::fs::metadata(&d.config).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600, "config holds secrets: mode 0600");
@@ -129,14 +137,19 @@ async fn setup_settings_status_logs_language_theme() {
     // The page now shows the secret masked; saving the mask back keeps the real secret.
     let masked = format!("cf-{}", "*".repeat(SECRET.len() - 3));
     assert_eq!(b.prop("#dnsSecret", "value").await, json!(masked));
-    b.fill("#v4Domains", "home.example.com\nnas.example.com").await;
+    b.fill("#v4Domains", "home.example.com\nnas.example.com")
+        .await;
     b.click("#save").await;
     let y = yaml_where(&d, "the second save", |y| {
         y["dnsconf"][0]["ipv4"]["domains"][1] == json!("nas.example.com")
     })
     .await;
     assert_eq!(y["dnsconf"][0]["dns"]["secret"], json!(SECRET));
-    assert!(!std::fs::read_to_string(&d.config).unwrap().contains(&masked));
+    assert!(
+        !std::fs::read_to_string(&d.config)
+            .unwrap()
+            .contains(&masked)
+    );
 
     // Status: the saved domains appear on the dashboard (the provider is unreachable, so the
     // result is whatever the run reached; the row itself is what the page must show).
@@ -186,7 +199,10 @@ async fn setup_settings_status_logs_language_theme() {
     b.fill("#v4Domains", "office.example.com").await;
     b.click("#v6Enable").await;
     b.click("#save").await;
-    yaml_where(&d, "two entries", |y| y["dnsconf"][1]["name"] == json!("office")).await;
+    yaml_where(&d, "two entries", |y| {
+        y["dnsconf"][1]["name"] == json!("office")
+    })
+    .await;
     b.select("#cfgSel", "0").await;
     assert_eq!(b.prop("#dnsName", "value").await, json!("cloudflare"));
     b.click("#cfgDelete").await;
@@ -211,12 +227,21 @@ async fn setup_settings_status_logs_language_theme() {
     yaml_where(&d, "lang: zh in the YAML", |y| y["lang"] == json!("zh")).await;
     b.goto(&d.url).await;
     b.wait_text("#statusTitle", "状态").await;
-    assert_eq!(b.js("return document.documentElement.lang", vec![]).await, json!("zh-CN"));
+    assert_eq!(
+        b.js("return document.documentElement.lang", vec![]).await,
+        json!("zh-CN")
+    );
     b.select("#langSel", "en").await;
     b.wait_text("#save", "Save").await;
 
     // Theme: auto → light → dark, applied to the page and remembered.
-    let theme = || async { b.js("return document.documentElement.dataset.theme || 'auto'", vec![]).await };
+    let theme = || async {
+        b.js(
+            "return document.documentElement.dataset.theme || 'auto'",
+            vec![],
+        )
+        .await
+    };
     assert_eq!(theme().await, json!("auto"));
     b.click("#themeBtn").await;
     assert_eq!(theme().await, json!("light"));
@@ -233,12 +258,20 @@ async fn setup_settings_status_logs_language_theme() {
     b.viewport(390, 844, true).await;
     b.goto(&d.url).await;
     b.wait_text("#statusBody", "office.example.com").await;
-    let width = b.js("return document.documentElement.scrollWidth", vec![]).await;
-    assert!(width.as_u64().unwrap() <= 390, "page wider than a phone: {width}");
+    let width = b
+        .js("return document.documentElement.scrollWidth", vec![])
+        .await;
+    assert!(
+        width.as_u64().unwrap() <= 390,
+        "page wider than a phone: {width}"
+    );
 
     // Logout ends the session: the settings page sends back to the login form.
     b.click("#logout").await;
-    wait_for("the login page", || async { b.url().await.ends_with("/login").then_some(()) }).await;
+    wait_for("the login page", || async {
+        b.url().await.ends_with("/login").then_some(())
+    })
+    .await;
     b.goto(&d.url).await;
     wait_for("the redirect after logout", || async {
         b.url().await.ends_with("/login").then_some(())
@@ -250,7 +283,8 @@ async fn setup_settings_status_logs_language_theme() {
     b.fill("#username", "admin").await;
     b.fill("#password", "not-the-password").await;
     b.click("#submit").await;
-    b.wait_text("#msg", "Username or password is incorrect").await;
+    b.wait_text("#msg", "Username or password is incorrect")
+        .await;
     b.fill("#password", STRONG).await;
     b.click("#submit").await;
     wait_for("the settings page after login", || async {
@@ -293,10 +327,15 @@ async fn five_wrong_passwords_lock_the_login() {
         })
         .await;
         if i == 1 {
-            assert!(b.text("#msg").await.contains("Username or password is incorrect"));
+            assert!(
+                b.text("#msg")
+                    .await
+                    .contains("Username or password is incorrect")
+            );
         }
         // Clear the message so the next answer is a new one.
-        b.js("document.getElementById('msg').textContent = ''", vec![]).await;
+        b.js("document.getElementById('msg').textContent = ''", vec![])
+            .await;
     }
     // Locked: even the right password is refused, and the page stays on the login form.
     b.fill("#password", STRONG).await;
@@ -304,4 +343,49 @@ async fn five_wrong_passwords_lock_the_login() {
     b.wait_text("#msg", "Too many login failures").await;
     assert!(b.url().await.ends_with("/login"));
     b.quit().await;
+}
+
+/// The interface selects list live addresses and the IPv6 selector previews, while typing, the
+/// address the server would publish. Runs the daemon and the browser in a network namespace
+/// with a made-up interface, so the addresses are known.
+#[test]
+fn interface_lists_and_ipv6_preview() {
+    if skip_browser() {
+        return;
+    }
+    let Some(ns) = Netns::create() else { return };
+    ns.ip("link add v0 type veth peer name v1");
+    ns.ip("link set v0 up");
+    ns.ip("addr add 192.168.7.2/24 dev v0");
+    ns.ip("-6 addr add 2001:db8:1::1/64 dev v0 nodad");
+    ns.ip("-6 addr add 2001:db8:1::2/64 dev v0 nodad");
+    ns.run(|| async {
+        let d = Daemon::start().await;
+        let b = Browser::start(1280, 900).await;
+        first_run(&b, &d).await;
+        b.click("#cfgAdd").await;
+        b.click("#cfgRenameOk").await;
+        b.click("input[name=v4Type][value=netInterface]").await;
+        b.wait_text("#v4If", "192.168.7.2").await;
+        b.select("#v4If", "v0").await;
+        // New entries read IPv6 from an interface; v0 is offered with both addresses.
+        let options = b.wait_text("#v6If", "2001:db8:1::1").await;
+        assert!(options.contains("2001:db8:1::2"), "options: {options}");
+        b.select("#v6If", "v0").await;
+        b.fill("#v6Reg", "::2$").await;
+        b.wait_text("#v6Match", "Matched: 2001:db8:1::2").await;
+        b.fill("#v6Reg", "::1$").await;
+        b.wait_text("#v6Match", "Matched: 2001:db8:1::1").await;
+        b.fill("#v4Domains", "v4.example.com").await;
+        b.fill("#v6Domains", "v6.example.com").await;
+        b.click("#save").await;
+        let y = yaml_where(&d, "the interface entry", |y| {
+            y["dnsconf"][0]["ipv6"]["ipv6reg"] == json!("::1$")
+        })
+        .await;
+        assert_eq!(y["dnsconf"][0]["ipv4"]["gettype"], json!("netInterface"));
+        assert_eq!(y["dnsconf"][0]["ipv4"]["netinterface"], json!("v0"));
+        assert_eq!(y["dnsconf"][0]["ipv6"]["netinterface"], json!("v0"));
+        b.quit().await;
+    });
 }

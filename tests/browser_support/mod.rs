@@ -174,7 +174,13 @@ impl Browser {
         let root = format!("http://127.0.0.1:{port}");
         wait_for("chromedriver to start", || {
             let (http, root) = (http.clone(), root.clone());
-            async move { http.get(format!("{root}/status")).send().await.ok().map(|_| ()) }
+            async move {
+                http.get(format!("{root}/status"))
+                    .send()
+                    .await
+                    .ok()
+                    .map(|_| ())
+            }
         })
         .await;
         let args = vec![
@@ -265,7 +271,11 @@ impl Browser {
 
     /// The current URL.
     pub async fn url(&self) -> String {
-        self.get("/url").await.as_str().unwrap_or_default().to_string()
+        self.get("/url")
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// Runs `script` (a function body; `arguments` holds `args`) and returns its value.
@@ -381,5 +391,89 @@ impl Browser {
     /// Ends the session (the browser exits).
     pub async fn quit(self) {
         let _ = self.http.delete(&self.base).send().await;
+    }
+}
+
+/// A network namespace made for one test, deleted when dropped (even on panic).
+pub struct Netns {
+    /// Name under /var/run/netns.
+    pub name: String,
+}
+
+impl Netns {
+    /// Creates the namespace with its loopback up; panics (root and iproute2 are required)
+    /// unless `DDNS_RS_SKIP_NETNS=1`, then None.
+    pub fn create() -> Option<Netns> {
+        let mut rand = [0u8; 4];
+        getrandom::fill(&mut rand).unwrap();
+        let name = format!("ddnsrs-web-{}", hex::encode(rand));
+        let out = std::process::Command::new("ip")
+            .args(["netns", "add", &name])
+            .output();
+        match out {
+            Ok(o) if o.status.success() => {
+                let ns = Netns { name };
+                ns.ip("link set lo up");
+                Some(ns)
+            }
+            other => {
+                let why = format!("cannot create network namespace {name}: {other:?}");
+                assert!(
+                    std::env::var("DDNS_RS_SKIP_NETNS").as_deref() == Ok("1"),
+                    "{why}; run as root with iproute2, or set DDNS_RS_SKIP_NETNS=1 to skip"
+                );
+                eprintln!("SKIPPED (DDNS_RS_SKIP_NETNS=1): {why}");
+                None
+            }
+        }
+    }
+
+    /// Runs `ip -n <ns> <args>` and insists it succeeds.
+    pub fn ip(&self, args: &str) {
+        let out = std::process::Command::new("ip")
+            .arg("-n")
+            .arg(&self.name)
+            .args(args.split_whitespace())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "ip {args}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Runs the future made by `f` on a new thread that has entered the namespace, with a
+    /// current-thread runtime: its sockets and child processes (daemon, chromedriver, browser)
+    /// all live inside the namespace.
+    pub fn run<F, Fut>(&self, f: F)
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()>,
+    {
+        use std::os::fd::AsRawFd as _;
+        let path = format!("/var/run/netns/{}", self.name);
+        std::thread::spawn(move || {
+            let ns = std::fs::File::open(&path).unwrap();
+            // SAFETY: setns(2) moves only this thread into the namespace; the fd is valid and
+            // outlives the call.
+            let rc = unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) };
+            assert_eq!(rc, 0, "setns {path}: {}", std::io::Error::last_os_error());
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(f());
+        })
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .status();
     }
 }
