@@ -185,6 +185,11 @@ async fn setup_settings_status_logs_language_theme() {
     assert_eq!(b.prop("#logBadge", "hidden").await, json!(true));
     b.click("#logsClose").await;
 
+    // "Try it" with no URL: the server's answer arrives as a log line, announced by a toast.
+    b.fill("#hookUrl", "").await;
+    b.click("#hookTest").await;
+    b.wait_text("#toasts", "Please enter the Webhook URL").await;
+
     // A second entry, then the first deleted: the page sends the deleted one as null so the
     // second keeps its index, and its masked ID and secret still map to the stored values.
     b.click("#cfgAdd").await;
