@@ -8,23 +8,24 @@
 //! without them unless `DDNS_RS_SKIP_BROWSER=1`.
 
 mod browser_support;
+mod fakes;
 
-use browser_support::{Browser, Daemon, Netns, http_client, skip_browser, wait_for};
+use browser_support::{Browser, Daemon, Netns, http_client, prefix_proxy, skip_browser, wait_for};
 use serde_json::{Value, json};
 
 const STRONG: &str = "Correct-Horse-42-battery";
 const SECRET: &str = "cf-token-0123456789abcdef";
 
-/// Navigates to the UI and creates the account through the first-run form; returns on the
-/// settings page.
-async fn first_run(b: &Browser, d: &Daemon) {
-    b.goto(&d.url).await;
+/// Navigates to the UI at `base` and creates the account through the first-run form; returns
+/// on the settings page.
+async fn first_run(b: &Browser, d: &Daemon, base: &str) {
+    b.goto(base).await;
     let login = wait_for("the redirect to ./login", || async {
         let u = b.url().await;
         u.ends_with("/login").then_some(u)
     })
     .await;
-    assert_eq!(login, format!("{}login", d.url));
+    assert_eq!(login, format!("{base}login"));
     // No account yet: the form says it creates one.
     b.wait_text("#submit", "Create account").await;
     assert_eq!(b.prop("#setupHint", "hidden").await, json!(false));
@@ -42,7 +43,7 @@ async fn first_run(b: &Browser, d: &Daemon) {
     b.fill("#password", STRONG).await;
     b.click("#submit").await;
     wait_for("the settings page", || async {
-        (b.url().await == d.url).then_some(())
+        (b.url().await == base).then_some(())
     })
     .await;
     wait_for("the username field filled from api/state", || async {
@@ -63,7 +64,7 @@ async fn setup_settings_status_logs_language_theme() {
     }
     let d = Daemon::start().await;
     let b = Browser::start(1280, 900).await;
-    first_run(&b, &d).await;
+    first_run(&b, &d, &d.url).await;
     let y = yaml_where(&d, "the account in the YAML", |y| {
         y["user"]["username"] == json!("admin")
     })
@@ -367,7 +368,7 @@ fn interface_lists_and_ipv6_preview() {
     ns.run(|| async {
         let d = Daemon::start().await;
         let b = Browser::start(1280, 900).await;
-        first_run(&b, &d).await;
+        first_run(&b, &d, &d.url).await;
         b.click("#cfgAdd").await;
         b.click("#cfgRenameOk").await;
         b.click("input[name=v4Type][value=netInterface]").await;
@@ -393,4 +394,40 @@ fn interface_lists_and_ipv6_preview() {
         assert_eq!(y["dnsconf"][0]["ipv6"]["netinterface"], json!("v0"));
         b.quit().await;
     });
+}
+
+/// Behind a reverse proxy that serves the UI under `/ddns/` (ddns-go #1137): every redirect,
+/// asset, API call and the logout stay under the prefix.
+#[tokio::test(flavor = "multi_thread")]
+async fn works_under_a_reverse_proxy_sub_path() {
+    if skip_browser() {
+        return;
+    }
+    let d = Daemon::start().await;
+    let proxy = fakes::serve_http(prefix_proxy(d.url.clone(), "/ddns/")).await;
+    let base = format!("http://{proxy}/ddns/");
+    let b = Browser::start(1280, 900).await;
+    first_run(&b, &d, &base).await;
+    // Styles and scripts came through the prefix: the page is styled and filled in.
+    let bg = "return getComputedStyle(document.body).backgroundColor";
+    assert_ne!(b.js(bg, vec![]).await, json!("rgba(0, 0, 0, 0)"));
+    b.click("#cfgAdd").await;
+    b.fill("#cfgName", "proxied").await;
+    b.click("#cfgRenameOk").await;
+    b.click("input[name=v4Type][value=cmd]").await;
+    b.fill("#v4Cmd", "echo 8.8.8.8").await;
+    b.fill("#v4Domains", "proxied.example.com").await;
+    b.click("#save").await;
+    b.wait_text("#saveMsg", "Saved").await;
+    yaml_where(&d, "the entry saved through the proxy", |y| {
+        y["dnsconf"][0]["name"] == json!("proxied")
+    })
+    .await;
+    b.wait_text("#statusBody", "proxied.example.com").await;
+    b.click("#logout").await;
+    wait_for("the login page under the prefix", || async {
+        (b.url().await == format!("{base}login")).then_some(())
+    })
+    .await;
+    b.quit().await;
 }

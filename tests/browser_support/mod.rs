@@ -145,6 +145,56 @@ pub fn http_client() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().build().unwrap()
 }
 
+/// A reverse proxy that serves `upstream` (ending in `/`) under `prefix` (e.g. `/ddns/`),
+/// stripping the prefix as nginx's `proxy_pass http://upstream/;` does, passing redirects and
+/// compressed bodies through untouched and telling the upstream the public host.
+pub fn prefix_proxy(upstream: String, prefix: &'static str) -> axum::Router {
+    use axum::body::Body;
+    use axum::http::{Request, Response, StatusCode};
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    axum::Router::new().fallback(move |req: Request<Body>| {
+        let (client, upstream) = (client.clone(), upstream.clone());
+        async move {
+            let path_q = req
+                .uri()
+                .path_and_query()
+                .map_or("/", |p| p.as_str())
+                .to_string();
+            let Some(rest) = path_q.strip_prefix(prefix) else {
+                return Response::builder()
+                    .status(StatusCode::NOT_FOUND)
+                    .body(Body::empty())
+                    .unwrap();
+            };
+            let method = reqwest::Method::from_bytes(req.method().as_str().as_bytes()).unwrap();
+            let mut fwd = client.request(method, format!("{upstream}{rest}"));
+            for (k, v) in req.headers() {
+                if k != "host" && k != "content-length" {
+                    fwd = fwd.header(k.as_str(), v.as_bytes());
+                }
+            }
+            if let Some(host) = req.headers().get("host") {
+                fwd = fwd.header("x-forwarded-host", host.as_bytes());
+            }
+            let body = axum::body::to_bytes(req.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            let up = fwd.body(body).send().await.unwrap();
+            let mut out = Response::builder().status(up.status().as_u16());
+            for (k, v) in up.headers() {
+                if k != "content-length" && k != "transfer-encoding" {
+                    out = out.header(k.as_str(), v.as_bytes());
+                }
+            }
+            out.body(Body::from(up.bytes().await.unwrap())).unwrap()
+        }
+    })
+}
+
 /// A chromedriver process and one headless Chromium session.
 pub struct Browser {
     http: reqwest::Client,
@@ -162,14 +212,15 @@ impl Browser {
     /// `width`×`height` CSS pixels.
     pub async fn start(width: u32, height: u32) -> Browser {
         let port = free_port();
+        let profile = tempfile::tempdir().unwrap();
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
+            .env("HOME", profile.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
             .unwrap();
-        let profile = tempfile::tempdir().unwrap();
         let http = http_client();
         let root = format!("http://127.0.0.1:{port}");
         wait_for("chromedriver to start", || {
