@@ -155,6 +155,8 @@ fn every_flag_is_recognised() {
             version: true,
             once: true,
             dry_run: true,
+            tls_cert: None,
+            tls_key: None,
             rest: vec![],
         }
     );

@@ -40,7 +40,12 @@ async fn unauthenticated_requests_are_redirected_relatively_or_get_401() {
 async fn login_sets_a_strict_httponly_cookie_and_each_browser_has_its_own_session() {
     let h = Harness::new(Some(&config_with_account(true)));
     let r = h
-        .post("/loginFunc", LAN, None, &json!({"Username": "admin", "Password": GOOD_PW}))
+        .post(
+            "/loginFunc",
+            LAN,
+            None,
+            &json!({"Username": "admin", "Password": GOOD_PW}),
+        )
         .await;
     let body = r.json();
     assert_eq!(body["Code"], 200);
@@ -67,7 +72,10 @@ async fn login_sets_a_strict_httponly_cookie_and_each_browser_has_its_own_sessio
     assert_eq!(r.status, StatusCode::FOUND);
     assert_eq!(r.header("location").as_deref(), Some("./login"));
     assert!(r.header("set-cookie").unwrap().contains("Max-Age=0"));
-    assert_eq!(h.get("/", LAN, Some(&a)).await.status, StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(
+        h.get("/", LAN, Some(&a)).await.status,
+        StatusCode::TEMPORARY_REDIRECT
+    );
     assert_eq!(h.get("/", LAN, Some(&b)).await.status, StatusCode::OK);
 }
 
@@ -88,17 +96,37 @@ async fn a_script_without_origin_gets_the_token_in_data_and_sessions_expire() {
     let token = body["Data"].as_str().unwrap().to_string();
     assert_eq!(Some(token.clone()), r.token());
     assert!(r.header("set-cookie").unwrap().contains("Max-Age=86400"));
-    assert_eq!(h.get("/api/status", WAN, Some(&token)).await.status, StatusCode::OK);
+    assert_eq!(
+        h.get("/api/status", WAN, Some(&token)).await.status,
+        StatusCode::OK
+    );
     h.advance(Duration::from_secs(86_400));
-    assert_eq!(h.get("/api/status", WAN, Some(&token)).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        h.get("/api/status", WAN, Some(&token)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
 async fn wrong_credentials_and_empty_fields() {
     let h = Harness::new(Some(&config_with_account(true)));
-    let r = h.post("/loginFunc", LAN, None, &json!({"Username": "admin", "Password": ""})).await;
+    let r = h
+        .post(
+            "/loginFunc",
+            LAN,
+            None,
+            &json!({"Username": "admin", "Password": ""}),
+        )
+        .await;
     assert_eq!(r.json()["Msg"], "Username/Password is required");
-    let r = h.post("/loginFunc", LAN, None, &json!({"Username": "root", "Password": GOOD_PW})).await;
+    let r = h
+        .post(
+            "/loginFunc",
+            LAN,
+            None,
+            &json!({"Username": "root", "Password": GOOD_PW}),
+        )
+        .await;
     assert_eq!(r.json()["Code"], 500);
     assert_eq!(r.json()["Msg"], "Username or password is incorrect");
     assert!(r.token().is_none());
@@ -121,8 +149,20 @@ async fn first_run_creates_the_account_within_30_minutes() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(r.json()["code"], "forbidden_wan");
     // A weak password is refused and nothing is written.
-    let r = h.post("/loginFunc", LAN, None, &json!({"Username": "admin", "Password": "123456"})).await;
-    assert!(r.json()["Msg"].as_str().unwrap().starts_with("Password is not secure!"));
+    let r = h
+        .post(
+            "/loginFunc",
+            LAN,
+            None,
+            &json!({"Username": "admin", "Password": "123456"}),
+        )
+        .await;
+    assert!(
+        r.json()["Msg"]
+            .as_str()
+            .unwrap()
+            .starts_with("Password is not secure!")
+    );
     assert!(!h.path.exists());
     h.advance(Duration::from_secs(29 * 60));
     let token = h.login(LAN).await;
@@ -137,19 +177,33 @@ async fn first_run_creates_the_account_within_30_minutes() {
         [ddns_rs::sync::schedule::Control::NewConfig(c)] if c.user.username == "admin"
     ));
     assert_eq!(h.get("/", LAN, Some(&token)).await.status, StatusCode::OK);
-    assert_eq!(h.get("/api/session", LAN, Some(&token)).await.json()["setup"], false);
+    assert_eq!(
+        h.get("/api/session", LAN, Some(&token)).await.json()["setup"],
+        false
+    );
 }
 
 #[tokio::test]
 async fn first_run_window_closes_after_30_minutes() {
     let h = Harness::new(None);
     h.advance(Duration::from_secs(30 * 60 + 1));
-    assert_eq!(h.get("/api/session", LAN, None).await.json()["setupOpen"], false);
+    assert_eq!(
+        h.get("/api/session", LAN, None).await.json()["setupOpen"],
+        false
+    );
     let r = h
-        .post("/loginFunc", LAN, None, &json!({"Username": "admin", "Password": GOOD_PW}))
+        .post(
+            "/loginFunc",
+            LAN,
+            None,
+            &json!({"Username": "admin", "Password": GOOD_PW}),
+        )
         .await;
     let msg = r.json()["Msg"].as_str().unwrap().to_string();
-    assert!(msg.starts_with("Need to complete the username and password setting before "), "{msg}");
+    assert!(
+        msg.starts_with("Need to complete the username and password setting before "),
+        "{msg}"
+    );
     assert!(msg.ends_with("please restart ddns-rs"), "{msg}");
     assert!(r.token().is_none());
     assert!(!h.path.exists());
@@ -161,14 +215,27 @@ async fn lockout_per_address_refuses_even_the_right_password() {
     let attacker = "198.51.100.66:1234";
     for _ in 0..5 {
         let r = h
-            .post("/loginFunc", attacker, None, &json!({"Username": "admin", "Password": "wrong"}))
+            .post(
+                "/loginFunc",
+                attacker,
+                None,
+                &json!({"Username": "admin", "Password": "wrong"}),
+            )
             .await;
         assert_eq!(r.json()["Msg"], "Username or password is incorrect");
     }
     let r = h
-        .post("/loginFunc", attacker, None, &json!({"Username": "admin", "Password": GOOD_PW}))
+        .post(
+            "/loginFunc",
+            attacker,
+            None,
+            &json!({"Username": "admin", "Password": GOOD_PW}),
+        )
         .await;
-    assert_eq!(r.json()["Msg"], "Too many login failures, please try again later");
+    assert_eq!(
+        r.json()["Msg"],
+        "Too many login failures, please try again later"
+    );
     assert!(r.token().is_none());
     // The owner elsewhere is not locked out.
     h.login(WAN).await;
@@ -185,14 +252,31 @@ async fn global_ceiling_stops_a_spray_but_not_the_lan() {
     for i in 0..50 {
         let client = format!("198.18.0.{}:1000", i + 1);
         let r = h
-            .post("/loginFunc", &client, None, &json!({"Username": "x", "Password": "wrong"}))
+            .post(
+                "/loginFunc",
+                &client,
+                None,
+                &json!({"Username": "x", "Password": "wrong"}),
+            )
             .await;
-        assert_eq!(r.json()["Msg"], "Username or password is incorrect", "attempt {i}");
+        assert_eq!(
+            r.json()["Msg"],
+            "Username or password is incorrect",
+            "attempt {i}"
+        );
     }
     let r = h
-        .post("/loginFunc", WAN, None, &json!({"Username": "admin", "Password": GOOD_PW}))
+        .post(
+            "/loginFunc",
+            WAN,
+            None,
+            &json!({"Username": "admin", "Password": GOOD_PW}),
+        )
         .await;
-    assert_eq!(r.json()["Msg"], "Too many login failures, please try again later");
+    assert_eq!(
+        r.json()["Msg"],
+        "Too many login failures, please try again later"
+    );
     h.login(LAN).await;
     h.login("127.0.0.1:5000").await;
     h.advance(Duration::from_secs(30 * 60));

@@ -19,7 +19,8 @@ async fn cross_site_state_changes_are_refused() {
     let mut h = Harness::new(Some(&config_with_account(true)));
     let token = h.login(LAN).await;
     let cookie = format!("token={token}");
-    let cases: Vec<(Method, &str, Vec<(&str, &str)>)> = vec![
+    type Case<'a> = (Method, &'a str, Vec<(&'a str, &'a str)>);
+    let cases: Vec<Case> = vec![
         (
             Method::POST,
             "/save",

@@ -21,8 +21,10 @@ const KEY_ID: &str = "AKID-Hidden-Key-Id-77";
 
 fn config_with_entry() -> Config {
     let mut c = config_with_account(true);
-    let mut e = DnsConfig::default();
-    e.name = "home".into();
+    let mut e = DnsConfig {
+        name: "home".into(),
+        ..DnsConfig::default()
+    };
     e.dns.name = "cloudflare".into();
     e.dns.id = KEY_ID.into();
     e.dns.secret = SECRET.into();
@@ -40,8 +42,14 @@ async fn save_keeps_masked_secrets_writes_0600_atomically_and_wakes_the_daemon()
     let token = h.login(LAN).await;
     let state = h.get("/api/state", LAN, Some(&token)).await.json();
     let entry = state["dnsConf"][0].clone();
-    assert_eq!(entry["DnsSecret"], format!("sk-{}", "*".repeat(SECRET.len() - 3)));
-    assert_eq!(entry["DnsID"], format!("AKI{}", "*".repeat(KEY_ID.len() - 3)));
+    assert_eq!(
+        entry["DnsSecret"],
+        format!("sk-{}", "*".repeat(SECRET.len() - 3))
+    );
+    assert_eq!(
+        entry["DnsID"],
+        format!("AKI{}", "*".repeat(KEY_ID.len() - 3))
+    );
     assert_eq!(entry["Ipv4Domains"], "a.example.com");
     assert_eq!(entry["Name"], "home");
 
@@ -71,15 +79,28 @@ async fn save_keeps_masked_secrets_writes_0600_atomically_and_wakes_the_daemon()
     let saved = ddns_rs::config::store::load(&h.path).unwrap().config;
     assert_eq!(saved.dnsconf[0].dns.secret, SECRET);
     assert_eq!(saved.dnsconf[0].dns.id, KEY_ID);
-    assert_eq!(saved.dnsconf[0].ipv4.domains, vec!["a.example.com", "b.example.com"]);
+    assert_eq!(
+        saved.dnsconf[0].ipv4.domains,
+        vec!["a.example.com", "b.example.com"]
+    );
     assert_eq!(saved.dnsconf[0].ipv4.url, "https://ip2.example");
     assert_eq!(saved.dnsconf[0].ipv6.ipv6reg, "@2");
-    assert_eq!(saved.dnsconf[0].ipv6.netinterface, " eth0 ", "NetInterface is not trimmed (ddns-go)");
+    assert_eq!(
+        saved.dnsconf[0].ipv6.netinterface, " eth0 ",
+        "NetInterface is not trimmed (ddns-go)"
+    );
     assert_eq!(saved.dnsconf[1].dns.id, "id2");
     assert_eq!(saved.dnsconf[1].dns.secret, "newsecret2");
-    assert_eq!(saved.dnsconf[1].ipv6.domains, vec!["v6.example.com", "w.example.com"]);
+    assert_eq!(
+        saved.dnsconf[1].ipv6.domains,
+        vec!["v6.example.com", "w.example.com"]
+    );
     assert_eq!(saved.webhook.webhookurl, "https://hook.example/x");
-    assert_eq!(saved.user.password, good_hash(), "an empty password keeps the stored one");
+    assert_eq!(
+        saved.user.password,
+        good_hash(),
+        "an empty password keeps the stored one"
+    );
 
     #[cfg(unix)]
     {
@@ -88,7 +109,10 @@ async fn save_keeps_masked_secrets_writes_0600_atomically_and_wakes_the_daemon()
         assert_eq!(mode & 0o777, 0o600);
     }
     // Atomic: no temporary file left next to it.
-    let names: Vec<_> = std::fs::read_dir(h.dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> = std::fs::read_dir(h.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(names, vec![std::ffi::OsString::from("ddns.yaml")]);
 
     // Save = force update: the daemon got exactly the saved config.
@@ -104,10 +128,29 @@ async fn save_refuses_weak_passwords_and_missing_username_without_writing() {
     let token = h.login(LAN).await;
     let before = std::fs::read(&h.path).unwrap();
     h.drain_control();
-    let r = h.post("/save", LAN, Some(&token), &json!({"Username": "admin", "Password": "abc", "DnsConf": []})).await;
-    assert!(r.json()["result"].as_str().unwrap().starts_with("Password is not secure!"));
+    let r = h
+        .post(
+            "/save",
+            LAN,
+            Some(&token),
+            &json!({"Username": "admin", "Password": "abc", "DnsConf": []}),
+        )
+        .await;
+    assert!(
+        r.json()["result"]
+            .as_str()
+            .unwrap()
+            .starts_with("Password is not secure!")
+    );
     assert_eq!(r.json()["dnsConf"], "[]");
-    let r = h.post("/save", LAN, Some(&token), &json!({"Username": "  ", "DnsConf": []})).await;
+    let r = h
+        .post(
+            "/save",
+            LAN,
+            Some(&token),
+            &json!({"Username": "  ", "DnsConf": []}),
+        )
+        .await;
     assert_eq!(r.json()["result"], "Username/Password is required");
     assert_eq!(std::fs::read(&h.path).unwrap(), before);
     assert!(h.drain_control().is_empty());
@@ -123,37 +166,72 @@ async fn changing_the_password_ends_other_sessions() {
         .await;
     assert_eq!(r.json()["result"], "ok");
     assert_eq!(h.get("/", LAN, Some(&mine)).await.status, StatusCode::OK);
-    assert_eq!(h.get("/", LAN, Some(&other)).await.status, StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(
+        h.get("/", LAN, Some(&other)).await.status,
+        StatusCode::TEMPORARY_REDIRECT
+    );
 }
 
 #[tokio::test]
 async fn set_lang_logs_and_status() {
     let mut h = Harness::new(Some(&config_with_entry()));
     let token = h.login(LAN).await;
-    let r = h.post("/setLang", LAN, Some(&token), &json!({"Lang": "zh-CN"})).await;
+    let r = h
+        .post("/setLang", LAN, Some(&token), &json!({"Lang": "zh-CN"}))
+        .await;
     assert_eq!(r.json(), json!({"result": "ok", "lang": "zh"}));
-    assert_eq!(ddns_rs::config::store::load(&h.path).unwrap().config.lang, "zh");
+    assert_eq!(
+        ddns_rs::config::store::load(&h.path).unwrap().config.lang,
+        "zh"
+    );
     assert!(matches!(h.drain_control().as_slice(), [Control::NewConfig(c)] if c.lang == "zh"));
 
     // Logs: ddns-go's array with trailing newlines, and ours with sequence numbers.
     tracing::info!("web-test marker line");
-    let lines: Vec<String> = serde_json::from_slice(&h.get("/logs", LAN, Some(&token)).await.body).unwrap();
+    let lines: Vec<String> =
+        serde_json::from_slice(&h.get("/logs", LAN, Some(&token)).await.body).unwrap();
     assert!(lines.len() <= 50);
     assert!(lines.iter().all(|l| l.ends_with('\n')));
     let all = h.get("/api/logs", LAN, Some(&token)).await.json();
     let total = all["total"].as_u64().unwrap();
     assert!(total >= 1);
-    let newer = h.get(&format!("/api/logs?after={total}"), LAN, Some(&token)).await.json();
+    let newer = h
+        .get(&format!("/api/logs?after={total}"), LAN, Some(&token))
+        .await
+        .json();
     assert_eq!(newer["lines"], json!([]));
     tracing::info!("web-test second marker");
-    let newer = h.get(&format!("/api/logs?after={total}"), LAN, Some(&token)).await.json();
-    let got: Vec<&str> = newer["lines"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-    assert!(got.iter().any(|l| l.ends_with("web-test second marker")), "{got:?}");
+    let newer = h
+        .get(&format!("/api/logs?after={total}"), LAN, Some(&token))
+        .await
+        .json();
+    let got: Vec<&str> = newer["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        got.iter().any(|l| l.ends_with("web-test second marker")),
+        "{got:?}"
+    );
     assert!(newer["total"].as_u64().unwrap() > total);
 
     // Status: the board's records, the log total for the badge.
-    h.status.record(0, "a.example.com", RecordType::A, Observation::updated("203.0.113.7".into()), 1_700_000_000);
-    h.status.record(0, "a.example.com", RecordType::Aaaa, Observation::failed("boom".into()), 1_700_000_100);
+    h.status.record(
+        0,
+        "a.example.com",
+        RecordType::A,
+        Observation::updated("203.0.113.7".into()),
+        1_700_000_000,
+    );
+    h.status.record(
+        0,
+        "a.example.com",
+        RecordType::Aaaa,
+        Observation::failed("boom".into()),
+        1_700_000_100,
+    );
     let s = h.get("/api/status", LAN, Some(&token)).await.json();
     assert_eq!(s["records"][0]["domain"], "a.example.com");
     assert_eq!(s["records"][0]["type"], "A");
@@ -180,22 +258,38 @@ async fn state_lists_providers_and_interfaces_and_preview_reports_errors() {
     assert_eq!(s["username"], "admin");
     assert_eq!(s["notAllowWanAccess"], true);
     assert_eq!(s["version"], ddns_rs::VERSION);
-    let keys: Vec<&str> = s["providers"].as_array().unwrap().iter().map(|p| p["key"].as_str().unwrap()).collect();
+    let keys: Vec<&str> = s["providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["key"].as_str().unwrap())
+        .collect();
     let expected: Vec<&str> = ddns_rs::provider::PROVIDERS.iter().map(|m| m.key).collect();
     assert_eq!(keys, expected);
     assert!(s["providers"][0]["secretLabel"].is_string());
     assert!(s["interfaces"].is_array());
     let r = h
-        .post("/api/ipv6-preview", LAN, Some(&token), &json!({"netInterface": "no-such-if0", "ipv6Reg": "@1"}))
+        .post(
+            "/api/ipv6-preview",
+            LAN,
+            Some(&token),
+            &json!({"netInterface": "no-such-if0", "ipv6Reg": "@1"}),
+        )
         .await
         .json();
     assert_eq!(r["ok"], false);
     assert!(r["error"].as_str().unwrap().contains("no-such-if0"), "{r}");
     // The preview agrees with detection itself.
-    let direct = ddns_rs::detect::detect_iface("no-such-if0", ddns_rs::detect::Family::V6, "@1").unwrap_err();
+    let direct = ddns_rs::detect::detect_iface("no-such-if0", ddns_rs::detect::Family::V6, "@1")
+        .unwrap_err();
     assert_eq!(r["error"], direct.to_string());
     let r = h
-        .post("/api/ipv6-preview", LAN, Some(&token), &json!({"netInterface": "lo", "ipv6Reg": ""}))
+        .post(
+            "/api/ipv6-preview",
+            LAN,
+            Some(&token),
+            &json!({"netInterface": "lo", "ipv6Reg": ""}),
+        )
         .await
         .json();
     // Loopback has no global IPv6 address: the same error detection would log.
@@ -235,16 +329,36 @@ async fn webhook_test_sends_fake_data_and_reports_in_the_log() {
     assert!(r.body.is_empty());
     // The answer does not wait for the webhook; wait for the receiver (bounded by the test).
     for _ in 0..3000 {
-        if !seen.lock().unwrap().is_empty() && h.logs.lines().iter().any(|l| l.contains("Successfully called Webhook")) {
+        if !seen.lock().unwrap().is_empty()
+            && h.logs
+                .lines()
+                .iter()
+                .any(|l| l.contains("Successfully called Webhook"))
+        {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
-    assert_eq!(seen.lock().unwrap().as_slice(), ["{\"ip\":\"127.0.0.1\",\"r\":\"success\",\"d\":\"test.example.com\"}"]);
-    assert!(h.logs.lines().iter().any(|l| l.contains("Successfully called Webhook") && l.contains("received")));
-    let r = h.post("/webhookTest", LAN, Some(&token), &json!({"URL": "  "})).await;
+    assert_eq!(
+        seen.lock().unwrap().as_slice(),
+        ["{\"ip\":\"127.0.0.1\",\"r\":\"success\",\"d\":\"test.example.com\"}"]
+    );
+    assert!(
+        h.logs
+            .lines()
+            .iter()
+            .any(|l| l.contains("Successfully called Webhook") && l.contains("received"))
+    );
+    let r = h
+        .post("/webhookTest", LAN, Some(&token), &json!({"URL": "  "}))
+        .await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(h.logs.lines().iter().any(|l| l.ends_with("Please enter the Webhook URL")));
+    assert!(
+        h.logs
+            .lines()
+            .iter()
+            .any(|l| l.ends_with("Please enter the Webhook URL"))
+    );
 }
 
 #[tokio::test]
@@ -252,11 +366,26 @@ async fn no_secret_in_any_response_or_log_line_of_a_full_session() {
     let h = Harness::new(Some(&config_with_entry()));
     let mut bodies: Vec<String> = Vec::new();
     let r = h
-        .post("/loginFunc", LAN, None, &json!({"Username": "admin", "Password": GOOD_PW}))
+        .post(
+            "/loginFunc",
+            LAN,
+            None,
+            &json!({"Username": "admin", "Password": GOOD_PW}),
+        )
         .await;
     bodies.push(r.text());
     let token = r.token().unwrap();
-    for path in ["/", "/login", "/api/session", "/api/state", "/api/status", "/logs", "/api/logs", "/nope", "/static/app.js"] {
+    for path in [
+        "/",
+        "/login",
+        "/api/session",
+        "/api/state",
+        "/api/status",
+        "/logs",
+        "/api/logs",
+        "/nope",
+        "/static/app.js",
+    ] {
         let r = h.get(path, LAN, Some(&token)).await;
         bodies.push(r.text());
         bodies.push(format!("{:?}", r.headers));
@@ -266,8 +395,16 @@ async fn no_secret_in_any_response_or_log_line_of_a_full_session() {
     let r = h.post("/save", LAN, Some(&token), &body).await;
     assert_eq!(r.json()["result"], "ok");
     bodies.push(r.text());
-    bodies.push(h.post("/api/update", LAN, Some(&token), &json!({})).await.text());
-    bodies.push(h.post("/setLang", LAN, Some(&token), &json!({"Lang": "en"})).await.text());
+    bodies.push(
+        h.post("/api/update", LAN, Some(&token), &json!({}))
+            .await
+            .text(),
+    );
+    bodies.push(
+        h.post("/setLang", LAN, Some(&token), &json!({"Lang": "en"}))
+            .await
+            .text(),
+    );
     bodies.push(h.get("/logs", LAN, Some(&token)).await.text());
     bodies.push(h.get("/api/logs", LAN, Some(&token)).await.text());
     // The secret survived the round-trip on disk...
@@ -291,7 +428,18 @@ async fn api_update_queues_a_run_and_a_wan_save_is_refused() {
     let mut h = Harness::new(Some(&config_with_entry()));
     let token = h.login(LAN).await;
     h.drain_control();
-    let r = h.req(Method::POST, "/api/update", LAN, &[("cookie", &format!("token={token}")), ("sec-fetch-site", "same-origin")], "").await;
+    let r = h
+        .req(
+            Method::POST,
+            "/api/update",
+            LAN,
+            &[
+                ("cookie", &format!("token={token}")),
+                ("sec-fetch-site", "same-origin"),
+            ],
+            "",
+        )
+        .await;
     assert_eq!(r.status, StatusCode::ACCEPTED);
     assert_eq!(h.drain_control(), vec![Control::RunNow]);
     // Even with a valid token, a WAN client is refused when WAN access is off.

@@ -24,7 +24,10 @@ fn client() -> reqwest::Client {
 
 fn options(path: std::path::PathBuf) -> (WebOptions, ddns_rs::sync::schedule::ControlReceiver) {
     let (tx, rx) = control_channel();
-    (WebOptions::new(path, StatusBoard::default(), LogRing::new(), tx), rx)
+    (
+        WebOptions::new(path, StatusBoard::default(), LogRing::new(), tx),
+        rx,
+    )
 }
 
 #[tokio::test]
@@ -43,14 +46,24 @@ async fn assets_are_served_gzipped_or_plain_with_etags() {
     let etag = r.headers()["etag"].to_str().unwrap().to_string();
     assert_eq!(r.bytes().await.unwrap().as_ref(), login_html.as_slice());
     // gzip when accepted: inflates to the same bytes.
-    let r = c.get(format!("http://{addr}/login")).header("accept-encoding", "gzip").send().await.unwrap();
+    let r = c
+        .get(format!("http://{addr}/login"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["content-encoding"], "gzip");
     let gz = r.bytes().await.unwrap();
     let mut raw = Vec::new();
     std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(gz.as_ref()), &mut raw).unwrap();
     assert_eq!(raw, login_html);
     // Revalidation.
-    let r = c.get(format!("http://{addr}/login")).header("if-none-match", &etag).send().await.unwrap();
+    let r = c
+        .get(format!("http://{addr}/login"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 304);
     // Every file of web/ except the pages is under static/, with its type.
     for entry in std::fs::read_dir("web").unwrap() {
@@ -58,14 +71,43 @@ async fn assets_are_served_gzipped_or_plain_with_etags() {
         if std::path::Path::new("web").join(&name).is_dir() {
             continue;
         }
-        let r = c.get(format!("http://{addr}/static/{name}")).send().await.unwrap();
+        let r = c
+            .get(format!("http://{addr}/static/{name}"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200, "{name}");
-        assert_eq!(r.bytes().await.unwrap().as_ref(), std::fs::read(format!("web/{name}")).unwrap().as_slice(), "{name}");
+        assert_eq!(
+            r.bytes().await.unwrap().as_ref(),
+            std::fs::read(format!("web/{name}")).unwrap().as_slice(),
+            "{name}"
+        );
     }
-    let r = c.get(format!("http://{addr}/static/app.js")).send().await.unwrap();
-    assert_eq!(r.headers()["content-type"], "text/javascript; charset=utf-8");
-    assert_eq!(c.get(format!("http://{addr}/static/")).send().await.unwrap().status(), 404);
-    assert_eq!(c.get(format!("http://{addr}/static/nope.css")).send().await.unwrap().status(), 404);
+    let r = c
+        .get(format!("http://{addr}/static/app.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(
+        c.get(format!("http://{addr}/static/"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        c.get(format!("http://{addr}/static/nope.css"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
 }
 
 #[tokio::test]
@@ -75,15 +117,27 @@ async fn occupied_port_is_reported_and_all_interfaces_listen_dual_stack() {
     let port = taken.local_addr().unwrap().port();
     let (opts, _rx) = options(dir.path().join("c.yaml"));
     let err = start(&format!("127.0.0.1:{port}"), None, opts).unwrap_err();
-    assert!(err.to_string().starts_with("Port listening failed, please check if the port is occupied!"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("Port listening failed, please check if the port is occupied!"),
+        "{err}"
+    );
 
     let (opts, _rx) = options(dir.path().join("c.yaml"));
     let addr = start(":0", None, opts).unwrap();
     let c = client();
-    let r = c.get(format!("http://127.0.0.1:{}/login", addr.port())).send().await.unwrap();
+    let r = c
+        .get(format!("http://127.0.0.1:{}/login", addr.port()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200, "IPv4 through the all-interfaces socket");
     if std::net::TcpListener::bind("[::1]:0").is_ok() {
-        let r = c.get(format!("http://[::1]:{}/login", addr.port())).send().await.unwrap();
+        let r = c
+            .get(format!("http://[::1]:{}/login", addr.port()))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200, "IPv6 through the all-interfaces socket");
     }
 }
@@ -115,12 +169,20 @@ async fn https_with_pem_files_and_secure_cookie() {
         .build()
         .unwrap();
     let url = format!("https://localhost:{}/loginFunc", addr.port());
-    let r = c.post(&url).json(&json!({"Username": "admin", "Password": GOOD_PW})).send().await.unwrap();
+    let r = c
+        .post(&url)
+        .json(&json!({"Username": "admin", "Password": GOOD_PW}))
+        .send()
+        .await
+        .unwrap();
     let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(cookie.contains("; Secure"), "{cookie}");
     assert_eq!(r.json::<serde_json::Value>().await.unwrap()["Code"], 200);
     // Plain HTTP on the TLS port gets nothing useful.
-    let plain = client().get(format!("http://127.0.0.1:{}/login", addr.port())).send().await;
+    let plain = client()
+        .get(format!("http://127.0.0.1:{}/login", addr.port()))
+        .send()
+        .await;
     assert!(plain.is_err() || plain.unwrap().status() != 200);
 }
 
@@ -153,7 +215,10 @@ async fn wait_for(seen: &Arc<Mutex<Vec<String>>>, what: &str) {
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    panic!("{what} never reached the callback: {:?}", seen.lock().unwrap());
+    panic!(
+        "{what} never reached the callback: {:?}",
+        seen.lock().unwrap()
+    );
 }
 
 #[tokio::test]
@@ -174,7 +239,12 @@ async fn a_save_through_http_reaches_the_running_daemon_at_once() {
 
     let status = StatusBoard::default();
     let (tx, rx) = control_channel();
-    let addr = start("127.0.0.1:0", None, WebOptions::new(path.clone(), status.clone(), LogRing::new(), tx)).unwrap();
+    let addr = start(
+        "127.0.0.1:0",
+        None,
+        WebOptions::new(path.clone(), status.clone(), LogRing::new(), tx),
+    )
+    .unwrap();
     // An hour between runs: only the control channel can make the second run happen now.
     let daemon = Daemon {
         path: path.clone(),
@@ -188,10 +258,26 @@ async fn a_save_through_http_reaches_the_running_daemon_at_once() {
 
     let c = client();
     let base = format!("http://{addr}");
-    let r = c.post(format!("{base}/loginFunc")).json(&json!({"Username": "admin", "Password": GOOD_PW})).send().await.unwrap();
-    let token = r.json::<serde_json::Value>().await.unwrap()["Data"].as_str().unwrap().to_string();
+    let r = c
+        .post(format!("{base}/loginFunc"))
+        .json(&json!({"Username": "admin", "Password": GOOD_PW}))
+        .send()
+        .await
+        .unwrap();
+    let token = r.json::<serde_json::Value>().await.unwrap()["Data"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let cookie = format!("token={token}");
-    let state: serde_json::Value = c.get(format!("{base}/api/state")).header("cookie", &cookie).send().await.unwrap().json().await.unwrap();
+    let state: serde_json::Value = c
+        .get(format!("{base}/api/state"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let mut entry = state["dnsConf"][0].clone();
     entry["Ipv4Domains"] = json!("one.example.com\ntwo.example.com");
     let r = c
@@ -204,10 +290,31 @@ async fn a_save_through_http_reaches_the_running_daemon_at_once() {
     assert_eq!(r.json::<serde_json::Value>().await.unwrap()["result"], "ok");
     wait_for(&seen, "d=two.example.com&ip=8.8.4.4").await;
     // The dashboard sees the new record.
-    let st: serde_json::Value = c.get(format!("{base}/api/status")).header("cookie", &cookie).send().await.unwrap().json().await.unwrap();
+    let st: serde_json::Value = c
+        .get(format!("{base}/api/status"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     for _ in 0..3000 {
-        let st: serde_json::Value = c.get(format!("{base}/api/status")).header("cookie", &cookie).send().await.unwrap().json().await.unwrap();
-        if st["records"].as_array().unwrap().iter().any(|r| r["domain"] == "two.example.com" && r["published"] == "8.8.4.4") {
+        let st: serde_json::Value = c
+            .get(format!("{base}/api/status"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if st["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["domain"] == "two.example.com" && r["published"] == "8.8.4.4")
+        {
             return;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -219,10 +326,18 @@ async fn a_save_through_http_reaches_the_running_daemon_at_once() {
 fn tls_flags_are_parsed_together() {
     let cwd = std::path::Path::new("/srv");
     let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    let f = ddns_rs::cli::parse(&args(&["-tlsCert", "c.pem", "-tlsKey=/k.pem"]), None, cwd).unwrap();
-    assert_eq!(f.tls_cert.as_deref(), Some(std::path::Path::new("/srv/c.pem")));
+    let f =
+        ddns_rs::cli::parse(&args(&["-tlsCert", "c.pem", "-tlsKey=/k.pem"]), None, cwd).unwrap();
+    assert_eq!(
+        f.tls_cert.as_deref(),
+        Some(std::path::Path::new("/srv/c.pem"))
+    );
     assert_eq!(f.tls_key.as_deref(), Some(std::path::Path::new("/k.pem")));
     let err = ddns_rs::cli::parse(&args(&["-tlsCert", "c.pem"]), None, cwd).unwrap_err();
-    assert!(err.to_string().starts_with("-tlsCert and -tlsKey must be given together"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("-tlsCert and -tlsKey must be given together"),
+        "{err}"
+    );
     assert!(ddns_rs::cli::usage().contains("-tlsCert"));
 }

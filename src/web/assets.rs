@@ -80,7 +80,10 @@ pub fn respond(asset: &'static Asset, req: &HeaderMap) -> Response {
     let not_modified = req
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == asset.etag || t.trim() == "*"));
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim() == asset.etag || t.trim() == "*")
+        });
     if not_modified {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
@@ -104,11 +107,20 @@ mod tests {
     fn gzip_negotiation() {
         let mut h = HeaderMap::new();
         assert!(!accepts_gzip(&h));
-        h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip, deflate, br"));
+        h.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("gzip, deflate, br"),
+        );
         assert!(accepts_gzip(&h));
-        h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("br;q=1, gzip;q=0"));
+        h.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("br;q=1, gzip;q=0"),
+        );
         assert!(!accepts_gzip(&h));
-        h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("identity"));
+        h.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("identity"),
+        );
         assert!(!accepts_gzip(&h));
     }
 
@@ -116,10 +128,15 @@ mod tests {
     fn every_embedded_file_inflates_to_its_length() {
         for a in ASSETS {
             let mut raw = Vec::new();
-            flate2::read::GzDecoder::new(a.gz).read_to_end(&mut raw).unwrap();
+            flate2::read::GzDecoder::new(a.gz)
+                .read_to_end(&mut raw)
+                .unwrap();
             assert_eq!(raw.len(), a.len, "{}", a.path);
             assert!(!a.path.contains(".."), "{}", a.path);
         }
-        assert_eq!(content_type("static/app.js"), "text/javascript; charset=utf-8");
+        assert_eq!(
+            content_type("static/app.js"),
+            "text/javascript; charset=utf-8"
+        );
     }
 }

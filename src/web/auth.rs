@@ -206,11 +206,16 @@ impl Throttle {
     pub fn failed(&mut self, ip: IpAddr, now: Instant) {
         self.drain(now);
         self.recent.push_back(now);
-        if self.by_addr.len() >= MAX_TRACKED {
-            if let Some(oldest) = self.by_addr.iter().min_by_key(|(_, s)| s.last).map(|(k, _)| *k)
-            {
-                self.by_addr.remove(&oldest);
-            }
+        let oldest = (self.by_addr.len() >= MAX_TRACKED)
+            .then(|| {
+                self.by_addr
+                    .iter()
+                    .min_by_key(|(_, s)| s.last)
+                    .map(|(k, _)| *k)
+            })
+            .flatten();
+        if let Some(oldest) = oldest {
+            self.by_addr.remove(&oldest);
         }
         let s = self.by_addr.entry(throttle_key(ip)).or_insert(Strikes {
             failures: 0,
@@ -239,7 +244,8 @@ impl Throttle {
         }
         // Forget addresses that are neither locked nor recently active.
         self.by_addr.retain(|_, s| {
-            s.locked_until.is_some_and(|u| u > now) || now.saturating_duration_since(s.last) < LOCKOUT
+            s.locked_until.is_some_and(|u| u > now)
+                || now.saturating_duration_since(s.last) < LOCKOUT
         });
     }
 }
@@ -255,13 +261,27 @@ mod tests {
     #[test]
     fn lan_ranges() {
         for lan in [
-            "127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1",
-            "169.254.1.1", "::1", "fd00::1", "fc00::1", "fe80::1", "::ffff:192.168.1.5",
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.1",
+            "169.254.1.1",
+            "::1",
+            "fd00::1",
+            "fc00::1",
+            "fe80::1",
+            "::ffff:192.168.1.5",
         ] {
             assert!(is_lan(ip(lan)), "{lan}");
         }
         for wan in [
-            "8.8.8.8", "100.64.0.1", "172.32.0.1", "2001:db8::1", "::ffff:8.8.8.8", "fec0::1",
+            "8.8.8.8",
+            "100.64.0.1",
+            "172.32.0.1",
+            "2001:db8::1",
+            "::ffff:8.8.8.8",
+            "fec0::1",
         ] {
             assert!(!is_lan(ip(wan)), "{wan}");
         }

@@ -180,17 +180,36 @@ mod tests {
     #[test]
     fn csrf_rule() {
         assert!(same_origin(&h(&[])));
-        assert!(same_origin(&h(&[("host", "nas:9876"), ("origin", "http://nas:9876")])));
-        assert!(same_origin(&h(&[("host", "NAS:9876"), ("origin", "https://nas:9876")])));
-        assert!(!same_origin(&h(&[("host", "nas:9876"), ("origin", "http://evil.example")])));
-        assert!(!same_origin(&h(&[("host", "nas:9876"), ("origin", "null")])));
+        assert!(same_origin(&h(&[
+            ("host", "nas:9876"),
+            ("origin", "http://nas:9876")
+        ])));
+        assert!(same_origin(&h(&[
+            ("host", "NAS:9876"),
+            ("origin", "https://nas:9876")
+        ])));
+        assert!(!same_origin(&h(&[
+            ("host", "nas:9876"),
+            ("origin", "http://evil.example")
+        ])));
+        assert!(!same_origin(&h(&[
+            ("host", "nas:9876"),
+            ("origin", "null")
+        ])));
         assert!(same_origin(&h(&[
             ("host", "127.0.0.1:9876"),
             ("x-forwarded-host", "home.example.com"),
             ("origin", "https://home.example.com")
         ])));
-        assert!(same_origin(&h(&[("sec-fetch-site", "same-origin"), ("origin", "http://x")])));
-        assert!(!same_origin(&h(&[("sec-fetch-site", "cross-site"), ("host", "a"), ("origin", "http://a")])));
+        assert!(same_origin(&h(&[
+            ("sec-fetch-site", "same-origin"),
+            ("origin", "http://x")
+        ])));
+        assert!(!same_origin(&h(&[
+            ("sec-fetch-site", "cross-site"),
+            ("host", "a"),
+            ("origin", "http://a")
+        ])));
         assert!(!same_origin(&h(&[("sec-fetch-site", "same-site")])));
     }
 }

@@ -66,7 +66,12 @@ pub struct WebOptions {
 
 impl WebOptions {
     /// Options with the system clock, started now.
-    pub fn new(config_path: PathBuf, status: StatusBoard, logs: LogRing, control: ControlSender) -> Self {
+    pub fn new(
+        config_path: PathBuf,
+        status: StatusBoard,
+        logs: LogRing,
+        control: ControlSender,
+    ) -> Self {
         let clock = Clock::system();
         WebOptions {
             config_path,
@@ -199,7 +204,9 @@ pub fn start(
     mut opts: WebOptions,
 ) -> Result<SocketAddr, StartError> {
     let acceptor = match tls {
-        Some((cert, key)) => Some(server::load_tls(cert, key).inspect_err(|e| tracing::error!("{e}"))?),
+        Some((cert, key)) => {
+            Some(server::load_tls(cert, key).inspect_err(|e| tracing::error!("{e}"))?)
+        }
         None => None,
     };
     opts.https = acceptor.is_some();
@@ -211,12 +218,10 @@ pub fn start(
         tracing::error!("{e}");
         e
     })?;
-    let addr = listener
-        .local_addr()
-        .map_err(|source| StartError::Listen {
-            listen: listen.to_string(),
-            source,
-        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Listen {
+        listen: listen.to_string(),
+        source,
+    })?;
     let scheme = if acceptor.is_some() { "https" } else { "http" };
     tracing::info!("Listening on {listen} ({scheme}://{addr}); open the web UI in a browser");
     tokio::spawn(server::serve(listener, router(opts), acceptor));

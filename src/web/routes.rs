@@ -43,21 +43,30 @@ pub(super) fn build(state: Arc<WebState>) -> Router {
         .route("/logs", get(logs))
         .route("/clearLog", get(clear_log).post(clear_log))
         .route("/webhookTest", post(webhook_test))
-        .route_layer(middleware::from_fn_with_state(state.clone(), session_or_redirect));
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            session_or_redirect,
+        ));
     let api = Router::new()
         .route("/api/state", get(api_state))
         .route("/api/status", get(api_status))
         .route("/api/update", post(api_update))
         .route("/api/logs", get(api_logs))
         .route("/api/ipv6-preview", post(api_ipv6_preview))
-        .route_layer(middleware::from_fn_with_state(state.clone(), session_or_401));
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            session_or_401,
+        ));
     Router::new()
         .merge(public)
         .merge(pages)
         .merge(api)
         .fallback(not_found)
         .layer(middleware::from_fn(guard::csrf_guard))
-        .layer(middleware::from_fn_with_state(state.clone(), guard::wan_guard))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            guard::wan_guard,
+        ))
         .layer(middleware::from_fn(guard::security_headers))
         .with_state(state)
 }
@@ -114,7 +123,10 @@ async fn read_json<T: DeserializeOwned>(body: Body) -> Result<T, ApiError> {
             ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "too_large",
-                format!("The request body is larger than {} KiB", MAX_REQUEST_BODY / 1024),
+                format!(
+                    "The request body is larger than {} KiB",
+                    MAX_REQUEST_BODY / 1024
+                ),
             )
         })?;
     serde_json::from_slice(&bytes).map_err(|e| {
@@ -146,12 +158,19 @@ async fn not_found() -> Response {
 }
 
 fn broken(msg: &str) -> ApiError {
-    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", msg.to_string())
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        msg.to_string(),
+    )
 }
 
 // ---------- assets and pages ----------
 
-async fn static_file(axum::extract::Path(path): axum::extract::Path<String>, headers: HeaderMap) -> Response {
+async fn static_file(
+    axum::extract::Path(path): axum::extract::Path<String>,
+    headers: HeaderMap,
+) -> Response {
     page(&path, &headers)
 }
 
@@ -199,7 +218,10 @@ fn session_cookie(st: &WebState, token: &str, lifetime: std::time::Duration) -> 
 fn start_session(st: &WebState, headers: &HeaderMap, not_allow_wan: bool, msg: &str) -> Response {
     let lifetime = session_lifetime(not_allow_wan);
     let Some(token) = st.sessions().create(st.now(), lifetime) else {
-        return login_reply(500, "The system gave no randomness for a session; try again");
+        return login_reply(
+            500,
+            "The system gave no randomness for a session; try again",
+        );
     };
     // Scripts without an Origin header get the token in Data as with ddns-go; browser pages
     // never see it (the cookie is HttpOnly).
@@ -229,12 +251,17 @@ async fn login_func(State(st): St, Extension(conf): Conf, req: Request) -> Respo
         return first_run(&st, &conf, &headers, ip, username, body.password).await;
     }
     let ConfigState::Loaded(config) = &*conf else {
-        return login_reply(500, "The config file cannot be read; fix it (see the log) and try again");
+        return login_reply(
+            500,
+            "The config file cannot be read; fix it (see the log) and try again",
+        );
     };
     let refusal = st.throttle().check(ip, st.now());
     if let Err(r) = refusal {
         if r == Refusal::Global {
-            tracing::warn!("Logins from the internet are paused after too many failures; refused {ip}");
+            tracing::warn!(
+                "Logins from the internet are paused after too many failures; refused {ip}"
+            );
         }
         return login_reply(500, "Too many login failures, please try again later");
     }
@@ -379,10 +406,16 @@ async fn set_lang(State(st): St, body: Body) -> Response {
         Ok(b) => b,
         Err(e) => return e.into_response(),
     };
-    let lang = if req.lang.trim().starts_with("zh") { "zh" } else { "en" };
+    let lang = if req.lang.trim().starts_with("zh") {
+        "zh"
+    } else {
+        "en"
+    };
     let _guard = st.save_lock.lock().await;
     let Some(mut config) = st.load_config().config_or_default() else {
-        return json_ok(json!({"Code": 500, "Msg": "The config file cannot be read; fix it first"}));
+        return json_ok(
+            json!({"Code": 500, "Msg": "The config file cannot be read; fix it first"}),
+        );
     };
     config.lang = lang.to_string();
     if let Err(e) = store::save(&st.opts.config_path, &config) {
@@ -471,7 +504,9 @@ async fn webhook_test(State(st): St, Extension(conf): Conf, body: Body) -> Respo
             }
         };
         match crate::notify::send(&client, &req).await {
-            Ok(body) => tracing::info!("Successfully called Webhook {target}! Response body: {body}"),
+            Ok(body) => {
+                tracing::info!("Successfully called Webhook {target}! Response body: {body}")
+            }
             Err(e) => tracing::error!("Failed to call Webhook {target}! Exception: {e}"),
         }
     });

@@ -161,7 +161,12 @@ pub struct Applied {
 pub fn apply(current: &Config, req: SaveRequest) -> Result<Applied, String> {
     let mut conf = current.clone();
     if !req.lang.trim().is_empty() {
-        conf.lang = if req.lang.trim().starts_with("zh") { "zh" } else { "en" }.to_string();
+        conf.lang = if req.lang.trim().starts_with("zh") {
+            "zh"
+        } else {
+            "en"
+        }
+        .to_string();
     }
     conf.notallowwanaccess = req.not_allow_wan_access;
     conf.webhook.webhookurl = req.webhook_url.trim().to_string();
@@ -184,7 +189,10 @@ pub fn apply(current: &Config, req: SaveRequest) -> Result<Applied, String> {
             continue;
         };
         if v.ipv4_domains.is_empty() && v.ipv6_domains.is_empty() {
-            warnings.push(format!("The {} config does not fill in the domain", ordinal(k + 1)));
+            warnings.push(format!(
+                "The {} config does not fill in the domain",
+                ordinal(k + 1)
+            ));
         }
         let mut c = DnsConfig {
             name: v.name,
@@ -282,10 +290,16 @@ mod tests {
         assert!(!out.account_changed);
         assert_eq!(out.config.dnsconf[0].dns.secret, "SECRET-original-value");
         assert_eq!(out.config.dnsconf[0].dns.id, "ID-original");
-        assert_eq!(out.config.dnsconf[0].ipv4.domains, vec!["a.example.com", "b.example.com"]);
+        assert_eq!(
+            out.config.dnsconf[0].ipv4.domains,
+            vec!["a.example.com", "b.example.com"]
+        );
         // Index 1 has no stored entry: the mask is taken literally.
         assert_eq!(out.config.dnsconf[1].dns.secret, page[0].dns_secret);
-        assert_eq!(out.warnings, vec!["The 2nd config does not fill in the domain"]);
+        assert_eq!(
+            out.warnings,
+            vec!["The 2nd config does not fill in the domain"]
+        );
     }
 
     #[test]
@@ -306,7 +320,13 @@ mod tests {
     #[test]
     fn account_rules() {
         let cur = Config::default();
-        let err = apply(&cur, SaveRequest { username: "a".into(), ..SaveRequest::default() });
+        let err = apply(
+            &cur,
+            SaveRequest {
+                username: "a".into(),
+                ..SaveRequest::default()
+            },
+        );
         assert_eq!(err.unwrap_err(), "Username/Password is required");
         let weak = SaveRequest {
             username: "a".into(),

@@ -40,7 +40,9 @@ pub enum TlsSetupError {
         reason: String,
     },
     /// The key file is unreadable or holds no PEM private key.
-    #[error("cannot read the TLS private key {path}: {reason}; give a PEM file (PKCS#8, PKCS#1 or SEC1) with -tlsKey")]
+    #[error(
+        "cannot read the TLS private key {path}: {reason}; give a PEM file (PKCS#8, PKCS#1 or SEC1) with -tlsKey"
+    )]
     Key {
         /// The file.
         path: String,
@@ -93,7 +95,10 @@ pub fn bind(listen: &str) -> io::Result<TcpListener> {
             Err(_) => bind_one(SocketAddr::from((Ipv4Addr::UNSPECIFIED, port)), false),
         };
     }
-    let mut last = io::Error::new(io::ErrorKind::InvalidInput, "the address resolves to nothing");
+    let mut last = io::Error::new(
+        io::ErrorKind::InvalidInput,
+        "the address resolves to nothing",
+    );
     for addr in listen.to_socket_addrs()? {
         match bind_one(addr, false) {
             Ok(l) => return Ok(l),

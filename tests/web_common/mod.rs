@@ -40,7 +40,8 @@ pub fn global_ring() -> LogRing {
 /// bcrypt of [`GOOD_PW`], computed once.
 pub fn good_hash() -> String {
     static H: OnceLock<String> = OnceLock::new();
-    H.get_or_init(|| store::hash_password(GOOD_PW).unwrap()).clone()
+    H.get_or_init(|| store::hash_password(GOOD_PW).unwrap())
+        .clone()
 }
 
 pub struct Harness {
@@ -159,7 +160,13 @@ impl Harness {
     }
 
     /// POSTs JSON as the page does (same-origin browser headers).
-    pub async fn post(&self, path: &str, client: &str, token: Option<&str>, json: &serde_json::Value) -> Resp {
+    pub async fn post(
+        &self,
+        path: &str,
+        client: &str,
+        token: Option<&str>,
+        json: &serde_json::Value,
+    ) -> Resp {
         let cookie = token.map(|t| format!("token={t}"));
         let mut h: Vec<(&str, &str)> = vec![
             ("host", "nas:9876"),
@@ -170,7 +177,8 @@ impl Harness {
         if let Some(c) = &cookie {
             h.push(("cookie", c.as_str()));
         }
-        self.req(Method::POST, path, client, &h, json.to_string()).await
+        self.req(Method::POST, path, client, &h, json.to_string())
+            .await
     }
 
     /// Logs in as admin/[`GOOD_PW`] from `client`; returns the token.
