@@ -248,13 +248,19 @@ async fn setup_settings_status_logs_language_theme() {
         )
         .await
     };
+    let bg = "return getComputedStyle(document.body).backgroundColor";
+    let (light_bg, dark_bg) = (json!("rgb(244, 246, 249)"), json!("rgb(15, 20, 26)"));
     assert_eq!(theme().await, json!("auto"));
+    assert_eq!(b.js(bg, vec![]).await, light_bg);
+    b.color_scheme("dark").await; // auto follows the system
+    assert_eq!(b.js(bg, vec![]).await, dark_bg);
     b.click("#themeBtn").await;
     assert_eq!(theme().await, json!("light"));
+    assert_eq!(b.js(bg, vec![]).await, light_bg);
     b.click("#themeBtn").await;
     assert_eq!(theme().await, json!("dark"));
-    let bg = "return getComputedStyle(document.body).backgroundColor";
-    assert_eq!(b.js(bg, vec![]).await, json!("rgb(15, 20, 26)"));
+    b.color_scheme("light").await;
+    assert_eq!(b.js(bg, vec![]).await, dark_bg);
     b.goto(&d.url).await;
     b.find("#statusTitle").await;
     assert_eq!(theme().await, json!("dark"));
@@ -285,14 +291,15 @@ async fn setup_settings_status_logs_language_theme() {
     .await;
     b.wait_text("#submit", "Log in").await;
 
-    // Login: a wrong password is refused with ddns-go's message, the right one opens the page.
+    // Login: a wrong password is refused with ddns-go's message, the right one opens the page
+    // (submitted with the Enter key: the form works from the keyboard alone).
     b.fill("#username", "admin").await;
     b.fill("#password", "not-the-password").await;
     b.click("#submit").await;
     b.wait_text("#msg", "Username or password is incorrect")
         .await;
     b.fill("#password", STRONG).await;
-    b.click("#submit").await;
+    b.keys("#password", "\u{E007}").await;
     wait_for("the settings page after login", || async {
         (b.url().await == d.url).then_some(())
     })
