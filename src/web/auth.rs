@@ -192,6 +192,7 @@ impl Throttle {
                     // The lock ran out: one more failure locks again (ddns-go sets 4).
                     s.locked_until = None;
                     s.failures = MAX_FAILURES - 1;
+                    s.last = now;
                 }
                 None => {}
             }
@@ -242,10 +243,11 @@ impl Throttle {
         {
             self.recent.pop_front();
         }
-        // Forget addresses that are neither locked nor recently active.
+        // Forget addresses that are not active: a lock is remembered for one more LOCKOUT after
+        // it ends, so that one more failure then locks again (ddns-go's rule).
         self.by_addr.retain(|_, s| {
-            s.locked_until.is_some_and(|u| u > now)
-                || now.saturating_duration_since(s.last) < LOCKOUT
+            let lock_remembered = s.locked_until.is_some_and(|u| now < u + LOCKOUT);
+            lock_remembered || now.saturating_duration_since(s.last) < LOCKOUT
         });
     }
 }
