@@ -266,6 +266,16 @@ async fn setup_settings_status_logs_language_theme() {
     assert_eq!(theme().await, json!("dark"));
     assert_eq!(b.text("#themeLabel").await, "☾ Dark");
 
+    // The strict CSP (no inline script or style) never had to block anything, and no script
+    // failed.
+    let bad: Vec<String> = b
+        .console()
+        .await
+        .into_iter()
+        .filter(|m| m.contains("Content Security Policy") || m.contains("Uncaught"))
+        .collect();
+    assert!(bad.is_empty(), "browser console: {bad:#?}");
+
     // Phone width: nothing wider than the screen.
     b.viewport(390, 844, true).await;
     b.goto(&d.url).await;
