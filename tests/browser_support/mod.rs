@@ -452,9 +452,34 @@ impl Browser {
             .unwrap_or_default()
     }
 
-    /// Ends the session (the browser exits).
+    /// Ends the session (the browser exits); dropping the `Browser` does the same.
     pub async fn quit(self) {
-        let _ = self.http.delete(&self.base).send().await;
+        drop(self);
+    }
+}
+
+impl Drop for Browser {
+    /// Ends the session even when a test panics: killing chromedriver alone would leave
+    /// Chromium running. Blocking and plain HTTP/1.1, as there is no async drop.
+    fn drop(&mut self) {
+        use std::io::{Read as _, Write as _};
+        let Some((host, path)) = self
+            .base
+            .strip_prefix("http://")
+            .and_then(|r| r.split_once('/'))
+        else {
+            return;
+        };
+        let Ok(mut conn) = std::net::TcpStream::connect(host) else {
+            return;
+        };
+        let _ = conn.set_read_timeout(Some(Duration::from_secs(30)));
+        let req = format!(
+            "DELETE /{path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+        if conn.write_all(req.as_bytes()).is_ok() {
+            let _ = conn.read_to_end(&mut Vec::new());
+        }
     }
 }
 
