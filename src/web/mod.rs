@@ -7,12 +7,14 @@
 //! writes the config through `config::store`, and sends [`Control`] messages to the daemon. It
 //! never calls a provider.
 
+mod api;
 pub mod assets;
 pub mod auth;
 pub mod guard;
 mod routes;
 pub mod save;
 pub mod server;
+mod settings;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
