@@ -341,3 +341,67 @@ fn tls_flags_are_parsed_together() {
     );
     assert!(ddns_rs::cli::usage().contains("-tlsCert"));
 }
+
+/// The real binary: the UI answers on `-l` at start-up, and an occupied port ends the process
+/// with ddns-go's message and exit code 1.
+#[tokio::test]
+async fn the_binary_serves_the_ui_and_fails_on_an_occupied_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.yaml");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_ddns-rs"))
+        .args([
+            "-c",
+            cfg.to_str().unwrap(),
+            "-l",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("Port listening failed, please check if the port is occupied!"),
+        "{stderr}"
+    );
+    drop(taken);
+
+    // A free port: pick one, release it, and let the binary take it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ddns-rs"))
+        .args([
+            "-c",
+            cfg.to_str().unwrap(),
+            "-l",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let c = client();
+    let mut answered = None;
+    for _ in 0..1000 {
+        if let Ok(r) = c
+            .get(format!("http://127.0.0.1:{port}/api/session"))
+            .send()
+            .await
+        {
+            answered = Some(r.json::<serde_json::Value>().await.unwrap());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let session = answered.expect("the web UI never answered");
+    assert_eq!(
+        session["setup"], true,
+        "no config file yet: first-run setup"
+    );
+    child.kill().await.unwrap();
+}
