@@ -405,3 +405,39 @@ async fn the_binary_serves_the_ui_and_fails_on_an_occupied_port() {
     );
     child.kill().await.unwrap();
 }
+
+/// With the cap reached, a further connection waits (unanswered) until one closes.
+#[tokio::test]
+async fn connections_beyond_the_cap_wait_for_a_free_slot() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let (opts, _rx) = options(dir.path().join("c.yaml"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(ddns_rs::web::server::serve_limited(
+        listener,
+        ddns_rs::web::router(opts),
+        None,
+        1,
+    ));
+    let request = b"GET /api/session HTTP/1.1\r\nHost: x\r\n\r\n";
+    // The first connection is served and then kept open (keep-alive): it holds the only slot.
+    let mut first = tokio::net::TcpStream::connect(addr).await.unwrap();
+    first.write_all(request).await.unwrap();
+    let mut buf = [0u8; 4096];
+    let n = first.read(&mut buf).await.unwrap();
+    assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
+    let mut second = tokio::net::TcpStream::connect(addr).await.unwrap();
+    second.write_all(request).await.unwrap();
+    let early = tokio::time::timeout(Duration::from_millis(300), second.read(&mut buf)).await;
+    assert!(
+        early.is_err(),
+        "the second connection was served while the cap was reached"
+    );
+    drop(first);
+    let n = tokio::time::timeout(Duration::from_secs(30), second.read(&mut buf))
+        .await
+        .expect("the second connection was never served")
+        .unwrap();
+    assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
+}

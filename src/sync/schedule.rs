@@ -250,3 +250,28 @@ impl Daemon {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_channel_queues_and_refuses_when_full() {
+        let (tx, mut rx) = control_channel();
+        assert!(!tx.is_running());
+        assert!(tx.send(Control::RunNow));
+        assert!(tx.send(Control::NewConfig(Box::default())));
+        assert_eq!(rx.try_recv(), Some(Control::RunNow));
+        assert_eq!(rx.try_recv(), Some(Control::NewConfig(Box::default())));
+        assert_eq!(rx.try_recv(), None);
+        for _ in 0..CONTROL_QUEUE {
+            assert!(tx.send(Control::RunNow));
+        }
+        assert!(
+            !tx.send(Control::RunNow),
+            "a full queue refuses instead of blocking"
+        );
+        rx.running.store(true, Ordering::Relaxed);
+        assert!(tx.is_running());
+    }
+}

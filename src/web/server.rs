@@ -122,9 +122,20 @@ fn bind_one(addr: SocketAddr, dual_stack: bool) -> io::Result<TcpListener> {
     TcpListener::from_std(socket.into())
 }
 
-/// Serves `router` on `listener` forever (HTTPS when `tls` is given).
+/// Serves `router` on `listener` forever (HTTPS when `tls` is given), at most
+/// [`MAX_CONNECTIONS`] connections at once.
 pub async fn serve(listener: TcpListener, router: Router, tls: Option<TlsAcceptor>) {
-    let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    serve_limited(listener, router, tls, MAX_CONNECTIONS).await
+}
+
+/// [`serve`] with another connection cap (at least 1).
+pub async fn serve_limited(
+    listener: TcpListener,
+    router: Router,
+    tls: Option<TlsAcceptor>,
+    max_connections: usize,
+) {
+    let permits = Arc::new(Semaphore::new(max_connections.max(1)));
     loop {
         // Take a permit before accepting, so excess clients wait in the accept queue.
         let Ok(permit) = permits.clone().acquire_owned().await else {
