@@ -345,9 +345,12 @@ async fn logout(State(st): St, headers: HeaderMap) -> Response {
         st.sessions().end(&t);
     }
     let mut r = redirect(StatusCode::FOUND, "./login");
-    r.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_static("token=; Max-Age=0; HttpOnly; SameSite=Strict"),
-    );
+    let clear = if st.opts.https {
+        "token=; Max-Age=0; HttpOnly; SameSite=Strict; Secure"
+    } else {
+        "token=; Max-Age=0; HttpOnly; SameSite=Strict"
+    };
+    r.headers_mut()
+        .insert(header::SET_COOKIE, HeaderValue::from_static(clear));
     r
 }
