@@ -276,22 +276,57 @@ impl Browser {
         b
     }
 
-    async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+    /// One WebDriver call; Err carries "error: message" from the driver.
+    async fn try_send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, String> {
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if let Some(b) = body {
             req = req.json(&b);
         }
         let r: Value = req.send().await.unwrap().json().await.unwrap();
-        if let Some(err) = r["value"]["error"].as_str() {
-            panic!("WebDriver {path}: {err}: {}", r["value"]["message"]);
+        match r["value"]["error"].as_str() {
+            Some(err) => Err(format!(
+                "WebDriver {path}: {err}: {}",
+                r["value"]["message"]
+            )),
+            None => Ok(r["value"].clone()),
         }
-        r["value"].clone()
+    }
+    async fn try_post(&self, path: &str, body: Value) -> Result<Value, String> {
+        self.try_send(reqwest::Method::POST, path, Some(body)).await
+    }
+    async fn try_get(&self, path: &str) -> Result<Value, String> {
+        self.try_send(reqwest::Method::GET, path, None).await
     }
     async fn post(&self, path: &str, body: Value) -> Value {
-        self.send(reqwest::Method::POST, path, Some(body)).await
+        self.try_post(path, body)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
     }
     async fn get(&self, path: &str) -> Value {
-        self.send(reqwest::Method::GET, path, None).await
+        self.try_get(path).await.unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Runs `act` on the element matching `css`; when the page replaced the element in between
+    /// (a re-rendered list), finds it again and retries.
+    async fn on<'a, F, Fut>(&'a self, css: &str, act: F) -> Value
+    where
+        F: Fn(El) -> Fut,
+        Fut: std::future::Future<Output = Result<Value, String>> + 'a,
+    {
+        let start = Instant::now();
+        loop {
+            let el = self.find(css).await;
+            match act(el).await {
+                Ok(v) => return v,
+                Err(e) if e.contains("stale element") && start.elapsed() < DEADLINE => {}
+                Err(e) => panic!("{css}: {e}"),
+            }
+        }
     }
 
     /// Sets the CSS viewport exactly (window sizes have a platform minimum; the emulation has
@@ -354,32 +389,37 @@ impl Browser {
         .await
     }
 
-    /// Clicks the element matching `css`.
+    /// Clicks the element matching `css` (scrolled to the middle of the viewport first).
     pub async fn click(&self, css: &str) {
-        let el = self.find(css).await;
-        self.js(
-            "arguments[0].scrollIntoView({block: 'center'})",
-            vec![json!({ ELEMENT: el.0 })],
-        )
+        self.on(css, |el| async move {
+            let arg = json!({ ELEMENT: el.0 });
+            let scroll =
+                json!({"script": "arguments[0].scrollIntoView({block: 'center'})", "args": [arg]});
+            self.try_post("/execute/sync", scroll).await?;
+            self.try_post(&format!("/element/{}/click", el.0), json!({}))
+                .await
+        })
         .await;
-        self.post(&format!("/element/{}/click", el.0), json!({}))
-            .await;
     }
 
     /// Replaces the text of the input matching `css` with `text` (typed as a user would).
     pub async fn fill(&self, css: &str, text: &str) {
-        let el = self.find(css).await;
-        self.post(&format!("/element/{}/clear", el.0), json!({}))
-            .await;
-        self.post(&format!("/element/{}/value", el.0), json!({ "text": text }))
-            .await;
+        self.on(css, |el| async move {
+            self.try_post(&format!("/element/{}/clear", el.0), json!({}))
+                .await?;
+            self.try_post(&format!("/element/{}/value", el.0), json!({ "text": text }))
+                .await
+        })
+        .await;
     }
 
     /// Types `text` into the element matching `css` without clearing it (keys like "\u{E007}").
     pub async fn keys(&self, css: &str, text: &str) {
-        let el = self.find(css).await;
-        self.post(&format!("/element/{}/value", el.0), json!({ "text": text }))
-            .await;
+        self.on(css, |el| async move {
+            self.try_post(&format!("/element/{}/value", el.0), json!({ "text": text }))
+                .await
+        })
+        .await;
     }
 
     /// Selects the option with `value` in the `<select>` matching `css`, as a user would (a
@@ -391,16 +431,21 @@ impl Browser {
 
     /// The visible text of the element matching `css`.
     pub async fn text(&self, css: &str) -> String {
-        let el = self.find(css).await;
-        let v = self.get(&format!("/element/{}/text", el.0)).await;
+        let v = self
+            .on(css, |el| async move {
+                self.try_get(&format!("/element/{}/text", el.0)).await
+            })
+            .await;
         v.as_str().unwrap_or_default().to_string()
     }
 
     /// A DOM property (`value`, `checked`, `hidden`…) of the element matching `css`.
     pub async fn prop(&self, css: &str, name: &str) -> Value {
-        let el = self.find(css).await;
-        self.get(&format!("/element/{}/property/{name}", el.0))
-            .await
+        self.on(css, |el| async move {
+            self.try_get(&format!("/element/{}/property/{name}", el.0))
+                .await
+        })
+        .await
     }
 
     /// Waits until the text of `css` contains `want`, and returns it.
