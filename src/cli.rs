@@ -57,6 +57,10 @@ pub struct Flags {
     /// Headless set-up and log format flags (ddns-rs only), raw; `config::headless` merges them
     /// with the `DDNS_*` environment and checks them.
     pub headless: HeadlessArgs,
+    /// `-tlsCert`: PEM certificate chain; with `-tlsKey` the web UI is served over HTTPS.
+    pub tls_cert: Option<PathBuf>,
+    /// `-tlsKey`: PEM private key for `-tlsCert`.
+    pub tls_key: Option<PathBuf>,
     /// Arguments after the flags (after the first non-flag argument or `--`); unused.
     pub rest: Vec<String>,
 }
@@ -176,6 +180,8 @@ const SPECS: &[Spec] = &[
     spec("ipv6Prefix", Kind::Str, "", "headless: with -ipv6Suffix, length of the prefix kept from the detected IPv6 address (64 when not given)"),
     spec("ipv6Suffix", Kind::Str, "", "headless: publish the detected IPv6 prefix followed by this interface identifier, e.g. ::1234:5678 (a LAN host on a moving prefix)"),
     spec("ttl", Kind::Str, "", "headless: record TTL in seconds (the provider's default when not given)"),
+    spec("tlsCert", Kind::Str, "", "serve the web UI over HTTPS with this PEM certificate chain (needs -tlsKey)"),
+    spec("tlsKey", Kind::Str, "", "PEM private key for -tlsCert"),
 ];
 
 /// The environment variable that stands for each headless flag (for containers). A flag wins
@@ -452,6 +458,9 @@ fn build(
         "restart" => Some(ServiceAction::Restart),
         _ => None,
     };
+    if text("tlsCert").is_empty() != text("tlsKey").is_empty() {
+        return Err("-tlsCert and -tlsKey must be given together (PEM certificate chain and its private key)".into());
+    }
     Ok(Flags {
         listen,
         interval,
@@ -468,6 +477,8 @@ fn build(
         once: flag("once"),
         dry_run: flag("dryRun"),
         headless,
+        tls_cert: non_empty(text("tlsCert")).map(|p| absolute(cwd, Path::new(&p))),
+        tls_key: non_empty(text("tlsKey")).map(|p| absolute(cwd, Path::new(&p))),
         rest,
     })
 }

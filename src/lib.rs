@@ -14,6 +14,7 @@ pub mod provider;
 pub mod sync;
 pub mod template;
 pub mod timefmt;
+pub mod web;
 
 /// The version string printed by `-v` (ddns-go prints its tag; we print ours).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -10,7 +10,7 @@ use ddns_rs::config::headless;
 use ddns_rs::config::store::{self, LoadError};
 use ddns_rs::http::{self, HttpOptions, OsRoots, ProxyEnv};
 use ddns_rs::logging::{self, LogRing};
-use ddns_rs::sync::schedule::Daemon;
+use ddns_rs::sync::schedule::{Daemon, control_channel};
 use ddns_rs::sync::status::StatusBoard;
 use ddns_rs::sync::{Engine, EngineOptions};
 
@@ -108,8 +108,7 @@ fn main() -> ExitCode {
     if flags.once || flags.dry_run {
         return rt.block_on(run_once(&flags, opts));
     }
-    rt.block_on(run_daemon(flags, opts));
-    ExitCode::SUCCESS
+    rt.block_on(run_daemon(flags, opts, ring))
 }
 
 fn reset_password(flags: &Flags, password: &str) -> ExitCode {
@@ -199,24 +198,31 @@ async fn run_once(flags: &Flags, opts: EngineOptions) -> ExitCode {
     }
 }
 
-async fn run_daemon(flags: Flags, opts: EngineOptions) {
+async fn run_daemon(flags: Flags, opts: EngineOptions, ring: LogRing) -> ExitCode {
+    let status = StatusBoard::default();
+    let mut control = None;
     if !flags.noweb {
-        tracing::info!(
-            "The web UI is not part of this build yet; configure ddns-rs through {} (listen address {} reserved)",
-            flags.config.display(),
-            flags.listen
-        );
+        let (tx, rx) = control_channel();
+        let mut web = ddns_rs::web::WebOptions::new(flags.config.clone(), status.clone(), ring, tx);
+        web.http = opts.http.clone();
+        let tls = flags.tls_cert.as_deref().zip(flags.tls_key.as_deref());
+        if ddns_rs::web::start(&flags.listen, tls, web).is_err() {
+            return ExitCode::from(1);
+        }
+        control = Some(rx);
     }
     let daemon = Daemon {
         path: flags.config.clone(),
         opts,
         interval: Duration::from_secs(flags.interval),
-        status: StatusBoard::default(),
+        status,
+        control,
     };
     tokio::select! {
         _ = daemon.run() => {}
         _ = shutdown_signal() => tracing::info!("Stopping"),
     }
+    ExitCode::SUCCESS
 }
 
 async fn shutdown_signal() {

@@ -52,6 +52,8 @@ fn defaults() -> Flags {
         once: false,
         dry_run: false,
         headless: Default::default(),
+        tls_cert: None,
+        tls_key: None,
         rest: vec![],
     }
 }
@@ -155,6 +157,8 @@ fn every_flag_is_recognised() {
             once: true,
             dry_run: true,
             headless: Default::default(),
+            tls_cert: None,
+            tls_key: None,
             rest: vec![],
         }
     );

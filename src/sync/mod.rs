@@ -146,6 +146,15 @@ impl Engine {
         self.config = config;
     }
 
+    /// Makes the next run compare every record with its provider, whatever the IP cache says
+    /// (ddns-go's `ForceCompareGlobal`, set by a save and by "Update now").
+    pub fn force_compare(&mut self) {
+        for e in &mut self.entries {
+            e.v4.reset();
+            e.v6.reset();
+        }
+    }
+
     /// Runs every entry once, in order.
     pub async fn run_once(&mut self) -> RunSummary {
         let mut summary = RunSummary::default();

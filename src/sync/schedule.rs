@@ -2,16 +2,90 @@
 //! config file while running (ddns-go needs a restart, #262). The file is polled with a cheap
 //! `stat` every [`POLL`]; a change of content reloads it and runs at once. A file that fails to
 //! parse is reported and the previous config stays in force.
+//!
+//! The web UI steers the loop through a [`Control`] channel ([`control_channel`]): "update now"
+//! and "here is the config just saved". Messages are handled between runs, so runs never
+//! overlap; several queued messages are folded into one run.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+
+use tokio::sync::mpsc;
 
 use tokio::time::Instant;
 use tracing::{error, info, warn};
 
 use super::status::StatusBoard;
 use super::{Engine, EngineOptions};
+use crate::config::Config;
 use crate::config::store::{self, Fingerprint, LoadError};
+
+/// Messages the web UI sends the daemon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Control {
+    /// Run every entry now, comparing every record with its provider ("Update now").
+    RunNow,
+    /// This config was just saved to the file: use it and run now ("Save = force update").
+    NewConfig(Box<Config>),
+}
+
+/// Queued control messages beyond this are dropped (a run is already due; a dropped config is
+/// still picked up from the file by the poll).
+const CONTROL_QUEUE: usize = 16;
+
+/// The web UI's end of the control channel.
+#[derive(Debug, Clone)]
+pub struct ControlSender {
+    tx: mpsc::Sender<Control>,
+    running: Arc<AtomicBool>,
+}
+
+/// The daemon's end of the control channel.
+#[derive(Debug)]
+pub struct ControlReceiver {
+    rx: mpsc::Receiver<Control>,
+    running: Arc<AtomicBool>,
+}
+
+/// A connected pair of control ends.
+pub fn control_channel() -> (ControlSender, ControlReceiver) {
+    let (tx, rx) = mpsc::channel(CONTROL_QUEUE);
+    let running = Arc::new(AtomicBool::new(false));
+    (
+        ControlSender {
+            tx,
+            running: running.clone(),
+        },
+        ControlReceiver { rx, running },
+    )
+}
+
+impl ControlSender {
+    /// Queues `msg` without waiting; false when the queue is full or the daemon is gone.
+    pub fn send(&self, msg: Control) -> bool {
+        self.tx.try_send(msg).is_ok()
+    }
+    /// Whether a sync run is in progress.
+    pub fn is_running(&self) -> bool {
+        self.running.load(Ordering::Relaxed)
+    }
+}
+
+impl ControlReceiver {
+    /// Waits for the next message (pending forever once every sender is gone).
+    pub async fn recv(&mut self) -> Control {
+        match self.rx.recv().await {
+            Some(m) => m,
+            None => std::future::pending().await,
+        }
+    }
+    /// A message already queued, if any.
+    pub fn try_recv(&mut self) -> Option<Control> {
+        self.rx.try_recv().ok()
+    }
+}
 
 /// How often the config file is checked for changes.
 pub const POLL: Duration = Duration::from_secs(5);
@@ -26,11 +100,13 @@ pub struct Daemon {
     pub interval: Duration,
     /// Shared status.
     pub status: StatusBoard,
+    /// Messages from the web UI (None with `-noweb`).
+    pub control: Option<ControlReceiver>,
 }
 
 impl Daemon {
     /// Runs forever (the caller stops it by dropping the future, e.g. on a signal).
-    pub async fn run(self) {
+    pub async fn run(mut self) {
         let mut engine: Option<Engine> = None;
         let mut seen: Option<Fingerprint> = None;
         match store::load(&self.path) {
@@ -54,9 +130,12 @@ impl Daemon {
                 seen = store::fingerprint(&self.path);
             }
         }
+        let mut control = self.control.take();
         loop {
             if let Some(e) = engine.as_mut() {
+                Self::set_running(&control, true);
                 e.run_once().await;
+                Self::set_running(&control, false);
             }
             let deadline = Instant::now() + self.interval;
             loop {
@@ -64,11 +143,66 @@ impl Daemon {
                 if left.is_zero() {
                     break;
                 }
-                tokio::time::sleep(left.min(POLL)).await;
+                let msg = match control.as_mut() {
+                    Some(c) => tokio::select! {
+                        m = c.recv() => Some(m),
+                        _ = tokio::time::sleep(left.min(POLL)) => None,
+                    },
+                    None => {
+                        tokio::time::sleep(left.min(POLL)).await;
+                        None
+                    }
+                };
+                if let Some(first) = msg {
+                    // Fold everything already queued into this one run.
+                    let mut msgs = vec![first];
+                    if let Some(c) = control.as_mut() {
+                        while let Some(m) = c.try_recv() {
+                            msgs.push(m);
+                        }
+                    }
+                    self.apply_control(msgs, &mut engine, &mut seen);
+                    break;
+                }
                 if self.reload_if_changed(&mut engine, &mut seen) {
                     break;
                 }
             }
+        }
+    }
+
+    fn set_running(control: &Option<ControlReceiver>, on: bool) {
+        if let Some(c) = control {
+            c.running.store(on, Ordering::Relaxed);
+        }
+    }
+
+    /// Handles control messages: the newest config wins; every message forces a comparison
+    /// with the providers on the next run.
+    fn apply_control(
+        &self,
+        msgs: Vec<Control>,
+        engine: &mut Option<Engine>,
+        seen: &mut Option<Fingerprint>,
+    ) {
+        let newest = msgs.into_iter().rev().find_map(|m| match m {
+            Control::NewConfig(c) => Some(*c),
+            Control::RunNow => None,
+        });
+        if let Some(config) = newest {
+            info!("Config saved from the web UI; running now");
+            // The file already holds this config: remember its fingerprint so the poll does
+            // not reload it a second time.
+            *seen = store::fingerprint(&self.path);
+            match engine {
+                Some(e) => e.set_config(config),
+                None => *engine = Some(Engine::new(config, self.opts.clone(), self.status.clone())),
+            }
+        } else {
+            info!("Update requested from the web UI; running now");
+        }
+        if let Some(e) = engine.as_mut() {
+            e.force_compare();
         }
     }
 
@@ -114,5 +248,30 @@ impl Daemon {
                 false
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_channel_queues_and_refuses_when_full() {
+        let (tx, mut rx) = control_channel();
+        assert!(!tx.is_running());
+        assert!(tx.send(Control::RunNow));
+        assert!(tx.send(Control::NewConfig(Box::default())));
+        assert_eq!(rx.try_recv(), Some(Control::RunNow));
+        assert_eq!(rx.try_recv(), Some(Control::NewConfig(Box::default())));
+        assert_eq!(rx.try_recv(), None);
+        for _ in 0..CONTROL_QUEUE {
+            assert!(tx.send(Control::RunNow));
+        }
+        assert!(
+            !tx.send(Control::RunNow),
+            "a full queue refuses instead of blocking"
+        );
+        rx.running.store(true, Ordering::Relaxed);
+        assert!(tx.is_running());
     }
 }
