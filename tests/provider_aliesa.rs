@@ -179,9 +179,47 @@ async fn addresses_written_differently_compare_equal() {
 }
 
 #[tokio::test]
-async fn ip_addr_pool_template_is_refused_and_nothing_is_sent() {
+async fn ip_addr_pool_template_shapes_the_value_and_keeps_the_other_family() {
     let env = start().await;
-    let d = domain("www", "example.com", &[("IpAddrPool", "{ipv4Addr}")]);
+    let d = domain(
+        "www",
+        "example.com",
+        &[("IpAddrPool", "{ipv4Addr},{ipv6Addr},203.0.113.9")],
+    );
+    // Created from the template; the parameter itself is not sent to the API.
+    let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    assert_eq!(plan, Plan::Create);
+    assert_eq!(
+        find(&env, "www.example.com").unwrap().value,
+        "198.51.100.7,203.0.113.9"
+    );
+    let q = env.fake.query(2);
+    assert!(!q.contains_key("IpAddrPool"), "{q:?}");
+    // The IPv6 run fills its placeholder and keeps the IPv4 address.
+    sync(&*env.provider, &d, "2001:db8::2").await.unwrap();
+    assert_eq!(
+        find(&env, "www.example.com").unwrap().value,
+        "198.51.100.7,2001:db8::2,203.0.113.9"
+    );
+    // Nothing changed: only lookups.
+    let before = env.fake.actions().len();
+    let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    assert!(matches!(plan, Plan::NoChange { .. }), "{plan:?}");
+    assert!(
+        env.fake.actions()[before..]
+            .iter()
+            .all(|a| a.starts_with("List"))
+    );
+}
+
+#[tokio::test]
+async fn ip_addr_pool_on_an_origin_pool_is_refused_and_nothing_is_sent() {
+    let env = start().await;
+    let d = domain(
+        "web.origin-pool",
+        "example.com",
+        &[("IpAddrPool", "{ipv4Addr}"), ("Name", "home")],
+    );
     let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
     assert!(
         matches!(err, ProviderError::Unsupported(ref m) if m.contains("IpAddrPool")),

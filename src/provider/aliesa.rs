@@ -8,8 +8,8 @@
 //! from the names in its two lists, dropping an address it was not configured for).
 //! Lookup is `ListSites` (the site id; param `SiteId` skips it) then `ListRecords`; writes are
 //! `UpdateRecord` and `CreateRecord`, with every custom param copied in. Names ending in
-//! `.origin-pool` update an origin pool instead (module `pool`). Not supported (clear error):
-//! the `IpAddrPool` value template.
+//! `.origin-pool` update an origin pool instead (module `pool`). The custom param `IpAddrPool`
+//! is a value template (`{ipv4Addr}`, `{ipv6Addr}`, fixed addresses) for the record's value.
 
 mod pool;
 
@@ -210,16 +210,62 @@ fn parse<'a, T: Deserialize<'a>>(body: &'a str, what: &str) -> Result<T, Provide
         .map_err(|e| ProviderError::Api(format!("ESA sent a {what} that is not understood ({e})")))
 }
 
-/// Refuses the ddns-go modes ddns-rs does not implement, before any request is sent.
+/// Refuses combinations that have no meaning, before any request is sent: the `IpAddrPool`
+/// template shapes a record's value, and an origin pool has no such value.
 fn check_supported(domain: &Domain) -> Result<(), ProviderError> {
-    if domain.param("IpAddrPool").is_some() {
+    if domain.param("IpAddrPool").is_some() && pool::pool_name(domain).is_some() {
         return Err(ProviderError::Unsupported(format!(
-            "{}: the IpAddrPool value template is not supported by ddns-rs yet; remove the \
-             parameter to publish the detected address",
+            "{}: IpAddrPool applies to records, not to origin pools; remove the parameter",
             domain.name()
         )));
     }
     Ok(())
+}
+
+/// The value the record must hold. Without a template: `addr` in place of its family's
+/// addresses, the other family kept ([`merged_value`]). With `IpAddrPool`: the template with
+/// `{ipv4Addr}`/`{ipv6Addr}` filled in — `addr` for its own family, the other family's address
+/// from the current value (a run syncs one family; the other keeps what the record holds) —
+/// and empty items dropped, so `{ipv4Addr},{ipv6Addr}` before the first IPv6 run is just the
+/// IPv4 address.
+fn desired_value(domain: &Domain, current: &str, addr: IpAddr) -> String {
+    let Some(template) = domain.param("IpAddrPool") else {
+        return merged_value(current, addr);
+    };
+    let other = current
+        .split(',')
+        .map(str::trim)
+        .find(|v| {
+            v.parse::<IpAddr>()
+                .is_ok_and(|o| o.is_ipv4() != addr.is_ipv4())
+        })
+        .unwrap_or("")
+        .to_string();
+    let (v4, v6) = if addr.is_ipv4() {
+        (addr.to_string(), other)
+    } else {
+        (other, addr.to_string())
+    };
+    normalized(
+        &template
+            .replace("{ipv4Addr}", &v4)
+            .replace("{ipv6Addr}", &v6),
+    )
+}
+
+/// A comma list with items trimmed, empty items dropped, and addresses in canonical form.
+fn normalized(value: &str) -> String {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            v.parse::<IpAddr>()
+                .map(|a| a.to_string())
+                .unwrap_or_else(|_| v.to_string())
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// The value to write: `addr` in place of the addresses of its family, the other family's kept
@@ -344,6 +390,17 @@ impl Provider for AliEsa {
         };
         match chosen {
             None => Plan::Create,
+            Some(r) if domain.param("IpAddrPool").is_some() => {
+                if normalized(&r.value) == desired_value(domain, &r.value, addr) {
+                    Plan::NoChange {
+                        current: r.value.clone(),
+                    }
+                } else {
+                    Plan::Update {
+                        records: vec![r.clone()],
+                    }
+                }
+            }
             Some(r) if holds(&r.value, addr) => Plan::NoChange {
                 current: r.value.clone(),
             },
@@ -398,7 +455,7 @@ impl Provider for AliEsa {
                         ("SiteId", site_id),
                         ("RecordName", domain.name()),
                         ("Type", ESA_TYPE.to_string()),
-                        ("Data", data(&addr.to_string())),
+                        ("Data", data(&desired_value(domain, "", addr))),
                         ("Ttl", ttl),
                     ];
                     let mut p = Self::params(domain, &own);
@@ -418,7 +475,7 @@ impl Provider for AliEsa {
                             ("Action", "UpdateRecord".to_string()),
                             ("RecordId", record.id.clone()),
                             ("Type", ESA_TYPE.to_string()),
-                            ("Data", data(&merged_value(&record.value, addr))),
+                            ("Data", data(&desired_value(domain, &record.value, addr))),
                             ("Ttl", ttl.clone()),
                         ];
                         let p = Self::params(domain, &own);
@@ -437,6 +494,32 @@ mod tests {
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn ip_addr_pool_template_fills_both_families() {
+        let d = |t: &str| Domain {
+            sub: "www".into(),
+            root: "example.com".into(),
+            params: vec![("IpAddrPool".into(), t.into())],
+        };
+        let t = d("{ipv4Addr},{ipv6Addr},203.0.113.9");
+        // First IPv4 run: no IPv6 yet, the empty item is dropped.
+        assert_eq!(
+            desired_value(&t, "", ip("198.51.100.7")),
+            "198.51.100.7,203.0.113.9"
+        );
+        // IPv6 run keeps the IPv4 address the record holds.
+        assert_eq!(
+            desired_value(&t, "198.51.100.7,203.0.113.9", ip("2001:db8::2")),
+            "198.51.100.7,2001:db8::2,203.0.113.9"
+        );
+        // A fixed list with only the v6 placeholder.
+        assert_eq!(
+            desired_value(&d(" 192.0.2.1 , {ipv6Addr} "), "", ip("2001:0db8::0001")),
+            "192.0.2.1,2001:db8::1"
+        );
+        assert_eq!(normalized("2001:0db8::1, ,1.2.3.4"), "2001:db8::1,1.2.3.4");
     }
 
     #[test]
@@ -486,9 +569,9 @@ mod tests {
             root: "example.com".into(),
             params,
         };
-        assert!(
-            check_supported(&d("www", vec![("IpAddrPool".into(), "{ipv4Addr}".into())])).is_err()
-        );
+        let pool = vec![("IpAddrPool".to_string(), "{ipv4Addr}".to_string())];
+        assert!(check_supported(&d("www", pool.clone())).is_ok());
+        assert!(check_supported(&d("web.origin-pool", pool)).is_err());
         assert!(check_supported(&d("www", vec![])).is_ok());
     }
 }
