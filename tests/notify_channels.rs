@@ -44,7 +44,10 @@ async fn fake() -> (SocketAddr, Log) {
                     (StatusCode::OK, format!(r#"{{"ok":{}}}"#, !bad))
                 } else if p.ends_with("/robot/send") || p.ends_with("/cgi-bin/webhook/send") {
                     let code = if bad { 310000 } else { 0 };
-                    (StatusCode::OK, format!(r#"{{"errcode":{code},"errmsg":"x"}}"#))
+                    (
+                        StatusCode::OK,
+                        format!(r#"{{"errcode":{code},"errmsg":"x"}}"#),
+                    )
                 } else if p.contains("/open-apis/bot/v2/hook/") || p.ends_with(".send") {
                     let code = if bad { 19021 } else { 0 };
                     (StatusCode::OK, format!(r#"{{"code":{code},"msg":"x"}}"#))
@@ -150,7 +153,10 @@ async fn discord_and_slack_webhooks() {
     r.unwrap();
     assert_json_post(&s);
     assert_eq!(s.uri, "/api/webhooks/1/tok");
-    assert_eq!(json(&s), serde_json::json!({"content": format!("{TITLE_EN}\n{BODY_EN}")}));
+    assert_eq!(
+        json(&s),
+        serde_json::json!({"content": format!("{TITLE_EN}\n{BODY_EN}")})
+    );
 
     let ch = channel("slack", format!("http://{addr}/services/T0/B0/xyz"));
     let (r, s) = one(&ch, &log, "zh").await;
@@ -292,9 +298,7 @@ async fn serverchan_form() {
         s.header("content-type"),
         Some("application/x-www-form-urlencoded")
     );
-    let form: Vec<(String, String)> = url::form_urlencoded::parse(&s.body)
-        .into_owned()
-        .collect();
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(&s.body).into_owned().collect();
     assert_eq!(
         form,
         [
@@ -321,7 +325,12 @@ async fn ntfy_json_publish_with_token() {
     let b = json(&s);
     assert_eq!(b["topic"], "my-ddns");
     assert_eq!(b["title"], "DDNS 更新失败: ddns-rs test");
-    assert!(b["message"].as_str().unwrap().contains("192.0.2.1 → 127.0.0.1"));
+    assert!(
+        b["message"]
+            .as_str()
+            .unwrap()
+            .contains("192.0.2.1 → 127.0.0.1")
+    );
 }
 
 #[tokio::test]
@@ -352,12 +361,12 @@ async fn events_pick_the_channels_and_a_failing_channel_does_not_stop_the_others
     let dead_addr = dead.local_addr().unwrap();
     drop(dead);
     let channels = vec![
-        only("slack", "/down/a", &[]),              // all events, answers 500
+        only("slack", "/down/a", &[]), // all events, answers 500
         NotifyChannel {
             events: vec![],
             ..channel("slack", format!("http://{dead_addr}/b"))
         }, // all events, unreachable
-        only("slack", "/c", &["success"]),           // success only
+        only("slack", "/c", &["success"]), // success only
         only("discord", "/api/webhooks/d", &["failure", "recovery"]),
         only("slack", "/e", &["recovery"]),
     ];
@@ -369,7 +378,10 @@ async fn events_pick_the_channels_and_a_failing_channel_does_not_stop_the_others
     let out = notify_all(&client(), &channels, &details, success, "en", NOW_MS).await;
     let idx: Vec<usize> = out.iter().map(|(i, _)| *i).collect();
     assert_eq!(idx, [0, 1, 2]);
-    assert!(matches!(out[0].1, Err(NotifyError::Refused { status: 500, .. })));
+    assert!(matches!(
+        out[0].1,
+        Err(NotifyError::Refused { status: 500, .. })
+    ));
     assert!(matches!(out[1].1, Err(NotifyError::Transport { .. })));
     assert!(out[2].1.is_ok());
     let paths: Vec<String> = log.lock().unwrap().iter().map(|s| s.uri.clone()).collect();
@@ -403,7 +415,10 @@ async fn events_pick_the_channels_and_a_failing_channel_does_not_stop_the_others
             .unwrap()
             .to_string()
     };
-    assert!(text_of("/c").starts_with("DDNS updated"), "it asked for successes only");
+    assert!(
+        text_of("/c").starts_with("DDNS updated"),
+        "it asked for successes only"
+    );
     assert!(text_of("/e").starts_with("DDNS recovered"));
     assert!(text_of("/api/webhooks/d").starts_with("DDNS recovered"));
 }
@@ -434,10 +449,7 @@ async fn a_bad_channel_is_reported_without_sending() {
     .await;
     assert!(matches!(
         out[0].1,
-        Err(NotifyError::Missing {
-            field: "token",
-            ..
-        })
+        Err(NotifyError::Missing { field: "token", .. })
     ));
     assert!(matches!(out[1].1, Err(NotifyError::UnknownEvent(_))));
     assert!(log.lock().unwrap().is_empty());

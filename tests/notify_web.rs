@@ -37,7 +37,10 @@ async fn state_masks_and_save_keeps_the_stored_token() {
     let state = h.get("/api/state", LAN, Some(&token)).await.json();
     let page = state["notify"].clone();
     assert_eq!(page[0]["type"], "telegram");
-    assert_eq!(page[0]["token"], format!("123{}", "*".repeat(TOKEN.len() - 3)));
+    assert_eq!(
+        page[0]["token"],
+        format!("123{}", "*".repeat(TOKEN.len() - 3))
+    );
     assert!(!state.to_string().contains("SECRET-bot-token"));
     assert!(
         state["notifyTypes"]
@@ -89,7 +92,10 @@ async fn state_masks_and_save_keeps_the_stored_token() {
         )
         .await;
     let msg = r.json()["result"].as_str().unwrap().to_string();
-    assert!(msg.starts_with("Notification 1:") && msg.contains("`token`"), "{msg}");
+    assert!(
+        msg.starts_with("Notification 1:") && msg.contains("`token`"),
+        "{msg}"
+    );
     assert_eq!(std::fs::read(&h.path).unwrap(), before);
 
     // An empty list removes them all, and the key leaves the file.
@@ -161,7 +167,12 @@ async fn try_it_sends_a_sample_to_the_saved_channel() {
         .post("/api/notify-test", LAN, Some(&token), &json!({"index": 7}))
         .await;
     assert_eq!(r.json()["ok"], false);
-    assert!(r.json()["error"].as_str().unwrap().contains("save the settings first"));
+    assert!(
+        r.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("save the settings first")
+    );
     assert_eq!(seen.lock().unwrap().len(), 2);
 
     // Not logged in: 401, nothing sent.

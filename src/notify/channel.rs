@@ -115,7 +115,9 @@ pub enum NotifyError {
         field: &'static str,
     },
     /// The URL cannot be used.
-    #[error("the {kind} notification URL {url} is not a valid http(s) URL; fix it in the notification settings")]
+    #[error(
+        "the {kind} notification URL {url} is not a valid http(s) URL; fix it in the notification settings"
+    )]
     BadUrl {
         /// Channel type.
         kind: &'static str,
@@ -123,7 +125,9 @@ pub enum NotifyError {
         url: String,
     },
     /// The request could not be sent or the answer not read.
-    #[error("sending the {kind} notification to {url} failed: {reason}; check the URL and that the server is reachable")]
+    #[error(
+        "sending the {kind} notification to {url} failed: {reason}; check the URL and that the server is reachable"
+    )]
     Transport {
         /// Channel type.
         kind: &'static str,
@@ -244,7 +248,11 @@ fn cut_chars(s: &str, max: usize) -> String {
 }
 
 /// Builds the request for `msg`. `now_ms` is the unix time in milliseconds used for signing.
-pub fn build(ch: &NotifyChannel, msg: &Message, now_ms: i64) -> Result<ChannelRequest, NotifyError> {
+pub fn build(
+    ch: &NotifyChannel,
+    msg: &Message,
+    now_ms: i64,
+) -> Result<ChannelRequest, NotifyError> {
     let kind = Kind::parse(&ch.kind).ok_or_else(|| NotifyError::UnknownType(ch.kind.clone()))?;
     let text = msg.text();
     let mut headers = HeaderMap::new();
@@ -253,7 +261,10 @@ pub fn build(ch: &NotifyChannel, msg: &Message, now_ms: i64) -> Result<ChannelRe
         Kind::Telegram => {
             let token = need(kind, "token", &ch.token)?;
             let chat = need(kind, "to", &ch.to)?;
-            let url = format!("{}/bot{token}/sendMessage", base(ch, "https://api.telegram.org"));
+            let url = format!(
+                "{}/bot{token}/sendMessage",
+                base(ch, "https://api.telegram.org")
+            );
             let body = json!({
                 "chat_id": chat,
                 "text": cut_chars(&text, TELEGRAM_MAX),
@@ -399,7 +410,10 @@ fn serverchan_base(ch: &NotifyChannel, key: &str) -> String {
 fn accepted(kind: Kind, body: &str) -> bool {
     let Ok(v) = serde_json::from_str::<Value>(body) else {
         // Discord (204, empty), Slack ("ok") and ntfy answer without a code to check.
-        return !matches!(kind, Kind::DingTalk | Kind::WeCom | Kind::ServerChan | Kind::Feishu);
+        return !matches!(
+            kind,
+            Kind::DingTalk | Kind::WeCom | Kind::ServerChan | Kind::Feishu
+        );
     };
     let int = |k: &str| v.get(k).and_then(Value::as_i64);
     match kind {
@@ -479,7 +493,10 @@ mod tests {
             }
         );
         c.events = vec!["failed".into()];
-        assert!(matches!(wanted_events(&c), Err(NotifyError::UnknownEvent(_))));
+        assert!(matches!(
+            wanted_events(&c),
+            Err(NotifyError::UnknownEvent(_))
+        ));
     }
 
     #[test]
@@ -491,7 +508,10 @@ mod tests {
         assert!(validate(&c).unwrap_err().to_string().contains("`to`"));
         c.to = "42".into();
         assert!(validate(&c).is_ok());
-        assert!(matches!(validate(&ch("pager")), Err(NotifyError::UnknownType(_))));
+        assert!(matches!(
+            validate(&ch("pager")),
+            Err(NotifyError::UnknownType(_))
+        ));
         let mut g = ch("gotify");
         g.url = "not a url".into();
         g.token = "t".into();
@@ -533,10 +553,16 @@ mod tests {
     #[test]
     fn answers_are_judged_per_service() {
         assert!(accepted(Kind::DingTalk, r#"{"errcode":0,"errmsg":"ok"}"#));
-        assert!(!accepted(Kind::DingTalk, r#"{"errcode":310000,"errmsg":"sign not match"}"#));
+        assert!(!accepted(
+            Kind::DingTalk,
+            r#"{"errcode":310000,"errmsg":"sign not match"}"#
+        ));
         assert!(!accepted(Kind::WeCom, "oops"));
         assert!(accepted(Kind::Feishu, r#"{"StatusCode":0}"#));
-        assert!(!accepted(Kind::Feishu, r#"{"code":19021,"msg":"sign match fail"}"#));
+        assert!(!accepted(
+            Kind::Feishu,
+            r#"{"code":19021,"msg":"sign match fail"}"#
+        ));
         assert!(!accepted(Kind::Telegram, r#"{"ok":false}"#));
         assert!(accepted(Kind::Discord, ""));
         assert!(accepted(Kind::Slack, "ok"));

@@ -160,7 +160,14 @@ pub fn compose(details: &RunDetails, events: Events, lang: &str) -> Message {
         })
         .collect();
     if lines.is_empty() {
-        lines.push(if zh { "所有记录均为最新" } else { "all records are up to date" }.into());
+        lines.push(
+            if zh {
+                "所有记录均为最新"
+            } else {
+                "all records are up to date"
+            }
+            .into(),
+        );
     }
     Message {
         title,
@@ -188,7 +195,12 @@ mod tests {
 
     #[test]
     fn lines_keep_only_this_runs_writes_and_failures() {
-        let before = [status("a.example.com", Some("192.0.2.1"), Outcome::Unchanged, 5)];
+        let before = [status(
+            "a.example.com",
+            Some("192.0.2.1"),
+            Outcome::Unchanged,
+            5,
+        )];
         let after = [
             status("a.example.com", Some("192.0.2.9"), Outcome::Updated, 10),
             status("b.example.com", None, Outcome::Failed, 10),

@@ -488,8 +488,15 @@ impl Engine {
             }
             if let Some(client) = &self.webhook_client {
                 let now_ms = crate::timefmt::unix_now().saturating_mul(1000);
-                crate::notify::notify_all(client, &self.config.notify, details, events, lang, now_ms)
-                    .await;
+                crate::notify::notify_all(
+                    client,
+                    &self.config.notify,
+                    details,
+                    events,
+                    lang,
+                    now_ms,
+                )
+                .await;
             }
         }
         if hook.webhookurl.trim().is_empty() {

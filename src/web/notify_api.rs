@@ -71,8 +71,7 @@ pub fn apply_channels(current: &Config, page: Vec<NotifyJs>) -> Result<Vec<Notif
                 ch.secret = old.secret.clone();
             }
         }
-        crate::notify::validate_channel(&ch)
-            .map_err(|e| format!("Notification {}: {e}", k + 1))?;
+        crate::notify::validate_channel(&ch).map_err(|e| format!("Notification {}: {e}", k + 1))?;
         out.push(ch);
     }
     Ok(out)
@@ -119,7 +118,11 @@ pub(super) async fn notify_test(State(st): St, Extension(conf): Conf, body: Body
     .await;
     match result {
         Ok(()) => {
-            tracing::info!("Notification {} ({}) test sent", req.index + 1, channel.kind);
+            tracing::info!(
+                "Notification {} ({}) test sent",
+                req.index + 1,
+                channel.kind
+            );
             json_ok(json!({"ok": true, "error": Value::Null}))
         }
         Err(e) => {
@@ -171,6 +174,9 @@ mod tests {
             ..NotifyJs::default()
         }];
         let err = apply_channels(&Config::default(), page).unwrap_err();
-        assert!(err.starts_with("Notification 1: unknown notification type"), "{err}");
+        assert!(
+            err.starts_with("Notification 1: unknown notification type"),
+            "{err}"
+        );
     }
 }
