@@ -313,7 +313,7 @@
       const evs = el("div", { className: "inline" });
       const chosen = ch.events && ch.events.length ? ch.events : EVENTS;
       for (const ev of EVENTS) {
-        const cb = el("input", { type: "checkbox", checked: chosen.includes(ev) });
+        const cb = el("input", { type: "checkbox", id: "n" + i + "ev_" + ev, checked: chosen.includes(ev) });
         cb.addEventListener("change", () => {
           const boxes = evs.querySelectorAll("input");
           // An empty list means "all events" in the file: keep at least one ticked.
@@ -324,9 +324,9 @@
         evs.append(el("label", {}, [cb, " " + t("ev_" + ev)]));
       }
       box.append(el("div", { className: "row" }, [el("span", { textContent: t("events") }), evs]));
-      const tryBtn = el("button", { type: "button", className: "btn", textContent: t("tryIt") });
+      const tryBtn = el("button", { type: "button", id: "n" + i + "try", className: "btn", textContent: t("tryIt") });
       tryBtn.addEventListener("click", () => tryNotify(i, tryBtn));
-      const rm = el("button", { type: "button", className: "btn", textContent: t("removeChannel") });
+      const rm = el("button", { type: "button", id: "n" + i + "remove", className: "btn", textContent: t("removeChannel") });
       rm.addEventListener("click", () => { S.notify.splice(i, 1); S.notifyDirty = true; renderNotify(); });
       box.append(el("div", { className: "row" }, [el("span"), el("div", { className: "inline" }, [tryBtn, rm])]));
       list.append(box);
