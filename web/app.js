@@ -1,4 +1,4 @@
-// ddns-rs settings page: status dashboard, config entries, webhook, access, logs.
+// ddns-rs settings page: status dashboard, config entries, webhook, notifications, access, logs.
 // All URLs are relative so the page works under a reverse-proxy sub-path; no inline script.
 (function () {
   "use strict";
@@ -20,7 +20,8 @@
 
   // Page state: the global settings, the entries (null = deleted, so indices stay those of the
   // server's list and the secret masks match), the selected index, provider and interface data.
-  const S = { conf: null, entries: [], cur: -1, providers: [], ifaces: [], logs: [], logTotal: 0 };
+  const S = { conf: null, entries: [], cur: -1, providers: [], ifaces: [], logs: [], logTotal: 0,
+    notify: [], notifyTypes: [], notifyDirty: false };
 
   // ---- HTTP ----------------------------------------------------------------------------------
   class HttpError extends Error {}
@@ -185,7 +186,7 @@
 
   // ---- load and save ---------------------------------------------------------------------------
   const API = {
-    state: "api/state", preview: "api/ipv6-preview", status: "api/status", update: "api/update", logs: "api/logs",
+    state: "api/state", preview: "api/ipv6-preview", notifyTest: "api/notify-test", status: "api/status", update: "api/update", logs: "api/logs",
     save: "save", setLang: "setLang", clearLog: "clearLog",
     webhookTest: "webhookTest"
   };
@@ -204,6 +205,10 @@
     $("hookBody").value = c.webhookRequestBody || "";
     $("hookHeaders").value = c.webhookHeaders || "";
     $("version").textContent = c.version ? "v" + c.version : "";
+    S.notifyTypes = c.notifyTypes || [];
+    S.notify = c.notify || [];
+    S.notifyDirty = false;
+    renderNotify();
     renderEntryList();
     loadEntry();
   }
@@ -224,6 +229,7 @@
     const body = {
       NotAllowWanAccess: $("noWan").checked, Username: $("user").value, Password: $("pass").value,
       WebhookURL: $("hookUrl").value, WebhookRequestBody: $("hookBody").value, WebhookHeaders: $("hookHeaders").value,
+      Notify: S.notify,
       DnsConf: S.entries.map((e) => {
         if (!e) return null;
         const out = Object.assign({}, e);
@@ -244,6 +250,9 @@
         S.cur = Math.min(cur, S.entries.length - 1);
         $("pass").value = "";
         renderEntryList(); loadEntry();
+        // The save answer has no channels: reload them masked, so "Try it" matches the file.
+        call(API.state).then((st) => { S.notify = st.notify || []; S.notifyDirty = false; renderNotify(); })
+          .catch((e) => toast(e.message, true));
         setTimeout(refreshStatus, 1500);
       } else {
         msg.className = "err"; msg.textContent = (r && r.result) || "?";
@@ -253,6 +262,94 @@
     } finally {
       btn.disabled = false;
     }
+  }
+
+  // ---- notification channels ------------------------------------------------------------------
+  // Which fields each service uses, and the label key of each (docs/configuration.md).
+  const NOTIFY_FIELDS = {
+    telegram: { token: "n_botToken", to: "n_chatId", url: "n_apiBase" },
+    discord: { url: "n_webhookUrl" },
+    slack: { url: "n_webhookUrl" },
+    dingtalk: { url: "n_webhookUrl", secret: "n_signSecret" },
+    feishu: { url: "n_webhookUrl", secret: "n_signSecret" },
+    lark: { url: "n_webhookUrl", secret: "n_signSecret" },
+    wecom: { url: "n_webhookUrl" },
+    bark: { token: "n_deviceKey", url: "n_serverOpt" },
+    serverchan: { token: "n_sendKey", url: "n_serverOpt" },
+    ntfy: { to: "n_topic", url: "n_serverOpt", token: "n_accessToken" },
+    gotify: { url: "n_server", token: "n_appToken" }
+  };
+  const EVENTS = ["success", "failure", "recovery"];
+
+  function el(tag, props, kids) {
+    const e = document.createElement(tag);
+    Object.assign(e, props || {});
+    for (const k of kids || []) e.append(k);
+    return e;
+  }
+
+  function notifyRow(id, labelKey, control) {
+    return el("div", { className: "row" }, [el("label", { htmlFor: id, textContent: t(labelKey) }), control]);
+  }
+
+  function renderNotify() {
+    const list = $("notifyList");
+    list.replaceChildren();
+    S.notify.forEach((ch, i) => {
+      const box = el("div", { className: "nchan" });
+      box.append(el("h3", { textContent: t("channelN", i + 1) }));
+      const sel = el("select", { id: "n" + i + "type" });
+      for (const k of S.notifyTypes) sel.append(el("option", { value: k, textContent: k }));
+      sel.value = (ch.type || "").toLowerCase();
+      sel.addEventListener("change", () => { ch.type = sel.value; S.notifyDirty = true; renderNotify(); });
+      box.append(notifyRow(sel.id, "channelType", sel));
+      const fields = NOTIFY_FIELDS[sel.value] || {};
+      for (const f of ["url", "token", "to", "secret"]) {
+        if (!fields[f]) continue;
+        const inp = el("input", { id: "n" + i + f, value: ch[f] || "", spellcheck: false, autocomplete: "off" });
+        inp.addEventListener("input", () => { ch[f] = inp.value; S.notifyDirty = true; });
+        box.append(notifyRow(inp.id, fields[f], inp));
+      }
+      const evs = el("div", { className: "inline" });
+      const chosen = ch.events && ch.events.length ? ch.events : EVENTS;
+      for (const ev of EVENTS) {
+        const cb = el("input", { type: "checkbox", id: "n" + i + "ev_" + ev, checked: chosen.includes(ev) });
+        cb.addEventListener("change", () => {
+          const boxes = evs.querySelectorAll("input");
+          // An empty list means "all events" in the file: keep at least one ticked.
+          if (![...boxes].some((b) => b.checked)) { cb.checked = true; return; }
+          ch.events = EVENTS.filter((x, k) => boxes[k].checked);
+          S.notifyDirty = true;
+        });
+        evs.append(el("label", {}, [cb, " " + t("ev_" + ev)]));
+      }
+      box.append(el("div", { className: "row" }, [el("span", { textContent: t("events") }), evs]));
+      const tryBtn = el("button", { type: "button", id: "n" + i + "try", className: "btn", textContent: t("tryIt") });
+      tryBtn.addEventListener("click", () => tryNotify(i, tryBtn));
+      const rm = el("button", { type: "button", id: "n" + i + "remove", className: "btn", textContent: t("removeChannel") });
+      rm.addEventListener("click", () => { S.notify.splice(i, 1); S.notifyDirty = true; renderNotify(); });
+      box.append(el("div", { className: "row" }, [el("span"), el("div", { className: "inline" }, [tryBtn, rm])]));
+      list.append(box);
+    });
+  }
+
+  async function tryNotify(i, btn) {
+    if (S.notifyDirty) { toast(t("notifySaveFirst"), true); return; }
+    btn.disabled = true;
+    try {
+      const r = await call(API.notifyTest, { index: i });
+      if (r && r.ok) toast(t("notifySent")); else toast(t("notifyFailed", (r && r.error) || "?"), true);
+    } catch (e) {
+      toast(e.message, true);
+    } finally {
+      btn.disabled = false;
+    }
+  }
+
+  function addNotify() {
+    S.notify.push({ type: "telegram", url: "", token: "", to: "", secret: "", events: EVENTS.slice() });
+    S.notifyDirty = true;
+    renderNotify();
   }
 
   // ---- entry management -----------------------------------------------------------------------
@@ -399,7 +496,7 @@
     window.I18n.set(l);
     $("langSel").value = window.I18n.lang();
     renderTheme();
-    if (S.conf) { renderEntryList(); syncVisibility(); renderStatus(lastStatus); }
+    if (S.conf) { renderEntryList(); syncVisibility(); renderStatus(lastStatus); renderNotify(); }
     if (tell) call(API.setLang, { Lang: window.I18n.lang() }).catch((e) => toast(e.message, true));
   }
   function renderTheme() { $("themeLabel").textContent = t("theme_" + window.Theme.get()); }
@@ -430,6 +527,7 @@
         setTimeout(refreshStatus, 1000);
       } catch (e) { toast(e.message, true); }
     });
+    $("notifyAdd").addEventListener("click", addNotify);
     $("updateNow").addEventListener("click", updateNow);
     $("logsBtn").addEventListener("click", openLogs);
     $("logsClose").addEventListener("click", () => $("logsDlg").close());

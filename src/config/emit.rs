@@ -8,11 +8,12 @@
 //! column 12; `user` and `webhook` keys at column 4. An empty list is written `[]`. Only the
 //! `ipv6` section has `ipv6reg` (ddns-go has two different structs). Scalars: see `scalar`.
 //!
-//! ddns-rs's own optional keys (`ipv6.prefixlen`, `ipv6.suffix`) are written after ddns-go's keys
-//! and only when set, so a file without them keeps ddns-go's exact bytes.
+//! ddns-rs's own optional keys (`ipv6.prefixlen`, `ipv6.suffix`, the top-level `notify` list) are
+//! written after ddns-go's keys and only when set, so a file without them keeps ddns-go's exact
+//! bytes.
 
 use super::scalar::{Place, write_scalar};
-use super::schema::{Config, DnsConfig, IpConf};
+use super::schema::{Config, DnsConfig, IpConf, NotifyChannel};
 
 /// The config as ddns-go would write it.
 pub fn to_yaml(config: &Config) -> String {
@@ -44,7 +45,31 @@ pub fn to_yaml(config: &Config) -> String {
     );
     boolean(&mut out, 0, "notallowwanaccess", config.notallowwanaccess);
     string(&mut out, 0, "lang", &config.lang);
+    // ddns-rs's own list, last and only when set, so a ddns-go file keeps its exact bytes.
+    if !config.notify.is_empty() {
+        out.push_str("notify:\n");
+        for ch in &config.notify {
+            notify_channel(&mut out, ch);
+        }
+    }
     out
+}
+
+/// One `notify` item: `type` on the dash line, then only the fields that are set.
+fn notify_channel(out: &mut String, ch: &NotifyChannel) {
+    out.push_str("    - type:");
+    write_scalar(out, &ch.kind, Place::MapValue(6));
+    for (k, v) in [
+        ("url", &ch.url),
+        ("token", &ch.token),
+        ("to", &ch.to),
+        ("secret", &ch.secret),
+    ] {
+        if !v.is_empty() {
+            string(out, 6, k, v);
+        }
+    }
+    list(out, 6, "events", &ch.events);
 }
 
 /// One `dnsconf` item: the first key shares the line with the `-`.
@@ -167,5 +192,35 @@ mod tests {
         );
         assert!(!yaml.contains("::9"), "{yaml}");
         assert_eq!(yaml.matches("suffix").count(), 1);
+    }
+
+    #[test]
+    fn notify_list_is_written_last_and_only_when_set() {
+        assert!(!to_yaml(&Config::default()).contains("notify"));
+        let config = Config {
+            notify: vec![
+                NotifyChannel {
+                    kind: "telegram".into(),
+                    token: "123:abc".into(),
+                    to: "-100".into(),
+                    events: vec!["failure".into(), "recovery".into()],
+                    ..NotifyChannel::default()
+                },
+                NotifyChannel {
+                    kind: "discord".into(),
+                    url: "https://discord.com/api/webhooks/1/x".into(),
+                    ..NotifyChannel::default()
+                },
+            ],
+            ..Config::default()
+        };
+        let yaml = to_yaml(&config);
+        let tail = "lang: \"\"\nnotify:\n    - type: telegram\n      token: 123:abc\n      \
+                    to: \"-100\"\n      events:\n          - failure\n          - recovery\n    \
+                    - type: discord\n      url: https://discord.com/api/webhooks/1/x\n      \
+                    events: []\n";
+        assert!(yaml.ends_with(tail), "{yaml}");
+        let back: Config = yaml_serde::from_str(&yaml).unwrap();
+        assert_eq!(back, config);
     }
 }

@@ -20,6 +20,13 @@ pub struct Config {
     pub notallowwanaccess: bool,
     /// Log / UI language: "zh" or "en".
     pub lang: String,
+    /// ddns-rs only: ready-made notification channels (Telegram, DingTalk, …). ddns-go ignores
+    /// the key; it is written only when the list is not empty.
+    #[serde(
+        deserialize_with = "super::lenient::list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub notify: Vec<NotifyChannel>,
 }
 
 /// One config entry: a provider account, how to detect each address family, and the domains.
@@ -103,4 +110,26 @@ pub struct Webhook {
     pub webhookrequestbody: String,
     /// `Key: Value` lines.
     pub webhookheaders: String,
+}
+
+/// ddns-rs only: one notification channel of the `notify` list. Which fields a type uses is
+/// documented in docs/configuration.md; unused fields are ignored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NotifyChannel {
+    /// `telegram`, `discord`, `slack`, `dingtalk`, `feishu` (or `lark`), `wecom`, `bark`,
+    /// `serverchan`, `ntfy` or `gotify`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Webhook URL, or the server's base URL for self-hostable services ("" = the public one).
+    pub url: String,
+    /// Bot token, device key, SendKey or app token, depending on the type.
+    pub token: String,
+    /// Recipient: Telegram chat id or ntfy topic.
+    pub to: String,
+    /// Signing secret (DingTalk, Feishu/Lark).
+    pub secret: String,
+    /// Which events to send: `success`, `failure`, `recovery`; empty = all three.
+    #[serde(deserialize_with = "super::lenient::list")]
+    pub events: Vec<String>,
 }

@@ -1,4 +1,6 @@
-//! Notifications after a run: the webhook (spec §7.1) and its templates.
+//! Notifications after a run: the webhook (spec §7.1) and its templates, and ready-made
+//! channels (Telegram, Discord, Slack, DingTalk, Feishu/Lark, WeCom, Bark, ServerChan, ntfy,
+//! Gotify) configured in the `notify` list, each subscribed to some of the gate's events.
 //!
 //! After each config entry's run, `sync` fills a [`RunReport`], asks that entry's [`WebhookGate`]
 //! whether to notify, and if so builds the request with [`build_request`] and sends it with
@@ -9,9 +11,74 @@
 //! on recovery); a Content-Type the user set is not duplicated; the webhook URL, which often holds
 //! a token, is redacted in logs and errors ([`redact_url`]).
 
+mod channel;
+mod message;
+mod sign;
 mod webhook;
 
+pub use channel::{
+    ChannelRequest, KINDS, Kind, NotifyError, build as build_channel_request,
+    send as send_channel_request, validate as validate_channel, wanted_events,
+};
+pub use message::{Events, Message, RecordLine, RunDetails, compose, record_lines};
+pub use sign::{dingtalk_sign, feishu_sign};
 pub use webhook::{WebhookError, WebhookRequest, build_request, redact_url, send};
+
+use crate::config::NotifyChannel;
+
+/// Sends one channel the message for `events` about `details`, whatever events it subscribed
+/// to (the "Try it" button uses this directly). `now_ms` is the unix time in milliseconds.
+pub async fn send_to_channel(
+    client: &reqwest::Client,
+    channel: &NotifyChannel,
+    details: &RunDetails,
+    events: Events,
+    lang: &str,
+    now_ms: i64,
+) -> Result<(), NotifyError> {
+    let msg = compose(details, events, lang);
+    let req = build_channel_request(channel, &msg, now_ms)?;
+    send_channel_request(client, &req).await
+}
+
+/// Sends every channel subscribed to one of `events`, one after the other; a channel that
+/// fails does not stop the others. Returns each attempted channel's index and outcome, and
+/// logs them (channels are named by index and type, never by URL or token).
+pub async fn notify_all(
+    client: &reqwest::Client,
+    channels: &[NotifyChannel],
+    details: &RunDetails,
+    events: Events,
+    lang: &str,
+    now_ms: i64,
+) -> Vec<(usize, Result<(), NotifyError>)> {
+    let mut out = Vec::new();
+    for (i, ch) in channels.iter().enumerate() {
+        let wanted = match wanted_events(ch) {
+            Ok(w) => w,
+            Err(e) => {
+                out.push((i, Err(e)));
+                continue;
+            }
+        };
+        let hit = events.intersect(wanted);
+        if hit.is_empty() {
+            continue;
+        }
+        // The message names the events this channel asked for: a channel that only wants
+        // recoveries gets "recovered", not "updated".
+        let result = send_to_channel(client, ch, details, hit, lang, now_ms).await;
+        out.push((i, result));
+    }
+    for (i, r) in &out {
+        let kind = channels.get(*i).map_or("", |c| c.kind.as_str());
+        match r {
+            Ok(()) => tracing::info!("Notification {} ({kind}) sent", i + 1),
+            Err(e) => tracing::error!("Notification {} ({kind}) failed: {e}", i + 1),
+        }
+    }
+    out
+}
 
 /// What happened to one address family's records in a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -100,15 +167,27 @@ impl WebhookGate {
     /// of a streak; a success with no failure fires and ends the streak; a run where nothing
     /// changed fires only to announce the end of a streak (recovery).
     pub fn decide(&mut self, report: &RunReport) -> bool {
+        !self.decide_events(report).is_empty()
+    }
+
+    /// Like [`decide`](Self::decide), but says which events the run is: `failure` on the first
+    /// failure of a streak, `success` when something was published and nothing failed,
+    /// `recovery` when a streak ends (with or without a success).
+    pub fn decide_events(&mut self, report: &RunReport) -> Events {
+        let was_failing = self.failing;
         if report.any(FamilyResult::Failed) {
-            let first = !self.failing;
             self.failing = true;
-            first
-        } else if report.any(FamilyResult::Success) {
-            self.failing = false;
-            true
+            Events {
+                failure: !was_failing,
+                ..Events::default()
+            }
         } else {
-            std::mem::take(&mut self.failing)
+            self.failing = false;
+            Events {
+                success: report.any(FamilyResult::Success),
+                recovery: was_failing,
+                failure: false,
+            }
         }
     }
 }
@@ -179,6 +258,29 @@ mod tests {
             "a mixed run does not end the streak"
         );
         assert!(g.decide(&report(Success, Success)));
+    }
+
+    #[test]
+    fn gate_events_name_what_happened() {
+        use FamilyResult::*;
+        let mut g = WebhookGate::new();
+        let ev = |s, f, r| Events {
+            success: s,
+            failure: f,
+            recovery: r,
+        };
+        let runs = [
+            (Success, Unchanged, ev(true, false, false)),
+            (Failed, Unchanged, ev(false, true, false)),
+            (Failed, Success, ev(false, false, false)),
+            (Success, Unchanged, ev(true, false, true)),
+            (Failed, Unchanged, ev(false, true, false)),
+            (Unchanged, Unchanged, ev(false, false, true)),
+            (Unchanged, Unchanged, ev(false, false, false)),
+        ];
+        for (i, (a, b, want)) in runs.into_iter().enumerate() {
+            assert_eq!(g.decide_events(&report(a, b)), want, "run {i}");
+        }
     }
 
     #[test]

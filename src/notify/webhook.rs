@@ -190,7 +190,7 @@ fn bad_url(raw: &str, reason: String) -> WebhookError {
 }
 
 /// A reqwest error and its causes on one line, without the URL (it may hold a token).
-fn error_chain(e: reqwest::Error) -> String {
+pub(super) fn error_chain(e: reqwest::Error) -> String {
     let e = e.without_url();
     let mut out = e.to_string();
     let mut source = std::error::Error::source(&e);

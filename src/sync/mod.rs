@@ -20,7 +20,7 @@ use crate::config::domain::parse_domains;
 use crate::config::{Config, DnsConfig, Domain, IpConf};
 use crate::detect::{DetectCtx, Family};
 use crate::http::HttpOptions;
-use crate::notify::{FamilyResult, RunReport, WebhookGate};
+use crate::notify::{FamilyResult, RunDetails, RunReport, WebhookGate};
 use crate::provider::{self, Plan, Provider, ProviderError, ProviderSettings, RecordType};
 use cache::IpCache;
 use status::{Observation, StatusBoard};
@@ -191,6 +191,8 @@ impl Engine {
         let label = entry_label(i, &conf);
         let now = crate::timefmt::unix_now();
         let mut report = RunReport::default();
+        // What each record held before this run, for the notification's "old → new".
+        let before = self.status.snapshot();
         if let Some(until) = self.entries[i].hold_until {
             if Instant::now() < until {
                 warn!(
@@ -215,7 +217,11 @@ impl Engine {
             }
         }
         if !self.opts.dry_run {
-            self.fire_webhook(i, &report).await;
+            let details = RunDetails {
+                entry: label,
+                records: crate::notify::record_lines(i, now, &before, &self.status.snapshot()),
+            };
+            self.fire_webhook(i, &report, &details).await;
         }
     }
 
@@ -465,14 +471,37 @@ impl Engine {
         }
     }
 
-    async fn fire_webhook(&mut self, i: usize, report: &RunReport) {
+    async fn fire_webhook(&mut self, i: usize, report: &RunReport, details: &RunDetails) {
         let hook = self.config.webhook.clone();
         // The gate sees every run, so adding a URL later does not replay an old streak.
-        let fire = self.entries[i].gate.decide(report);
-        if hook.webhookurl.trim().is_empty() || !fire {
+        let events = self.entries[i].gate.decide_events(report);
+        if events.is_empty() {
             return;
         }
         let lang = crate::config::store::effective_lang(&self.config);
+        if !self.config.notify.is_empty() {
+            if self.webhook_client.is_none() {
+                match crate::http::provider_client(&self.opts.http, None) {
+                    Ok(c) => self.webhook_client = Some(c),
+                    Err(e) => error!("Failed to send notifications: {e}"),
+                }
+            }
+            if let Some(client) = &self.webhook_client {
+                let now_ms = crate::timefmt::unix_now().saturating_mul(1000);
+                crate::notify::notify_all(
+                    client,
+                    &self.config.notify,
+                    details,
+                    events,
+                    lang,
+                    now_ms,
+                )
+                .await;
+            }
+        }
+        if hook.webhookurl.trim().is_empty() {
+            return;
+        }
         let req =
             match crate::notify::build_request(&hook, report, lang, crate::timefmt::unix_now()) {
                 Ok(r) => r,

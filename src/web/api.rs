@@ -83,6 +83,8 @@ pub(super) async fn api_state(Extension(conf): Conf) -> Response {
         "webhookRequestBody": config.webhook.webhookrequestbody,
         "webhookHeaders": config.webhook.webhookheaders,
         "dnsConf": save::masked_entries(&config),
+        "notify": super::notify_api::masked_channels(&config),
+        "notifyTypes": crate::notify::KINDS,
         "providers": providers,
         "interfaces": interfaces,
         "interfacesError": interfaces_error,

@@ -11,6 +11,7 @@ mod api;
 pub mod assets;
 pub mod auth;
 pub mod guard;
+pub mod notify_api;
 mod routes;
 pub mod save;
 pub mod server;

@@ -55,6 +55,7 @@ pub(super) fn build(state: Arc<WebState>) -> Router {
         .route("/api/update", post(api::api_update))
         .route("/api/logs", get(api::api_logs))
         .route("/api/ipv6-preview", post(api::api_ipv6_preview))
+        .route("/api/notify-test", post(super::notify_api::notify_test))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             session_or_401,

@@ -79,6 +79,9 @@ pub struct SaveRequest {
     /// `null` items are entries deleted in the page.
     #[serde(rename = "DnsConf")]
     pub dns_conf: Vec<Option<DnsConfJs>>,
+    /// ddns-rs only: the notification channels; absent (ddns-go's page, scripts) keeps them.
+    #[serde(rename = "Notify")]
+    pub notify: Option<Vec<super::notify_api::NotifyJs>>,
 }
 
 /// How many leading characters of a credential stay visible.
@@ -229,6 +232,9 @@ pub fn apply(current: &Config, req: SaveRequest) -> Result<Applied, String> {
         entries.push(c);
     }
     conf.dnsconf = entries;
+    if let Some(page) = req.notify {
+        conf.notify = super::notify_api::apply_channels(current, page)?;
+    }
     let account_changed =
         conf.user.username != current.user.username || conf.user.password != current.user.password;
     Ok(Applied {
