@@ -11,6 +11,7 @@ mod netlink;
 mod suffix;
 mod url;
 mod validate;
+pub mod watch;
 
 use std::net::IpAddr;
 
@@ -23,6 +24,7 @@ pub use iface::{AddrFlags, IfAddr, IfaceError, InterfaceAddrs, detect_iface, lis
 pub use suffix::{DEFAULT_PREFIX_LEN, HostSuffix, SuffixError};
 pub use url::detect_url;
 pub use validate::{Rejection, check_public, interface_usable};
+pub use watch::{AddrChange, ChangeKind, Changes, affected_entries};
 
 /// Address family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

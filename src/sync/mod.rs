@@ -164,6 +164,18 @@ impl Engine {
         summary
     }
 
+    /// Runs only the entries with these indices (in config order, each once), e.g. those a
+    /// network change affects; indices beyond the config are ignored.
+    pub async fn run_entries(&mut self, which: &[usize]) -> RunSummary {
+        let mut summary = RunSummary::default();
+        for i in 0..self.config.dnsconf.len() {
+            if which.contains(&i) {
+                self.run_entry(i, &mut summary).await;
+            }
+        }
+        summary
+    }
+
     fn provider_for(&mut self, i: usize) -> Result<Arc<dyn Provider>, String> {
         if let Some(p) = &self.entries[i].provider {
             return Ok(p.clone());
