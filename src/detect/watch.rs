@@ -169,10 +169,7 @@ mod tests {
     #[test]
     fn url_and_cmd_entries_run_on_route_or_global_address_changes() {
         let config = Config {
-            dnsconf: vec![
-                entry(("url", ""), ("", "")),
-                entry(("", ""), ("cmd", "")),
-            ],
+            dnsconf: vec![entry(("url", ""), ("", "")), entry(("", ""), ("cmd", ""))],
             ..Config::default()
         };
         let route = Changes {

@@ -22,9 +22,9 @@ use tokio::io::unix::AsyncFd;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, timeout_at};
 
+use super::{AddrChange, ChangeKind, Changes};
 use crate::detect::iface::{AddrFlags, Link};
 use crate::detect::validate::interface_usable;
-use super::{AddrChange, ChangeKind, Changes};
 
 /// A burst ends after this long without a new notification.
 pub const QUIET: Duration = Duration::from_millis(300);
@@ -267,8 +267,8 @@ fn diff(old: &[Link], new: &[Link]) -> Vec<AddrChange> {
 
 #[cfg(test)]
 mod tests {
-    use crate::detect::iface::IfAddr;
     use super::*;
+    use crate::detect::iface::IfAddr;
 
     fn link(name: &str, addrs: &[(&str, u32)]) -> Link {
         Link {
