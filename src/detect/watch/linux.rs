@@ -26,8 +26,12 @@ use super::{AddrChange, ChangeKind, Changes};
 use crate::detect::iface::{AddrFlags, Link};
 use crate::detect::validate::interface_usable;
 
-/// A burst ends after this long without a new notification.
-pub const QUIET: Duration = Duration::from_millis(300);
+/// A burst ends after this long without a new notification. Short, because it is most of the
+/// reaction time (issue 6 budgets 100 ms from `ip addr add` to the provider request); the tools
+/// that renumber (DHCP clients, pppd, `ip`) send a prefix change's removal and addition within
+/// a few milliseconds. A burst split anyway costs one run that finds no address (and publishes
+/// nothing), then the run that publishes the new one.
+pub const QUIET: Duration = Duration::from_millis(50);
 /// A burst is cut off this long after its first notification, so a flapping link cannot
 /// postpone a run forever.
 pub const MAX_BURST: Duration = Duration::from_secs(2);
