@@ -214,7 +214,7 @@ pub fn decide(answers: &[Answer], k: usize) -> Result<IpAddr, String> {
             None => votes.push((*ip, 1)),
         }
     }
-    votes.sort_by(|a, b| b.1.cmp(&a.1));
+    votes.sort_by_key(|v| std::cmp::Reverse(v.1));
     match votes.as_slice() {
         [] => Err("no source gave an address".into()),
         [(_, n), (_, m), ..] if n == m => Err("the sources disagree".into()),
