@@ -300,12 +300,16 @@ fn daemon_publishes_a_new_interface_address_without_waiting_for_the_timer() {
     let ns = Ns::new("e2e");
     let (port, requests) = serve_in(&ns.name);
     ns.ip(&["addr", "add", "2001:db8:77::5/64", "dev", "va", "nodad"]);
+    ns.ip(&["addr", "add", "2001:db8:99::9/64", "dev", "vb", "nodad"]);
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.yaml");
     std::fs::write(
         &config,
         format!(
-            "dnsconf:\n  - name: watch\n    ipv6:\n      enable: true\n      gettype: netInterface\n      \
+            "dnsconf:\n  - name: other\n    ipv6:\n      enable: true\n      gettype: netInterface\n      \
+             netinterface: vb\n      domains: [\"other.example.com\"]\n    dns:\n      name: callback\n      \
+             id: \"http://127.0.0.1:{port}/other?ip=#{{ip}}\"\n  \
+             - name: watch\n    ipv6:\n      enable: true\n      gettype: netInterface\n      \
              netinterface: va\n      domains: [\"host.example.com\"]\n    dns:\n      name: callback\n      \
              id: \"http://127.0.0.1:{port}/update?ip=#{{ip}}\"\n"
         ),
@@ -349,4 +353,11 @@ fn daemon_publishes_a_new_interface_address_without_waiting_for_the_timer() {
     );
     let _ = child.kill();
     let _ = child.wait();
+    // Only the entry on `va` ran for the change; the one on `vb` was left alone.
+    let log = std::fs::read_to_string(dir.path().join("log")).unwrap();
+    assert!(
+        log.contains("Network change: running entries [1]"),
+        "daemon log:\n{log}"
+    );
+    assert!(!log.contains("running entries [0"), "daemon log:\n{log}");
 }
