@@ -4,8 +4,9 @@
 //!
 //! The rules ([`Changes::affects`]): a `netInterface` entry runs when a usable address of its
 //! interface (in its family) appears, disappears or changes flags (deprecated, temporary); a
-//! `url` or `cmd` entry runs when the default route changes or a global address of its family
-//! changes anywhere, since either can change the address the outside world sees.
+//! `url` or `cmd` entry (or one with agreement `sources`) runs when the default route changes or
+//! a global address of its family changes anywhere, since either can change the address the
+//! outside world sees.
 
 #[cfg(target_os = "linux")]
 mod linux;
@@ -73,7 +74,13 @@ impl Changes {
             return false;
         }
         let same_family = |a: &&AddrChange| a.ip.is_ipv4() == (family == Family::V4);
-        match conf.gettype.as_str() {
+        // Agreement sources are remote echoes, like `url`, whatever `gettype` says.
+        let kind = if conf.sources.iter().any(|s| !s.trim().is_empty()) {
+            "url"
+        } else {
+            conf.gettype.as_str()
+        };
+        match kind {
             "netInterface" => self
                 .addrs
                 .iter()
@@ -204,5 +211,16 @@ mod tests {
             default_route: true,
         };
         assert!(!changes.affects(&c.ipv4, Family::V4));
+    }
+
+    #[test]
+    fn entries_with_sources_count_as_remote_echoes() {
+        let mut c = entry(("netInterface", "eth0"), ("", ""));
+        c.ipv4.sources = vec!["dns:google".into(), "dns:opendns".into()];
+        let route = Changes {
+            addrs: vec![],
+            default_route: true,
+        };
+        assert!(route.affects(&c.ipv4, Family::V4));
     }
 }

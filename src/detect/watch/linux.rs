@@ -121,7 +121,8 @@ impl Watcher {
             self.last = now;
             let changes = Changes {
                 addrs,
-                default_route: wake.default_route,
+                // Lost notifications may have included a route change: assume one.
+                default_route: wake.default_route || wake.overrun,
             };
             if !changes.is_empty() {
                 return Ok(changes);
