@@ -263,6 +263,56 @@ fn default_route_added_and_removed() {
     wait_route("route del");
 }
 
+#[test]
+fn lost_notifications_are_recovered_from_a_fresh_dump() {
+    let ns = Ns::new("enobufs");
+    let (tx, rx) = mpsc::channel();
+    let (ready_tx, ready_rx) = mpsc::channel();
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let name = ns.name.clone();
+    std::thread::spawn(move || {
+        Ns::enter(&name);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            // A tiny buffer, and nobody reading while the batch runs: the kernel drops
+            // notifications and the first read fails with ENOBUFS.
+            let mut w = Watcher::with_receive_buffer(Some(1024)).unwrap();
+            ready_tx.send(()).unwrap();
+            go_rx.recv().unwrap();
+            while let Ok(c) = w.next().await {
+                if tx.send(c).is_err() {
+                    return;
+                }
+            }
+        });
+    });
+    ready_rx.recv_timeout(DEADLINE).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let batch = dir.path().join("batch");
+    let lines: String = (0..200)
+        .map(|i| format!("addr add 10.50.{}.{}/32 dev va\n", i / 100, i % 100 + 1))
+        .collect();
+    std::fs::write(&batch, lines).unwrap();
+    ns.ip(&["-batch", batch.to_str().unwrap()]);
+    go_tx.send(()).unwrap();
+    let mut added = std::collections::BTreeSet::new();
+    let end = Instant::now() + DEADLINE;
+    while added.len() < 200 {
+        let c = rx
+            .recv_timeout(end.saturating_duration_since(Instant::now()))
+            .unwrap_or_else(|_| panic!("only {} of 200 additions reported", added.len()));
+        added.extend(
+            c.addrs
+                .iter()
+                .filter(|a| a.kind == ChangeKind::Added && a.iface == "va")
+                .map(|a| a.ip),
+        );
+    }
+}
+
 /// A minimal HTTP server inside the namespace: records each request line with its arrival time.
 fn serve_in(ns: &str) -> (u16, mpsc::Receiver<(String, Instant)>) {
     let (tx, rx) = mpsc::channel();

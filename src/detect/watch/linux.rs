@@ -81,7 +81,16 @@ impl Watcher {
     /// Must be called inside a tokio runtime; the socket belongs to the caller's network
     /// namespace.
     pub fn new() -> io::Result<Watcher> {
+        Watcher::with_receive_buffer(None)
+    }
+
+    /// As [`Watcher::new`], with the socket's receive buffer set to `bytes` (the kernel default
+    /// when None). A small buffer overflows sooner; the watcher then compares a fresh dump.
+    pub fn with_receive_buffer(bytes: Option<usize>) -> io::Result<Watcher> {
         let mut socket = Socket::new(NETLINK_ROUTE)?;
+        if let Some(bytes) = bytes {
+            socket.set_rx_buf_sz(bytes)?;
+        }
         socket.bind(&SocketAddr::new(0, GROUPS))?;
         socket.set_non_blocking(true)?;
         // SAFETY: `register` is unsafe only because the fd must stay open and unchanged while
