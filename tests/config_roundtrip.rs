@@ -157,6 +157,13 @@ fn ip_conf(rng: &mut Rng, v6: bool) -> IpConf {
         // ddns-rs's own keys exist (and are written) in the ipv6 section only.
         prefixlen: if v6 { string(rng) } else { String::new() },
         suffix: if v6 { string(rng) } else { String::new() },
+        // Agreement keys: both sections, written only when set (often left empty here).
+        sources: (0..rng.below(3)).map(|_| string(rng)).collect(),
+        agree: if rng.below(2) == 0 {
+            string(rng)
+        } else {
+            String::new()
+        },
     }
 }
 

@@ -8,9 +8,9 @@
 //! column 12; `user` and `webhook` keys at column 4. An empty list is written `[]`. Only the
 //! `ipv6` section has `ipv6reg` (ddns-go has two different structs). Scalars: see `scalar`.
 //!
-//! ddns-rs's own optional keys (`ipv6.prefixlen`, `ipv6.suffix`, the top-level `notify` list) are
-//! written after ddns-go's keys and only when set, so a file without them keeps ddns-go's exact
-//! bytes.
+//! ddns-rs's own optional keys (`ipv6.prefixlen`, `ipv6.suffix`, `sources`/`agree` in both
+//! sections, the top-level `notify` list) are written after ddns-go's keys and only when set, so
+//! a file without them keeps ddns-go's exact bytes.
 
 use super::scalar::{Place, write_scalar};
 use super::schema::{Config, DnsConfig, IpConf, NotifyChannel};
@@ -109,6 +109,12 @@ fn ip_conf(out: &mut String, key: &str, ip: &IpConf, with_ipv6reg: bool) {
         if !ip.suffix.is_empty() {
             string(out, 8, "suffix", &ip.suffix);
         }
+    }
+    if !ip.sources.is_empty() {
+        list(out, 8, "sources", &ip.sources);
+    }
+    if !ip.agree.is_empty() {
+        string(out, 8, "agree", &ip.agree);
     }
 }
 
@@ -222,5 +228,31 @@ mod tests {
         assert!(yaml.ends_with(tail), "{yaml}");
         let back: Config = yaml_serde::from_str(&yaml).unwrap();
         assert_eq!(back, config);
+    }
+
+    #[test]
+    fn agreement_keys_are_written_only_when_set() {
+        let mut entry = DnsConfig::default();
+        entry.ipv4.sources = vec!["dns:google".into(), "stun:stun.example:3478".into()];
+        entry.ipv4.agree = "2".into();
+        let yaml = to_yaml(&Config {
+            dnsconf: vec![entry],
+            ..Config::default()
+        });
+        assert!(
+            yaml.contains(
+                "        domains: []\n        sources:\n            - dns:google\n            \
+                 - stun:stun.example:3478\n        agree: \"2\"\n      ipv6:\n"
+            ),
+            "{yaml}"
+        );
+        assert_eq!(yaml.matches("sources").count(), 1);
+        assert!(
+            !to_yaml(&Config {
+                dnsconf: vec![DnsConfig::default()],
+                ..Config::default()
+            })
+            .contains("agree")
+        );
     }
 }

@@ -74,6 +74,13 @@ pub struct IpConf {
     /// IPv6 only, ddns-rs only: the fixed interface identifier (e.g. `::1234:5678`) put after
     /// the detected prefix, to publish another LAN host's address on a moving prefix. "" = off.
     pub suffix: String,
+    /// ddns-rs only: independent sources asked together (`https://…`, `dns:opendns`,
+    /// `dns:google`, `dns:cloudflare`, `stun:host:port`); when set they replace `gettype` and an
+    /// address is published only when `agree` of them give it. Written only when set.
+    #[serde(deserialize_with = "super::lenient::list")]
+    pub sources: Vec<String>,
+    /// ddns-rs only: how many `sources` must agree; "" = 2. Written only when set.
+    pub agree: String,
 }
 
 /// Provider key and credentials.

@@ -3,14 +3,18 @@
 //!
 //! Not here: caching and deciding whether to write (that is `sync`).
 
+pub mod agree;
 mod cmd;
 mod extract;
 mod iface;
 #[cfg(target_os = "linux")]
 mod netlink;
+pub mod stun;
 mod suffix;
 mod url;
 mod validate;
+pub mod watch;
+pub mod whoami;
 
 use std::net::IpAddr;
 
@@ -23,6 +27,7 @@ pub use iface::{AddrFlags, IfAddr, IfaceError, InterfaceAddrs, detect_iface, lis
 pub use suffix::{DEFAULT_PREFIX_LEN, HostSuffix, SuffixError};
 pub use url::detect_url;
 pub use validate::{Rejection, check_public, interface_usable};
+pub use watch::{AddrChange, ChangeKind, Changes, affected_entries};
 
 /// Address family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -50,6 +55,8 @@ pub struct DetectCtx {
     pub http: HttpOptions,
     /// The config entry's `httpinterface` ("" = none).
     pub httpinterface: String,
+    /// Back-off state of this entry's and family's agreement sources (kept across runs).
+    pub sources: agree::SourceHealth,
 }
 
 /// Why no address was found.
@@ -106,6 +113,10 @@ async fn detect_source(
         family: family.label(),
         reason,
     };
+    // Agreement between several sources, when configured, replaces `gettype`.
+    if let Some((sources, k)) = agree::configured(conf).map_err(failed)? {
+        return agree::detect_agreed(&sources, k, family, ctx).await;
+    }
     match conf.gettype.as_str() {
         "url" => {
             let interface = Some(ctx.httpinterface.as_str()).filter(|s| !s.is_empty());

@@ -67,6 +67,9 @@ struct EntryState {
     /// Records the provider refused for good (dyndns2 `nohost`, `abuse`, …), with the reason:
     /// not asked again until the config changes (which rebuilds every entry's state).
     refused: HashMap<(String, RecordType), String>,
+    /// Back-off of the agreement sources (`sources:`), IPv4 and IPv6.
+    sources_v4: crate::detect::agree::SourceHealth,
+    sources_v6: crate::detect::agree::SourceHealth,
 }
 
 /// The sync engine. Runs are sequential (`&mut self`), so they never overlap.
@@ -160,6 +163,18 @@ impl Engine {
         let mut summary = RunSummary::default();
         for i in 0..self.config.dnsconf.len() {
             self.run_entry(i, &mut summary).await;
+        }
+        summary
+    }
+
+    /// Runs only the entries with these indices (in config order, each once), e.g. those a
+    /// network change affects; indices beyond the config are ignored.
+    pub async fn run_entries(&mut self, which: &[usize]) -> RunSummary {
+        let mut summary = RunSummary::default();
+        for i in 0..self.config.dnsconf.len() {
+            if which.contains(&i) {
+                self.run_entry(i, &mut summary).await;
+            }
         }
         summary
     }
@@ -264,6 +279,10 @@ impl Engine {
         let ctx = DetectCtx {
             http: self.opts.http.clone(),
             httpinterface: conf.httpinterface.clone(),
+            sources: match family {
+                Family::V4 => self.entries[i].sources_v4.clone(),
+                Family::V6 => self.entries[i].sources_v6.clone(),
+            },
         };
         let addr = match crate::detect::detect(ipconf, family, &ctx).await {
             Ok(a) => a,

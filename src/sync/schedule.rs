@@ -6,6 +6,10 @@
 //! The web UI steers the loop through a [`Control`] channel ([`control_channel`]): "update now"
 //! and "here is the config just saved". Messages are handled between runs, so runs never
 //! overlap; several queued messages are folded into one run.
+//!
+//! On Linux the loop also listens to network changes (`detect::watch`): the entries a change
+//! affects run at once, the others are left alone, and the `-f` timer keeps its schedule as a
+//! safety net.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -21,6 +25,7 @@ use super::status::StatusBoard;
 use super::{Engine, EngineOptions};
 use crate::config::Config;
 use crate::config::store::{self, Fingerprint, LoadError};
+use crate::detect::{Changes, affected_entries};
 
 /// Messages the web UI sends the daemon.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,6 +92,18 @@ impl ControlReceiver {
     }
 }
 
+/// Why the daemon loop woke up.
+enum Wake {
+    /// A message from the web UI.
+    Control(Control),
+    /// A burst of network changes.
+    Network(Changes),
+    /// The network watcher stopped (it logged why); keep polling.
+    NetworkGone,
+    /// Time to check the config file (or the `-f` deadline).
+    Tick,
+}
+
 /// How often the config file is checked for changes.
 pub const POLL: Duration = Duration::from_secs(5);
 
@@ -131,6 +148,9 @@ impl Daemon {
             }
         }
         let mut control = self.control.take();
+        // Network changes (Linux): affected entries run at once; the `-f` timer stays as the
+        // safety net and keeps its schedule.
+        let mut changes = crate::detect::watch::spawn();
         loop {
             if let Some(e) = engine.as_mut() {
                 Self::set_running(&control, true);
@@ -143,31 +163,67 @@ impl Daemon {
                 if left.is_zero() {
                     break;
                 }
-                let msg = match control.as_mut() {
-                    Some(c) => tokio::select! {
-                        m = c.recv() => Some(m),
-                        _ = tokio::time::sleep(left.min(POLL)) => None,
-                    },
-                    None => {
-                        tokio::time::sleep(left.min(POLL)).await;
-                        None
+                match Self::wait(&mut control, &mut changes, left.min(POLL)).await {
+                    Wake::Control(first) => {
+                        // Fold everything already queued into this one run.
+                        let mut msgs = vec![first];
+                        if let Some(c) = control.as_mut() {
+                            while let Some(m) = c.try_recv() {
+                                msgs.push(m);
+                            }
+                        }
+                        self.apply_control(msgs, &mut engine, &mut seen);
+                        break;
                     }
-                };
-                if let Some(first) = msg {
-                    // Fold everything already queued into this one run.
-                    let mut msgs = vec![first];
-                    if let Some(c) = control.as_mut() {
-                        while let Some(m) = c.try_recv() {
-                            msgs.push(m);
+                    Wake::Network(mut burst) => {
+                        if let Some(rx) = changes.as_mut() {
+                            while let Ok(more) = rx.try_recv() {
+                                burst.merge(more);
+                            }
+                        }
+                        if let Some(e) = engine.as_mut() {
+                            let which = affected_entries(e.config(), &burst);
+                            if !which.is_empty() {
+                                info!("Network change: running entries {which:?}");
+                                Self::set_running(&control, true);
+                                e.run_entries(&which).await;
+                                Self::set_running(&control, false);
+                            }
                         }
                     }
-                    self.apply_control(msgs, &mut engine, &mut seen);
-                    break;
-                }
-                if self.reload_if_changed(&mut engine, &mut seen) {
-                    break;
+                    Wake::NetworkGone => changes = None,
+                    Wake::Tick => {
+                        if self.reload_if_changed(&mut engine, &mut seen) {
+                            break;
+                        }
+                    }
                 }
             }
+        }
+    }
+
+    /// Waits for a control message, a network change or `tick`, whichever comes first.
+    async fn wait(
+        control: &mut Option<ControlReceiver>,
+        changes: &mut Option<mpsc::Receiver<Changes>>,
+        tick: Duration,
+    ) -> Wake {
+        let control_msg = async {
+            match control.as_mut() {
+                Some(c) => c.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        let network = async {
+            match changes.as_mut() {
+                Some(rx) => rx.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            m = control_msg => Wake::Control(m),
+            c = network => c.map_or(Wake::NetworkGone, Wake::Network),
+            _ = tokio::time::sleep(tick) => Wake::Tick,
         }
     }
 
