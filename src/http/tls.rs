@@ -4,7 +4,7 @@
 //! Not here: anything about sockets or proxies.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rustls::DigitallySignedStruct;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -13,37 +13,52 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 
 use super::HttpError;
 
-/// Certificates of the operating system's trust store, loaded once at start-up and added to the
-/// bundled roots of every client (corporate CAs, TLS-inspecting proxies).
+/// Certificates of the operating system's trust store, added to the bundled roots of every
+/// client (corporate CAs, TLS-inspecting proxies). Read once, lazily, when the first client is
+/// built — not at start-up, where parsing `/etc/ssl/certs` delayed the web port by milliseconds.
 #[derive(Clone, Default)]
-pub struct OsRoots(Arc<[CertificateDer<'static>]>);
+pub struct OsRoots(Option<Arc<OnceLock<Arc<[CertificateDer<'static>]>>>>);
 
 impl OsRoots {
-    /// Reads the OS trust store; an absent or unreadable store gives an empty set, because the
-    /// bundled roots still work (OpenWrt images often ship no CA bundle).
+    /// The OS trust store, to be read on first use; an absent or unreadable store gives an empty
+    /// set, because the bundled roots still work (OpenWrt images often ship no CA bundle).
     pub fn load() -> OsRoots {
-        let found = rustls_native_certs::load_native_certs();
-        for err in &found.errors {
-            tracing::debug!("skipping part of the system certificate store: {err}");
-        }
-        OsRoots(found.certs.into())
+        OsRoots(Some(Arc::new(OnceLock::new())))
     }
 
-    /// Number of certificates held.
+    fn certs(&self) -> &[CertificateDer<'static>] {
+        match &self.0 {
+            None => &[],
+            Some(cell) => cell.get_or_init(|| {
+                let found = rustls_native_certs::load_native_certs();
+                for err in &found.errors {
+                    tracing::debug!("skipping part of the system certificate store: {err}");
+                }
+                found.certs.into()
+            }),
+        }
+    }
+
+    /// Number of certificates held (reads the store if it was not read yet).
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.certs().len()
     }
 
     /// True when no certificate was loaded.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.certs().is_empty()
     }
 }
 
 impl fmt::Debug for OsRoots {
-    // Printing every certificate would flood any `{:?}` of the options.
+    // Printing every certificate would flood any `{:?}` of the options; and Debug must not
+    // trigger the read.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "OsRoots({} certificates)", self.0.len())
+        match self.0.as_ref().and_then(|c| c.get()) {
+            Some(certs) => write!(f, "OsRoots({} certificates)", certs.len()),
+            None if self.0.is_some() => write!(f, "OsRoots(not read yet)"),
+            None => write!(f, "OsRoots(0 certificates)"),
+        }
     }
 }
 
@@ -67,7 +82,7 @@ pub(super) fn client_config(
         let mut roots = rustls::RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         // Unparsable OS certificates are skipped: one bad file must not break every request.
-        roots.add_parsable_certificates(os_roots.0.iter().cloned());
+        roots.add_parsable_certificates(os_roots.certs().iter().cloned());
         builder.with_root_certificates(roots).with_no_client_auth()
     };
     // HTTP/2 is compiled out of reqwest; offering only http/1.1 keeps servers from choosing h2.
