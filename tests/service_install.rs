@@ -21,7 +21,9 @@ impl Runner for Recorder {
     fn run(&mut self, program: &str, args: &[String]) -> io::Result<Output> {
         let line = format!("{program} {}", args.join(" "));
         self.cmds.push(line.clone());
-        let status_query = args.iter().any(|a| a == "is-active" || a == "status" || a == "running");
+        let status_query = args
+            .iter()
+            .any(|a| a == "is-active" || a == "status" || a == "running");
         let code = if self.fail.is_some_and(|f| line.contains(f)) {
             1
         } else if status_query && !self.running {
@@ -29,12 +31,18 @@ impl Runner for Recorder {
         } else {
             0
         };
-        Ok(Output { code, text: String::new() })
+        Ok(Output {
+            code,
+            text: String::new(),
+        })
     }
 }
 
 fn spec(config: &Path) -> ServiceSpec {
-    let args: Vec<String> = ["-c", config.to_str().unwrap(), "-noweb"].iter().map(|s| s.to_string()).collect();
+    let args: Vec<String> = ["-c", config.to_str().unwrap(), "-noweb"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let flags = cli::parse(&args, None, Path::new("/")).unwrap();
     ServiceSpec::new("/usr/bin/ddns-rs".into(), &flags, None)
 }
@@ -56,7 +64,10 @@ fn mode(p: &Path) -> u32 {
 #[test]
 fn init_system_detection_by_markers() {
     let cases: [(&[&str], Option<InitSystem>); 5] = [
-        (&["run/systemd/system", "etc/init.d"], Some(InitSystem::Systemd)),
+        (
+            &["run/systemd/system", "etc/init.d"],
+            Some(InitSystem::Systemd),
+        ),
         (&["sbin/openrc-run", "etc/init.d"], Some(InitSystem::OpenRc)),
         (&["sbin/procd", "etc/init.d"], Some(InitSystem::Procd)),
         (&["etc/init.d"], Some(InitSystem::SysV)),
@@ -76,15 +87,25 @@ fn systemd_install_restart_uninstall() {
     let mut rec = Recorder::default();
     let unit = root.path().join("etc/systemd/system/ddns-rs.service");
     {
-        let mut inst = Installer { root: root.path().into(), init: InitSystem::Systemd, runner: &mut rec };
+        let mut inst = Installer {
+            root: root.path().into(),
+            init: InitSystem::Systemd,
+            runner: &mut rec,
+        };
         let (ok, msg) = perform(ServiceAction::Install, &mut inst, &s);
         assert!(ok);
-        assert_eq!(msg, "Installed ddns-rs service successfully! Please open the browser and configure it");
+        assert_eq!(
+            msg,
+            "Installed ddns-rs service successfully! Please open the browser and configure it"
+        );
     }
     assert_eq!(std::fs::read_to_string(&unit).unwrap(), systemd::unit(&s));
     #[cfg(unix)]
     assert_eq!(mode(&unit), 0o644);
-    assert!(root.path().join("etc/ddns-rs").is_dir(), "config dir created for ReadWritePaths");
+    assert!(
+        root.path().join("etc/ddns-rs").is_dir(),
+        "config dir created for ReadWritePaths"
+    );
     assert_eq!(
         rec.cmds,
         [
@@ -96,10 +117,17 @@ fn systemd_install_restart_uninstall() {
     rec.cmds.clear();
     rec.running = true;
     {
-        let mut inst = Installer { root: root.path().into(), init: InitSystem::Systemd, runner: &mut rec };
+        let mut inst = Installer {
+            root: root.path().into(),
+            init: InitSystem::Systemd,
+            runner: &mut rec,
+        };
         let (ok, msg) = perform(ServiceAction::Install, &mut inst, &s);
         assert!(ok);
-        assert_eq!(msg, "ddns-rs service has been installed, no need to install again");
+        assert_eq!(
+            msg,
+            "ddns-rs service has been installed, no need to install again"
+        );
         let (ok, msg) = perform(ServiceAction::Restart, &mut inst, &s);
         assert!(ok, "{msg}");
         let (ok, msg) = perform(ServiceAction::Uninstall, &mut inst, &s);
@@ -120,39 +148,79 @@ fn systemd_install_restart_uninstall() {
     );
     assert!(!unit.exists());
     rec.cmds.clear();
-    let mut inst = Installer { root: root.path().into(), init: InitSystem::Systemd, runner: &mut rec };
+    let mut inst = Installer {
+        root: root.path().into(),
+        init: InitSystem::Systemd,
+        runner: &mut rec,
+    };
     let (ok, msg) = perform(ServiceAction::Restart, &mut inst, &s);
     assert!(!ok);
-    assert_eq!(msg, "ddns-rs service is not installed, please install the service first");
-    assert!(rec.cmds.is_empty(), "nothing to ask systemctl when no unit exists");
+    assert_eq!(
+        msg,
+        "ddns-rs service is not installed, please install the service first"
+    );
+    assert!(
+        rec.cmds.is_empty(),
+        "nothing to ask systemctl when no unit exists"
+    );
 }
 
 #[test]
 fn a_failing_command_is_reported() {
     let root = root_with(&["run/systemd/system"]);
     let s = spec(Path::new("/etc/ddns-rs/ddns.yaml"));
-    let mut rec = Recorder { fail: Some("enable"), ..Default::default() };
-    let mut inst = Installer { root: root.path().into(), init: InitSystem::Systemd, runner: &mut rec };
+    let mut rec = Recorder {
+        fail: Some("enable"),
+        ..Default::default()
+    };
+    let mut inst = Installer {
+        root: root.path().into(),
+        init: InitSystem::Systemd,
+        runner: &mut rec,
+    };
     let (ok, msg) = perform(ServiceAction::Install, &mut inst, &s);
     assert!(!ok);
-    assert!(msg.starts_with("Failed to install ddns-rs service: `systemctl enable ddns-rs` failed"), "{msg}");
+    assert!(
+        msg.starts_with("Failed to install ddns-rs service: `systemctl enable ddns-rs` failed"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn openrc_procd_sysv_launchd_windows_commands() {
     let s = spec(Path::new("/etc/ddns-rs/ddns.yaml"));
     let cases: [(InitSystem, &[&str], Option<&str>); 5] = [
-        (InitSystem::OpenRc, &["rc-update add ddns-rs default", "rc-service ddns-rs start"], Some("etc/init.d/ddns-rs")),
-        (InitSystem::Procd, &["/etc/init.d/ddns-rs enable", "/etc/init.d/ddns-rs start"], Some("etc/init.d/ddns-rs")),
-        (InitSystem::SysV, &["/etc/init.d/ddns-rs start"], Some("etc/init.d/ddns-rs")),
-        (InitSystem::Launchd, &["launchctl load -w /Library/LaunchDaemons/ddns-rs.plist"], Some("Library/LaunchDaemons/ddns-rs.plist")),
+        (
+            InitSystem::OpenRc,
+            &["rc-update add ddns-rs default", "rc-service ddns-rs start"],
+            Some("etc/init.d/ddns-rs"),
+        ),
+        (
+            InitSystem::Procd,
+            &["/etc/init.d/ddns-rs enable", "/etc/init.d/ddns-rs start"],
+            Some("etc/init.d/ddns-rs"),
+        ),
+        (
+            InitSystem::SysV,
+            &["/etc/init.d/ddns-rs start"],
+            Some("etc/init.d/ddns-rs"),
+        ),
+        (
+            InitSystem::Launchd,
+            &["launchctl load -w /Library/LaunchDaemons/ddns-rs.plist"],
+            Some("Library/LaunchDaemons/ddns-rs.plist"),
+        ),
         (InitSystem::Windows, &[], None),
     ];
     for (init, want, file) in cases {
         let root = tempfile::tempdir().unwrap();
         let mut rec = Recorder::default();
         {
-            let mut inst = Installer { root: root.path().into(), init, runner: &mut rec };
+            let mut inst = Installer {
+                root: root.path().into(),
+                init,
+                runner: &mut rec,
+            };
             inst.install(&s).unwrap();
         }
         if let Some(f) = file {
@@ -166,22 +234,43 @@ fn openrc_procd_sysv_launchd_windows_commands() {
         }
         if init == InitSystem::SysV {
             let link = root.path().join("etc/rc3.d/S50ddns-rs");
-            assert_eq!(std::fs::read_link(&link).unwrap(), Path::new("/etc/init.d/ddns-rs"));
-            assert!(root.path().join("etc/rc0.d/K02ddns-rs").symlink_metadata().is_ok());
+            assert_eq!(
+                std::fs::read_link(&link).unwrap(),
+                Path::new("/etc/init.d/ddns-rs")
+            );
+            assert!(
+                root.path()
+                    .join("etc/rc0.d/K02ddns-rs")
+                    .symlink_metadata()
+                    .is_ok()
+            );
         }
         if init == InitSystem::Windows {
-            assert!(rec.cmds[0].starts_with("sc.exe create ddns-rs binPath= /usr/bin/ddns-rs -l :9876"), "{:?}", rec.cmds);
+            assert!(
+                rec.cmds[0].starts_with("sc.exe create ddns-rs binPath= /usr/bin/ddns-rs -l :9876"),
+                "{:?}",
+                rec.cmds
+            );
             assert!(rec.cmds[0].ends_with("start= delayed-auto DisplayName= ddns-rs"));
             assert_eq!(rec.cmds.last().unwrap(), "sc.exe start ddns-rs");
         }
         rec.cmds.clear();
-        let mut inst = Installer { root: root.path().into(), init, runner: &mut rec };
+        let mut inst = Installer {
+            root: root.path().into(),
+            init,
+            runner: &mut rec,
+        };
         inst.uninstall().unwrap();
         if let Some(f) = file {
             assert!(!root.path().join(f).exists(), "{init:?}: {f} removed");
         }
         if init == InitSystem::SysV {
-            assert!(root.path().join("etc/rc3.d/S50ddns-rs").symlink_metadata().is_err());
+            assert!(
+                root.path()
+                    .join("etc/rc3.d/S50ddns-rs")
+                    .symlink_metadata()
+                    .is_err()
+            );
         }
     }
 }
@@ -200,10 +289,15 @@ fn systemd_unit_passes_systemd_analyze_verify() {
         (dir.path().join("conf").join("ddns.yaml"), Some(9876), false),
         (PathBuf::from("/root/.ddns_go_config.yaml"), Some(80), true),
     ] {
-        let args: Vec<String> = ["-c", config.to_str().unwrap(), "-l", &format!(":{}", port.unwrap())]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let args: Vec<String> = [
+            "-c",
+            config.to_str().unwrap(),
+            "-l",
+            &format!(":{}", port.unwrap()),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         let flags = cli::parse(&args, None, Path::new("/")).unwrap();
         let mut s = ServiceSpec::new(PathBuf::from(env!("CARGO_BIN_EXE_ddns-rs")), &flags, None);
         s.binds_interface = binds;
@@ -227,7 +321,13 @@ fn systemd_unit_passes_systemd_analyze_verify() {
             String::from_utf8_lossy(&out.stderr)
         );
         // Only complaints about our unit count (the host's own units may be odd in a container).
-        let ours: Vec<&str> = text.lines().filter(|l| l.contains("ddns-rs.service")).collect();
-        assert!(out.status.success() && ours.is_empty(), "systemd-analyze verify: {text}");
+        let ours: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains("ddns-rs.service"))
+            .collect();
+        assert!(
+            out.status.success() && ours.is_empty(),
+            "systemd-analyze verify: {text}"
+        );
     }
 }
