@@ -24,6 +24,28 @@ fn home_dir() -> Option<PathBuf> {
 }
 
 fn main() -> ExitCode {
+    // Started by the Windows Service Control Manager: run as the service (a Stop request ends
+    // the daemon like SIGTERM). Anywhere else this returns false at once.
+    #[cfg(windows)]
+    if ddns_rs::service::windows::scm::run(windows_service_body) {
+        return ExitCode::SUCCESS;
+    }
+    run_main(None)
+}
+
+/// The service body under the Windows SCM: the normal start-up, stopped through `stop`.
+#[cfg(windows)]
+fn windows_service_body(stop: std::sync::mpsc::Receiver<()>) -> u8 {
+    if run_main(Some(stop)) == ExitCode::SUCCESS {
+        0
+    } else {
+        1
+    }
+}
+
+/// Parses the command line and runs; `stop` (a service manager's stop request) ends a daemon
+/// like SIGTERM.
+fn run_main(stop: Option<std::sync::mpsc::Receiver<()>>) -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let flags = match cli::parse(&args, home_dir().as_deref(), &cwd) {
@@ -127,7 +149,7 @@ fn main() -> ExitCode {
     if flags.once || flags.dry_run {
         return rt.block_on(run_once(&flags, opts));
     }
-    rt.block_on(run_daemon(flags, opts, ring))
+    rt.block_on(run_daemon(flags, opts, ring, stop))
 }
 
 /// `-s install|uninstall|restart` (ddns-go §1.1).
@@ -267,7 +289,12 @@ async fn run_once(flags: &Flags, opts: EngineOptions) -> ExitCode {
     }
 }
 
-async fn run_daemon(flags: Flags, opts: EngineOptions, ring: LogRing) -> ExitCode {
+async fn run_daemon(
+    flags: Flags,
+    opts: EngineOptions,
+    ring: LogRing,
+    stop: Option<std::sync::mpsc::Receiver<()>>,
+) -> ExitCode {
     // Signals first, so that a SIGTERM during start-up already stops gracefully.
     let sigs = match signals::Signals::new() {
         Ok(s) => s,
@@ -277,6 +304,14 @@ async fn run_daemon(flags: Flags, opts: EngineOptions, ring: LogRing) -> ExitCod
         }
     };
     let (req_tx, mut requests) = tokio::sync::mpsc::channel(8);
+    if let Some(stop) = stop {
+        let tx = req_tx.clone();
+        std::thread::spawn(move || {
+            if stop.recv().is_ok() {
+                let _ = tx.blocking_send(signals::Request::Stop);
+            }
+        });
+    }
     tokio::spawn(signals::forward(sigs, req_tx));
     let status = StatusBoard::default();
     // The control channel always exists: signals use it even with -noweb.

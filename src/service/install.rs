@@ -267,6 +267,8 @@ impl Installer<'_> {
                     let _ = std::fs::remove_file(&l);
                     #[cfg(unix)]
                     std::os::unix::fs::symlink(&file, &l).map_err(e)?;
+                    #[cfg(not(unix))]
+                    let _ = e;
                 }
             }
             InitSystem::Launchd => self.write(&file, &launchd::plist(spec), 0o644)?,
