@@ -11,6 +11,7 @@ pub mod http;
 pub mod logging;
 pub mod notify;
 pub mod provider;
+pub mod service;
 pub mod sync;
 pub mod template;
 pub mod timefmt;

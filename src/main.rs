@@ -5,11 +5,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use ddns_rs::cli::{self, Flags};
+use ddns_rs::cli::{self, Flags, ServiceAction};
 use ddns_rs::config::headless;
 use ddns_rs::config::store::{self, LoadError};
 use ddns_rs::http::{self, HttpOptions, OsRoots, ProxyEnv};
 use ddns_rs::logging::{self, LogRing};
+use ddns_rs::service::lock::{self, LockError};
+use ddns_rs::service::{ServiceSpec, install, netwait, signals};
 use ddns_rs::sync::schedule::{Daemon, control_channel};
 use ddns_rs::sync::status::StatusBoard;
 use ddns_rs::sync::{Engine, EngineOptions};
@@ -22,6 +24,28 @@ fn home_dir() -> Option<PathBuf> {
 }
 
 fn main() -> ExitCode {
+    // Started by the Windows Service Control Manager: run as the service (a Stop request ends
+    // the daemon like SIGTERM). Anywhere else this returns false at once.
+    #[cfg(windows)]
+    if ddns_rs::service::windows::scm::run(windows_service_body) {
+        return ExitCode::SUCCESS;
+    }
+    run_main(None)
+}
+
+/// The service body under the Windows SCM: the normal start-up, stopped through `stop`.
+#[cfg(windows)]
+fn windows_service_body(stop: std::sync::mpsc::Receiver<()>) -> u8 {
+    if run_main(Some(stop)) == ExitCode::SUCCESS {
+        0
+    } else {
+        1
+    }
+}
+
+/// Parses the command line and runs; `stop` (a service manager's stop request) ends a daemon
+/// like SIGTERM.
+fn run_main(stop: Option<std::sync::mpsc::Receiver<()>>) -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let flags = match cli::parse(&args, home_dir().as_deref(), &cwd) {
@@ -35,13 +59,12 @@ fn main() -> ExitCode {
         println!("{}", ddns_rs::VERSION);
         return ExitCode::SUCCESS;
     }
+    if let Some(action) = flags.service {
+        return service_action(action, &flags);
+    }
     for (set, what) in [
         (flags.self_update, "-u (self-update)"),
         (flags.daemon, "-d (detach)"),
-        (
-            flags.service.is_some(),
-            "-s (service install/uninstall/restart)",
-        ),
     ] {
         if set {
             eprintln!(
@@ -105,10 +128,78 @@ fn main() -> ExitCode {
     if let Some(pw) = &flags.reset_password {
         return reset_password(&flags, pw);
     }
+    // One instance per config file (dry runs write nothing, so they need no lock). The lock
+    // is held until the process exits.
+    let _lock = if flags.dry_run {
+        None
+    } else {
+        match lock::acquire(&flags.config) {
+            Ok(l) => Some(l),
+            Err(e @ LockError::Held { .. }) => {
+                tracing::error!("{e}");
+                return ExitCode::from(1);
+            }
+            // A read-only config directory (a mounted ConfigMap, say) must not stop the daemon.
+            Err(e) => {
+                tracing::warn!("{e}; running without the one-instance check");
+                None
+            }
+        }
+    };
     if flags.once || flags.dry_run {
         return rt.block_on(run_once(&flags, opts));
     }
-    rt.block_on(run_daemon(flags, opts, ring))
+    rt.block_on(run_daemon(flags, opts, ring, stop))
+}
+
+/// `-s install|uninstall|restart` (ddns-go §1.1).
+fn service_action(action: ServiceAction, flags: &Flags) -> ExitCode {
+    logging::init_with_format(LogRing::new(), false, Default::default());
+    let exe = match std::env::current_exe().and_then(|p| p.canonicalize()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("cannot find the path of this program: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let config = store::load(&flags.config).ok().map(|l| l.config);
+    let mut spec = ServiceSpec::new(exe, flags, config.as_ref());
+    spec.run_as = config_owner(&flags.config);
+    let root = PathBuf::from("/");
+    let Some(init) = install::detect(&root) else {
+        tracing::error!("{}", install::ServiceError::NoInitSystem);
+        return ExitCode::from(1);
+    };
+    let mut runner = install::SystemRunner;
+    let mut inst = install::Installer {
+        root,
+        init,
+        runner: &mut runner,
+    };
+    let (ok, msg) = install::perform(action, &mut inst, &spec);
+    if ok {
+        tracing::info!("{msg}");
+        ExitCode::SUCCESS
+    } else {
+        tracing::error!("{msg}");
+        ExitCode::from(1)
+    }
+}
+
+/// The owner of the config directory when it is not root: the service runs as that user, so
+/// that it can write the file without extra capabilities.
+fn config_owner(config: &std::path::Path) -> Option<(u32, u32)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(config.parent()?).ok()?;
+        (m.uid() != 0).then(|| (m.uid(), m.gid()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = config;
+        None
+    }
 }
 
 fn reset_password(flags: &Flags, password: &str) -> ExitCode {
@@ -198,51 +289,60 @@ async fn run_once(flags: &Flags, opts: EngineOptions) -> ExitCode {
     }
 }
 
-async fn run_daemon(flags: Flags, opts: EngineOptions, ring: LogRing) -> ExitCode {
+async fn run_daemon(
+    flags: Flags,
+    opts: EngineOptions,
+    ring: LogRing,
+    stop: Option<std::sync::mpsc::Receiver<()>>,
+) -> ExitCode {
+    // Signals first, so that a SIGTERM during start-up already stops gracefully.
+    let sigs = match signals::Signals::new() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("cannot install signal handlers: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let (req_tx, mut requests) = tokio::sync::mpsc::channel(8);
+    if let Some(stop) = stop {
+        let tx = req_tx.clone();
+        std::thread::spawn(move || {
+            if stop.recv().is_ok() {
+                let _ = tx.blocking_send(signals::Request::Stop);
+            }
+        });
+    }
+    tokio::spawn(signals::forward(sigs, req_tx));
     let status = StatusBoard::default();
-    let mut control = None;
+    // The control channel always exists: signals use it even with -noweb.
+    let (tx, rx) = control_channel();
     if !flags.noweb {
-        let (tx, rx) = control_channel();
-        let mut web = ddns_rs::web::WebOptions::new(flags.config.clone(), status.clone(), ring, tx);
+        let mut web =
+            ddns_rs::web::WebOptions::new(flags.config.clone(), status.clone(), ring, tx.clone());
         web.http = opts.http.clone();
         let tls = flags.tls_cert.as_deref().zip(flags.tls_key.as_deref());
         if ddns_rs::web::start(&flags.listen, tls, web).is_err() {
             return ExitCode::from(1);
         }
-        control = Some(rx);
     }
     let daemon = Daemon {
         path: flags.config.clone(),
         opts,
         interval: Duration::from_secs(flags.interval),
         status,
-        control,
+        control: Some(rx),
     };
-    tokio::select! {
-        _ = daemon.run() => {}
-        _ = shutdown_signal() => tracing::info!("Stopping"),
-    }
+    // The web UI is already up; the first update waits (bounded) for a local sign of network.
+    let run = async move {
+        let proc_root = std::path::Path::new("/proc");
+        netwait::wait_for_network(
+            || netwait::network_ready(proc_root),
+            netwait::MAX_WAIT,
+            netwait::EVERY,
+        )
+        .await;
+        daemon.run().await
+    };
+    signals::supervise(run, &mut requests, &flags.config, &tx, signals::GRACE).await;
     ExitCode::SUCCESS
-}
-
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

@@ -1,0 +1,45 @@
+# ddns-rs container image.
+#
+#   docker build -t ddns-rs .
+#   docker run -d --name ddns-rs --restart=always --net=host -v /opt/ddns-rs:/data ddns-rs
+#
+# --net=host: the container then sees the host's interfaces and IPv6 addresses. Without it,
+# Docker's default bridge has no IPv6 (ddns-go #358): `gettype: netInterface` finds only the
+# container's own address and IPv6 echo URLs fail. With the default bridge, publish the web UI
+# instead (-p 9876:9876) and use IPv4 URL detection only.
+#
+# The config lives in /data (a volume): /data/.ddns_go_config.yaml, written by the web UI, with
+# its lock file beside it. The host directory must be writable by uid 65532 (the image's
+# non-root user): `sudo install -d -o 65532 -g 65532 /opt/ddns-rs`.
+
+# --- build -----------------------------------------------------------------------------------
+# Debian 12 with the current stable Rust (the crate needs 1.89 or newer).
+FROM rust:1-bookworm AS build
+WORKDIR /src
+# Dependencies first, so that a source change does not rebuild them: a dummy main is built
+# against the real manifest and lock file, then thrown away.
+COPY Cargo.toml Cargo.lock build.rs ./
+RUN mkdir -p src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
+    && cargo build --release --locked || true
+COPY . .
+# Touch the sources so cargo does not reuse the dummy build of the crate itself.
+RUN touch src/main.rs src/lib.rs && cargo build --release --locked \
+    && install -D -m 0755 target/release/ddns-rs /out/ddns-rs \
+    && install -d -o 65532 -g 65532 -m 0750 /out/data
+
+# --- run -------------------------------------------------------------------------------------
+# distroless "cc": glibc and libgcc (what a Rust binary links against), CA certificates, no
+# shell, no package manager; the :nonroot tag runs as uid/gid 65532.
+FROM gcr.io/distroless/cc-debian12:nonroot
+COPY --from=build /out/ddns-rs /usr/local/bin/ddns-rs
+COPY --from=build --chown=65532:65532 /out/data /data
+ENV HOME=/data
+USER 65532:65532
+VOLUME ["/data"]
+EXPOSE 9876
+# No HEALTHCHECK yet: the image has no shell or HTTP client, and the check must use the binary
+# itself. A `/healthz` endpoint (200 when every record holds the current address) is being
+# added; once the binary can query it (a health subcommand), add:
+#   HEALTHCHECK --interval=5m --timeout=20s CMD ["/usr/local/bin/ddns-rs", "-health", "http://127.0.0.1:9876/healthz"]
+ENTRYPOINT ["/usr/local/bin/ddns-rs"]
+CMD ["-l", ":9876", "-f", "300", "-c", "/data/.ddns_go_config.yaml"]
