@@ -89,6 +89,8 @@ fn main() -> ExitCode {
             os_roots: OsRoots::load(),
         },
         endpoints: Default::default(),
+        history: Some(ddns_rs::history::HistoryLog::beside(&flags.config)),
+        metrics: Default::default(),
     };
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -104,6 +106,9 @@ fn main() -> ExitCode {
     };
     if let Some(pw) = &flags.reset_password {
         return reset_password(&flags, pw);
+    }
+    if let Some(spec) = &flags.rollback {
+        return rt.block_on(rollback(&flags, spec, opts));
     }
     if flags.once || flags.dry_run {
         return rt.block_on(run_once(&flags, opts));
@@ -148,6 +153,50 @@ fn reset_password(flags: &Flags, password: &str) -> ExitCode {
     }
     tracing::info!("The password has been reset; restart ddns-rs");
     ExitCode::SUCCESS
+}
+
+/// `-rollback`: put one record back through its provider, then exit 0 (done), 1 (failed) or 2
+/// (usage or config error).
+async fn rollback(flags: &Flags, spec: &str, opts: EngineOptions) -> ExitCode {
+    let req = match ddns_rs::sync::RollbackRequest::parse_flag(spec) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let config = match store::load(&flags.config) {
+        Ok(l) => l.config,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut engine = Engine::new(config, opts, StatusBoard::default());
+    match engine.rollback(&req).await {
+        Ok(o) if o.written => {
+            println!(
+                "{} {} now holds {}",
+                req.domain,
+                req.rtype.as_str(),
+                o.value
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(o) => {
+            println!(
+                "{} {} already holds {}",
+                req.domain,
+                req.rtype.as_str(),
+                o.value
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 /// `-once` / `-dryRun`: one full sync, then exit 0 (nothing failed), 1 (something failed) or 2
@@ -205,6 +254,7 @@ async fn run_daemon(flags: Flags, opts: EngineOptions, ring: LogRing) -> ExitCod
         let (tx, rx) = control_channel();
         let mut web = ddns_rs::web::WebOptions::new(flags.config.clone(), status.clone(), ring, tx);
         web.http = opts.http.clone();
+        web.engine = opts.clone();
         let tls = flags.tls_cert.as_deref().zip(flags.tls_key.as_deref());
         if ddns_rs::web::start(&flags.listen, tls, web).is_err() {
             return ExitCode::from(1);

@@ -6,8 +6,11 @@
 //! (`detect`) and written (`provider`).
 
 pub mod cache;
+mod ops;
 pub mod schedule;
 pub mod status;
+
+pub use ops::{RollbackError, RollbackOutcome, RollbackRequest};
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -36,6 +39,10 @@ pub struct EngineOptions {
     pub http: HttpOptions,
     /// Provider base-URL overrides by provider key (tests only; empty in production).
     pub endpoints: HashMap<String, String>,
+    /// Where provider writes are recorded (None: not recorded).
+    pub history: Option<crate::history::HistoryLog>,
+    /// Counters for `/metrics` and detected addresses for `/healthz`.
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// Totals of one run over every entry.
@@ -259,7 +266,9 @@ impl Engine {
             http: self.opts.http.clone(),
             httpinterface: conf.httpinterface.clone(),
         };
-        let addr = match crate::detect::detect(ipconf, family, &ctx).await {
+        let detected = crate::detect::detect(ipconf, family, &ctx).await;
+        self.note_detection(i, ipconf, family, &detected);
+        let addr = match detected {
             Ok(a) => a,
             Err(e) => {
                 error!(
@@ -434,7 +443,9 @@ impl Engine {
         addr: IpAddr,
     ) -> Result<DomainResult, ProviderError> {
         let key = (d.name(), rtype);
-        let lookup = provider.lookup(d, rtype).await?;
+        let lookup = self
+            .counted(provider, "lookup", provider.lookup(d, rtype))
+            .await?;
         let mut plan = provider.plan(d, &lookup, addr);
         if plan == Plan::Write && self.entries[i].published.get(&key) == Some(&addr) {
             // Change-only provider: it cannot be read, so compare with what we wrote last.
@@ -448,11 +459,19 @@ impl Engine {
         match &plan {
             Plan::NoChange { current } => {
                 self.entries[i].published.insert(key, addr);
+                self.note_ok(i, d, rtype, addr);
                 Ok(DomainResult::Unchanged(current.clone()))
             }
-            _ => match provider.apply(d, rtype, &lookup, &plan, addr).await {
+            _ => match (self.counted(
+                provider,
+                "write",
+                provider.apply(d, rtype, &lookup, &plan, addr),
+            ))
+            .await
+            {
                 Ok(()) => {
                     self.entries[i].published.insert(key, addr);
+                    self.note_write(i, provider, d, rtype, &plan, addr, false);
                     Ok(DomainResult::Written {
                         created: plan == Plan::Create,
                     })

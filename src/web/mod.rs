@@ -11,6 +11,8 @@ mod api;
 pub mod assets;
 pub mod auth;
 pub mod guard;
+pub mod health;
+mod ops;
 mod routes;
 pub mod save;
 pub mod server;
@@ -64,6 +66,10 @@ pub struct WebOptions {
     pub started: Instant,
     /// When the process started, in Unix seconds (for the setup deadline shown to users).
     pub started_unix: i64,
+    /// The daemon's engine options: metrics shared with it, and what a rollback needs.
+    pub engine: crate::sync::EngineOptions,
+    /// Where `/healthz` asks.
+    pub health: health::HealthOptions,
 }
 
 impl WebOptions {
@@ -85,6 +91,8 @@ impl WebOptions {
             started: clock.now(),
             clock,
             started_unix: crate::timefmt::unix_now(),
+            engine: Default::default(),
+            health: Default::default(),
         }
     }
 }
@@ -135,6 +143,8 @@ pub struct WebState {
     throttle: Mutex<Throttle>,
     /// Serialises load-modify-write of the config file.
     save_lock: tokio::sync::Mutex<()>,
+    /// The last `/healthz` report.
+    health: health::HealthCache,
 }
 
 impl WebState {
@@ -177,6 +187,7 @@ pub fn router(opts: WebOptions) -> Router {
         sessions: Mutex::new(Sessions::default()),
         throttle: Mutex::new(Throttle::default()),
         save_lock: tokio::sync::Mutex::new(()),
+        health: Default::default(),
     });
     routes::build(state)
 }
