@@ -180,9 +180,15 @@ impl Engine {
         let http =
             crate::http::provider_client(&self.opts.http, iface).map_err(|e| e.to_string())?;
         let key = provider_key(c).to_string();
+        // `${env:…}` / `${file:…}` references are resolved here, where the value is used;
+        // the config keeps the reference.
+        let secret = |key, v: &str| {
+            crate::config::secrets::resolve(key, v)
+                .map_err(|e| format!("{} {e}", entry_label(i, c)))
+        };
         let settings = ProviderSettings {
-            id: c.dns.id.clone(),
-            secret: c.dns.secret.clone(),
+            id: secret("dns.id", &c.dns.id)?,
+            secret: secret("dns.secret", &c.dns.secret)?,
             extparam: c.dns.extparam.clone(),
             ttl: c.ttl.clone(),
             http,
@@ -485,11 +491,23 @@ impl Engine {
     }
 
     async fn fire_webhook(&mut self, i: usize, report: &RunReport) {
-        let hook = self.config.webhook.clone();
+        let mut hook = self.config.webhook.clone();
         // The gate sees every run, so adding a URL later does not replay an old streak.
         let fire = self.entries[i].gate.decide(report);
         if hook.webhookurl.trim().is_empty() || !fire {
             return;
+        }
+        for (key, v) in [
+            ("webhook.webhookurl", &mut hook.webhookurl),
+            ("webhook.webhookheaders", &mut hook.webhookheaders),
+        ] {
+            match crate::config::secrets::resolve(key, v) {
+                Ok(r) => *v = r,
+                Err(e) => {
+                    error!("Failed to call Webhook! {e}");
+                    return;
+                }
+            }
         }
         let lang = crate::config::store::effective_lang(&self.config);
         let req =
@@ -515,7 +533,14 @@ impl Engine {
         let Some(client) = &self.webhook_client else {
             return;
         };
-        let target = crate::notify::redact_url(req.url.as_str());
+        // With a secret reference in the URL, log the URL as written (the reference, not the
+        // secret it stands for).
+        let written = &self.config.webhook.webhookurl;
+        let target = if crate::config::secrets::has_reference(written) {
+            crate::notify::redact_url(written)
+        } else {
+            crate::notify::redact_url(req.url.as_str())
+        };
         match crate::notify::send(client, &req).await {
             Ok(body) => info!("Successfully called Webhook {target}! Response body: {body}"),
             Err(e) => error!("Failed to call Webhook {target}! Exception: {e}"),
