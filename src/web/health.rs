@@ -46,6 +46,7 @@ impl Default for HealthOptions {
 
 /// The health of every enabled record.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
 pub struct HealthReport {
     /// True when every enabled record holds its detected address.
     pub healthy: bool,
