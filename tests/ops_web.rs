@@ -435,3 +435,47 @@ async fn secret_references_survive_a_save_and_are_shown_as_written() {
         assert!(before.contains(r) && after.contains(r), "{after}");
     }
 }
+
+#[tokio::test]
+async fn webhook_test_resolves_references_and_logs_the_reference() {
+    let hook = fakes::callback::FakeCallback::new();
+    let addr = fakes::serve_http(hook.router()).await;
+    let d = dns("203.0.113.7").await;
+    let w = web(
+        &config(),
+        health(&d, Duration::ZERO),
+        EngineOptions::default(),
+    );
+    let secret = w._dir.path().join("hook_token");
+    std::fs::write(&secret, "topsecretpath\n").unwrap();
+    let token = w.login().await;
+    let url = format!("http://{addr}/${{file:{}}}", secret.display());
+    let r = w
+        .post(
+            "/webhookTest",
+            Some(&token),
+            "http://nas:9876",
+            &json!({"URL": url, "RequestBody": "", "Headers": ""}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let seen = wait_until(|| hook.requests().into_iter().next()).await;
+    assert_eq!(seen.uri, "/topsecretpath");
+    let logs = wait_until(|| {
+        let l = web_common::global_ring().lines().join("\n");
+        l.contains("called Webhook").then_some(l)
+    })
+    .await;
+    assert!(!logs.contains("topsecretpath"), "{logs}");
+}
+
+/// Polls `f` until it gives a value (the webhook test answers before it sends).
+async fn wait_until<T>(mut f: impl FnMut() -> Option<T>) -> T {
+    for _ in 0..600 {
+        if let Some(v) = f() {
+            return v;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out");
+}
