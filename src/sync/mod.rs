@@ -182,10 +182,8 @@ impl Engine {
         let key = provider_key(c).to_string();
         // `${env:…}` / `${file:…}` references are resolved here, where the value is used;
         // the config keeps the reference.
-        let secret = |key, v: &str| {
-            crate::config::secrets::resolve(key, v)
-                .map_err(|e| format!("{} {e}", entry_label(i, c)))
-        };
+        let secret =
+            |key, v: &str| crate::config::secrets::resolve(key, v).map_err(|e| e.to_string());
         let settings = ProviderSettings {
             id: secret("dns.id", &c.dns.id)?,
             secret: secret("dns.secret", &c.dns.secret)?,
@@ -468,12 +466,13 @@ impl Engine {
                 self.note_ok(i, d, rtype, addr);
                 Ok(DomainResult::Unchanged(current.clone()))
             }
-            _ => match (self.counted(
-                provider,
-                "write",
-                provider.apply(d, rtype, &lookup, &plan, addr),
-            ))
-            .await
+            _ => match self
+                .counted(
+                    provider,
+                    "write",
+                    provider.apply(d, rtype, &lookup, &plan, addr),
+                )
+                .await
             {
                 Ok(()) => {
                     self.entries[i].published.insert(key, addr);
