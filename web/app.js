@@ -346,13 +346,15 @@
     const W = 600, H = 90, P = 6;
     const values = [];
     for (const e of items) if (values.indexOf(e.new) < 0) values.push(e.new);
-    const t0 = items[0].time, t1 = Math.max(items[items.length - 1].time, Math.floor(Date.now() / 1000));
+    // The axis ends a little after the last write, so a long quiet spell does not squash it.
+    const first = items[0].time, last = items[items.length - 1].time;
+    const t0 = first, t1 = last + Math.max(60, (last - first) / 10);
     const x = (ts) => P + (W - 2 * P) * (t1 > t0 ? (ts - t0) / (t1 - t0) : 1);
     const y = (v) => values.length < 2 ? H / 2 : P + (H - 2 * P) * values.indexOf(v) / (values.length - 1);
     let d = "";
     items.forEach((e, i) => { d += (i ? "H" + x(e.time).toFixed(1) + "V" : "M" + x(e.time).toFixed(1) + " ") + y(e.new).toFixed(1); });
     d += "H" + x(t1).toFixed(1);
-    const svg = svgEl("svg", { viewBox: "0 0 " + W + " " + H, class: "hchart", role: "img" });
+    const svg = svgEl("svg", { viewBox: "0 0 " + W + " " + H, width: W, height: H, class: "hchart", role: "img" });
     const title = svgEl("title", {});
     title.textContent = values.join(" → ");
     svg.appendChild(title);
@@ -390,11 +392,14 @@
       const ol = document.createElement("ol");
       ol.className = "hlist";
       const current = items[items.length - 1].new;
-      for (const e of items.slice(-20).reverse()) {
+      const shown = items.slice(-20).reverse();
+      shown.forEach((e, i) => {
         const li = document.createElement("li");
         const label = t("h_" + e.reason);
         li.textContent = fmtTime(e.time) + " · " + (e.old || "—") + " → " + e.new + " · " + (label === "h_" + e.reason ? e.reason : label) + " (" + e.source + ", " + e.provider + ")";
-        for (const v of [e.old, e.new]) {
+        // Each earlier write offers its value back; the oldest shown also offers what it replaced.
+        const offer = i === shown.length - 1 ? [e.new, e.old] : [e.new];
+        for (const v of offer) {
           if (!v || v === current) continue;
           const b = document.createElement("button");
           b.type = "button";
@@ -404,7 +409,7 @@
           li.append(" ", b);
         }
         ol.appendChild(li);
-      }
+      });
       box.appendChild(ol);
       list.appendChild(box);
     }
