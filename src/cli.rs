@@ -54,6 +54,9 @@ pub struct Flags {
     pub once: bool,
     /// `-dryRun`: plan only, never write to a provider (ddns-rs only).
     pub dry_run: bool,
+    /// `-rollback <domain>:<A|AAAA>[:<value>]`: put one record back and exit (ddns-rs only);
+    /// raw, parsed by `sync::RollbackRequest::parse_flag`.
+    pub rollback: Option<String>,
     /// Headless set-up and log format flags (ddns-rs only), raw; `config::headless` merges them
     /// with the `DDNS_*` environment and checks them.
     pub headless: HeadlessArgs,
@@ -166,6 +169,7 @@ const SPECS: &[Spec] = &[
     spec("v", Kind::Bool, "false", "print the version and exit"),
     spec("once", Kind::Bool, "false", "run one full sync and exit: 0 all done, 1 some domain failed, 2 usage or config error"),
     spec("dryRun", Kind::Bool, "false", "show what would change without writing to any provider"),
+    spec("rollback", Kind::Str, "", "put one record back and exit: <domain>:<A|AAAA>[:<value>]; without a value, the value before its last write (from the history)"),
     spec("logFormat", Kind::Str, "text", "log line format: text (ddns-go's) or json (one object per line, for log collectors)"),
     // Headless set-up (docs/headless.md): create or amend one config entry, then run.
     spec("domain", Kind::List, "", "headless: a domain to update, sub.example.com or sub:example.com; repeat the flag for more"),
@@ -476,6 +480,7 @@ fn build(
         version: flag("v"),
         once: flag("once"),
         dry_run: flag("dryRun"),
+        rollback: non_empty(text("rollback")),
         headless,
         tls_cert: non_empty(text("tlsCert")).map(|p| absolute(cwd, Path::new(&p))),
         tls_key: non_empty(text("tlsKey")).map(|p| absolute(cwd, Path::new(&p))),

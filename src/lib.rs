@@ -7,8 +7,10 @@
 pub mod cli;
 pub mod config;
 pub mod detect;
+pub mod history;
 pub mod http;
 pub mod logging;
+pub mod metrics;
 pub mod notify;
 pub mod provider;
 pub mod service;

@@ -112,6 +112,8 @@ fn run_main(stop: Option<std::sync::mpsc::Receiver<()>>) -> ExitCode {
             os_roots: OsRoots::load(),
         },
         endpoints: Default::default(),
+        history: Some(ddns_rs::history::HistoryLog::beside(&flags.config)),
+        metrics: Default::default(),
     };
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -127,6 +129,9 @@ fn run_main(stop: Option<std::sync::mpsc::Receiver<()>>) -> ExitCode {
     };
     if let Some(pw) = &flags.reset_password {
         return reset_password(&flags, pw);
+    }
+    if let Some(spec) = &flags.rollback {
+        return rt.block_on(rollback(&flags, spec, opts));
     }
     // One instance per config file (dry runs write nothing, so they need no lock). The lock
     // is held until the process exits.
@@ -241,6 +246,50 @@ fn reset_password(flags: &Flags, password: &str) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// `-rollback`: put one record back through its provider, then exit 0 (done), 1 (failed) or 2
+/// (usage or config error).
+async fn rollback(flags: &Flags, spec: &str, opts: EngineOptions) -> ExitCode {
+    let req = match ddns_rs::sync::RollbackRequest::parse_flag(spec) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let config = match store::load(&flags.config) {
+        Ok(l) => l.config,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut engine = Engine::new(config, opts, StatusBoard::default());
+    match engine.rollback(&req).await {
+        Ok(o) if o.written => {
+            println!(
+                "{} {} now holds {}",
+                req.domain,
+                req.rtype.as_str(),
+                o.value
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(o) => {
+            println!(
+                "{} {} already holds {}",
+                req.domain,
+                req.rtype.as_str(),
+                o.value
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 /// `-once` / `-dryRun`: one full sync, then exit 0 (nothing failed), 1 (something failed) or 2
 /// (no usable config). Never waits for the network.
 async fn run_once(flags: &Flags, opts: EngineOptions) -> ExitCode {
@@ -320,6 +369,7 @@ async fn run_daemon(
         let mut web =
             ddns_rs::web::WebOptions::new(flags.config.clone(), status.clone(), ring, tx.clone());
         web.http = opts.http.clone();
+        web.engine = opts.clone();
         let tls = flags.tls_cert.as_deref().zip(flags.tls_key.as_deref());
         if ddns_rs::web::start(&flags.listen, tls, web).is_err() {
             return ExitCode::from(1);

@@ -188,7 +188,7 @@
   const API = {
     state: "api/state", preview: "api/ipv6-preview", notifyTest: "api/notify-test", status: "api/status", update: "api/update", logs: "api/logs",
     save: "save", setLang: "setLang", clearLog: "clearLog",
-    webhookTest: "webhookTest"
+    webhookTest: "webhookTest", history: "api/history", rollback: "api/rollback"
   };
 
   function applyState(c) {
@@ -430,6 +430,88 @@
     }
     $("statusAge").textContent = st.running ? t("running") : t("refreshed", new Date().toLocaleTimeString(locale()));
   }
+  // ---- history: a timeline and a step chart of addresses per record, with restore buttons ----
+  const SVG = "http://www.w3.org/2000/svg";
+  function svgEl(tag, attrs) {
+    const el = document.createElementNS(SVG, tag);
+    for (const k in attrs) el.setAttribute(k, attrs[k]);
+    return el;
+  }
+  // Each distinct address gets a level; the line steps at each write (attributes only: the CSP
+  // forbids inline styles).
+  function historyChart(items) {
+    const W = 600, H = 90, P = 6;
+    const values = [];
+    for (const e of items) if (values.indexOf(e.new) < 0) values.push(e.new);
+    // The axis ends a little after the last write, so a long quiet spell does not squash it.
+    const first = items[0].time, last = items[items.length - 1].time;
+    const t0 = first, t1 = last + Math.max(60, (last - first) / 10);
+    const x = (ts) => P + (W - 2 * P) * (t1 > t0 ? (ts - t0) / (t1 - t0) : 1);
+    const y = (v) => values.length < 2 ? H / 2 : P + (H - 2 * P) * values.indexOf(v) / (values.length - 1);
+    let d = "";
+    items.forEach((e, i) => { d += (i ? "H" + x(e.time).toFixed(1) + "V" : "M" + x(e.time).toFixed(1) + " ") + y(e.new).toFixed(1); });
+    d += "H" + x(t1).toFixed(1);
+    const svg = svgEl("svg", { viewBox: "0 0 " + W + " " + H, width: W, height: H, class: "hchart", role: "img" });
+    const title = svgEl("title", {});
+    title.textContent = values.join(" → ");
+    svg.appendChild(title);
+    svg.appendChild(svgEl("path", { d: d, fill: "none", stroke: "currentColor", "stroke-width": "2" }));
+    for (const e of items) svg.appendChild(svgEl("circle", { cx: x(e.time).toFixed(1), cy: y(e.new).toFixed(1), r: "3", fill: "currentColor" }));
+    return svg;
+  }
+  async function restore(e, value) {
+    if (!confirm(t("histRestoreQ", value, e.domain, e.type))) return;
+    try {
+      const r = await call(API.rollback, { entry: e.entry, domain: e.domain, type: e.type, value: value });
+      toast(t("histRestored", r.domain, r.type, r.value));
+      loadHistory();
+      setTimeout(refreshStatus, 500);
+    } catch (err) { toast(err.message, true); }
+  }
+  async function loadHistory() {
+    let h;
+    try { h = await call(API.history); } catch (e) { toast(e.message, true); return; }
+    const groups = new Map();
+    for (const e of h.entries || []) {
+      const k = e.domain + " " + e.type;
+      if (!groups.has(k)) groups.set(k, []);
+      groups.get(k).push(e);
+    }
+    const list = $("histList");
+    list.textContent = "";
+    $("histEmpty").hidden = groups.size > 0;
+    for (const [k, items] of groups) {
+      const box = document.createElement("div");
+      box.className = "hrec";
+      const head = document.createElement("h3");
+      head.textContent = k;
+      box.append(head, historyChart(items));
+      const ol = document.createElement("ol");
+      ol.className = "hlist";
+      const current = items[items.length - 1].new;
+      const shown = items.slice(-20).reverse();
+      shown.forEach((e, i) => {
+        const li = document.createElement("li");
+        const label = t("h_" + e.reason);
+        li.textContent = fmtTime(e.time) + " · " + (e.old || "—") + " → " + e.new + " · " + (label === "h_" + e.reason ? e.reason : label) + " (" + e.source + ", " + e.provider + ")";
+        // Each earlier write offers its value back; the oldest shown also offers what it replaced.
+        const offer = i === shown.length - 1 ? [e.new, e.old] : [e.new];
+        for (const v of offer) {
+          if (!v || v === current) continue;
+          const b = document.createElement("button");
+          b.type = "button";
+          b.className = "btn ghost small";
+          b.textContent = t("histRestore") + " " + v;
+          b.addEventListener("click", () => restore(e, v));
+          li.append(" ", b);
+        }
+        ol.appendChild(li);
+      });
+      box.appendChild(ol);
+      list.appendChild(box);
+    }
+  }
+
   async function refreshStatus() {
     if (document.hidden) return; // a background tab costs the server nothing
     let st;
@@ -529,6 +611,7 @@
     });
     $("notifyAdd").addEventListener("click", addNotify);
     $("updateNow").addEventListener("click", updateNow);
+    $("histLoad").addEventListener("click", loadHistory);
     $("logsBtn").addEventListener("click", openLogs);
     $("logsClose").addEventListener("click", () => $("logsDlg").close());
     $("logsClear").addEventListener("click", clearLogs);

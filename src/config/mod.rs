@@ -11,6 +11,7 @@ pub mod password;
 mod scalar;
 mod scalar_time;
 pub mod schema;
+pub mod secrets;
 pub mod store;
 
 pub use domain::{Domain, DomainError, parse_domain_line, parse_domains};

@@ -6,8 +6,11 @@
 //! (`detect`) and written (`provider`).
 
 pub mod cache;
+mod ops;
 pub mod schedule;
 pub mod status;
+
+pub use ops::{RollbackError, RollbackOutcome, RollbackRequest};
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -36,6 +39,10 @@ pub struct EngineOptions {
     pub http: HttpOptions,
     /// Provider base-URL overrides by provider key (tests only; empty in production).
     pub endpoints: HashMap<String, String>,
+    /// Where provider writes are recorded (None: not recorded).
+    pub history: Option<crate::history::HistoryLog>,
+    /// Counters for `/metrics` and detected addresses for `/healthz`.
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// Totals of one run over every entry.
@@ -188,9 +195,13 @@ impl Engine {
         let http =
             crate::http::provider_client(&self.opts.http, iface).map_err(|e| e.to_string())?;
         let key = provider_key(c).to_string();
+        // `${env:…}` / `${file:…}` references are resolved here, where the value is used;
+        // the config keeps the reference.
+        let secret =
+            |key, v: &str| crate::config::secrets::resolve(key, v).map_err(|e| e.to_string());
         let settings = ProviderSettings {
-            id: c.dns.id.clone(),
-            secret: c.dns.secret.clone(),
+            id: secret("dns.id", &c.dns.id)?,
+            secret: secret("dns.secret", &c.dns.secret)?,
             extparam: c.dns.extparam.clone(),
             ttl: c.ttl.clone(),
             http,
@@ -284,7 +295,9 @@ impl Engine {
                 Family::V6 => self.entries[i].sources_v6.clone(),
             },
         };
-        let addr = match crate::detect::detect(ipconf, family, &ctx).await {
+        let detected = crate::detect::detect(ipconf, family, &ctx).await;
+        self.note_detection(i, ipconf, family, &detected);
+        let addr = match detected {
             Ok(a) => a,
             Err(e) => {
                 error!(
@@ -459,7 +472,9 @@ impl Engine {
         addr: IpAddr,
     ) -> Result<DomainResult, ProviderError> {
         let key = (d.name(), rtype);
-        let lookup = provider.lookup(d, rtype).await?;
+        let lookup = self
+            .counted(provider, "lookup", provider.lookup(d, rtype))
+            .await?;
         let mut plan = provider.plan(d, &lookup, addr);
         if plan == Plan::Write && self.entries[i].published.get(&key) == Some(&addr) {
             // Change-only provider: it cannot be read, so compare with what we wrote last.
@@ -473,11 +488,20 @@ impl Engine {
         match &plan {
             Plan::NoChange { current } => {
                 self.entries[i].published.insert(key, addr);
+                self.note_ok(i, d, rtype, addr);
                 Ok(DomainResult::Unchanged(current.clone()))
             }
-            _ => match provider.apply(d, rtype, &lookup, &plan, addr).await {
+            _ => match self
+                .counted(
+                    provider,
+                    "write",
+                    provider.apply(d, rtype, &lookup, &plan, addr),
+                )
+                .await
+            {
                 Ok(()) => {
                     self.entries[i].published.insert(key, addr);
+                    self.note_write(i, provider, d, rtype, &plan, addr, false);
                     Ok(DomainResult::Written {
                         created: plan == Plan::Create,
                     })
@@ -491,7 +515,7 @@ impl Engine {
     }
 
     async fn fire_webhook(&mut self, i: usize, report: &RunReport, details: &RunDetails) {
-        let hook = self.config.webhook.clone();
+        let mut hook = self.config.webhook.clone();
         // The gate sees every run, so adding a URL later does not replay an old streak.
         let events = self.entries[i].gate.decide_events(report);
         if events.is_empty() {
@@ -521,6 +545,20 @@ impl Engine {
         if hook.webhookurl.trim().is_empty() {
             return;
         }
+        // Secret references are resolved here, so a bad one costs only the webhook, not the
+        // notification channels above.
+        for (key, v) in [
+            ("webhook.webhookurl", &mut hook.webhookurl),
+            ("webhook.webhookheaders", &mut hook.webhookheaders),
+        ] {
+            match crate::config::secrets::resolve(key, v) {
+                Ok(r) => *v = r,
+                Err(e) => {
+                    error!("Failed to call Webhook! {e}");
+                    return;
+                }
+            }
+        }
         let req =
             match crate::notify::build_request(&hook, report, lang, crate::timefmt::unix_now()) {
                 Ok(r) => r,
@@ -544,7 +582,14 @@ impl Engine {
         let Some(client) = &self.webhook_client else {
             return;
         };
-        let target = crate::notify::redact_url(req.url.as_str());
+        // With a secret reference in the URL, log the URL as written (the reference, not the
+        // secret it stands for).
+        let written = &self.config.webhook.webhookurl;
+        let target = if crate::config::secrets::has_reference(written) {
+            crate::notify::redact_url(written)
+        } else {
+            crate::notify::redact_url(req.url.as_str())
+        };
         match crate::notify::send(client, &req).await {
             Ok(body) => info!("Successfully called Webhook {target}! Response body: {body}"),
             Err(e) => error!("Failed to call Webhook {target}! Exception: {e}"),

@@ -11,7 +11,9 @@ mod api;
 pub mod assets;
 pub mod auth;
 pub mod guard;
+pub mod health;
 pub mod notify_api;
+mod ops;
 mod routes;
 pub mod save;
 pub mod server;
@@ -65,6 +67,10 @@ pub struct WebOptions {
     pub started: Instant,
     /// When the process started, in Unix seconds (for the setup deadline shown to users).
     pub started_unix: i64,
+    /// The daemon's engine options: metrics shared with it, and what a rollback needs.
+    pub engine: crate::sync::EngineOptions,
+    /// Where `/healthz` asks.
+    pub health: health::HealthOptions,
 }
 
 impl WebOptions {
@@ -86,6 +92,8 @@ impl WebOptions {
             started: clock.now(),
             clock,
             started_unix: crate::timefmt::unix_now(),
+            engine: Default::default(),
+            health: Default::default(),
         }
     }
 }
@@ -136,6 +144,8 @@ pub struct WebState {
     throttle: Mutex<Throttle>,
     /// Serialises load-modify-write of the config file.
     save_lock: tokio::sync::Mutex<()>,
+    /// The last `/healthz` report.
+    health: health::HealthCache,
 }
 
 impl WebState {
@@ -178,6 +188,7 @@ pub fn router(opts: WebOptions) -> Router {
         sessions: Mutex::new(Sessions::default()),
         throttle: Mutex::new(Throttle::default()),
         save_lock: tokio::sync::Mutex::new(()),
+        health: Default::default(),
     });
     routes::build(state)
 }

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use super::auth::{Refusal, is_lan, session_lifetime};
 use super::guard::{self, ApiError, client_ip, no_store};
-use super::{ConfigState, MAX_REQUEST_BODY, SETUP_WINDOW, WebState, api, assets, settings};
+use super::{ConfigState, MAX_REQUEST_BODY, SETUP_WINDOW, WebState, api, assets, ops, settings};
 use crate::config::store;
 use crate::sync::schedule::Control;
 
@@ -34,7 +34,9 @@ pub(super) fn build(state: Arc<WebState>) -> Router {
         .route("/logout", get(logout).post(logout))
         .route("/favicon.ico", get(favicon))
         .route("/static/{*path}", get(static_file))
-        .route("/api/session", get(api::api_session));
+        .route("/api/session", get(api::api_session))
+        .route("/healthz", get(ops::healthz))
+        .route("/metrics", get(ops::metrics));
     let pages = Router::new()
         .route("/", get(index))
         .route("/save", post(settings::save_settings))
@@ -56,6 +58,8 @@ pub(super) fn build(state: Arc<WebState>) -> Router {
         .route("/api/logs", get(api::api_logs))
         .route("/api/ipv6-preview", post(api::api_ipv6_preview))
         .route("/api/notify-test", post(super::notify_api::notify_test))
+        .route("/api/history", get(ops::api_history))
+        .route("/api/rollback", post(ops::api_rollback))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             session_or_401,

@@ -90,7 +90,12 @@ const SHOWN: usize = 3;
 /// ddns-go's mask: the first 3 bytes, then one `*` per remaining byte. Values of 3 bytes or
 /// less, and every value of a `callback` entry (templates, not secrets), are shown as they are.
 pub fn mask(value: &str, provider: &str) -> String {
-    if value.len() <= SHOWN || provider == "callback" {
+    // A `${env:…}`/`${file:…}` reference is not a secret: showing it lets the user see where
+    // the value comes from, and sending it back unchanged keeps it.
+    if value.len() <= SHOWN
+        || provider == "callback"
+        || crate::config::secrets::has_reference(value)
+    {
         return value.to_string();
     }
     // Cut at a character boundary at or after byte 3 so the mask stays valid UTF-8.

@@ -136,15 +136,29 @@ pub(super) async fn webhook_test(State(st): St, Extension(conf): Conf, body: Bod
         tracing::warn!("Please enter the Webhook URL");
         return StatusCode::OK.into_response();
     }
-    let hook = crate::config::Webhook {
-        webhookurl: req.url.trim().to_string(),
-        webhookrequestbody: req.request_body.trim().to_string(),
-        webhookheaders: req.headers.trim().to_string(),
+    // `${env:…}`/`${file:…}` references are resolved for the test as for a real send.
+    let resolve = |key, v: &str| crate::config::secrets::resolve(key, v.trim());
+    let hook = match (
+        resolve("webhook.webhookurl", &req.url),
+        resolve("webhook.webhookheaders", &req.headers),
+    ) {
+        (Ok(url), Ok(headers)) => crate::config::Webhook {
+            webhookurl: url,
+            webhookrequestbody: req.request_body.trim().to_string(),
+            webhookheaders: headers,
+        },
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::error!("Failed to call Webhook! {e}");
+            return StatusCode::OK.into_response();
+        }
     };
     let lang = match &*conf {
         ConfigState::Loaded(c) => store::effective_lang(c),
         _ => "en",
     };
+    // With a reference in the URL, the log shows the URL as written, not the secret.
+    let shown = crate::config::secrets::has_reference(&req.url)
+        .then(|| crate::notify::redact_url(req.url.trim()));
     let report = crate::notify::RunReport::test_sample();
     let http = st.opts.http.clone();
     let built = crate::notify::build_request(&hook, &report, lang, crate::timefmt::unix_now());
@@ -160,7 +174,7 @@ pub(super) async fn webhook_test(State(st): St, Extension(conf): Conf, body: Bod
         for w in &req.warnings {
             tracing::warn!("{w}");
         }
-        let target = crate::notify::redact_url(req.url.as_str());
+        let target = shown.unwrap_or_else(|| crate::notify::redact_url(req.url.as_str()));
         let client = match crate::http::provider_client(&http, None) {
             Ok(c) => c,
             Err(e) => {
