@@ -6,6 +6,7 @@ Routes
                           "rotate" mode: a new one per request, so every sync cycle publishes)
   GET|POST /cb?...        callback provider endpoint for ddns-rs (`dns.name: callback`): "ok"
   GET /nic/update?...     dyndns2 endpoint for inadyn and ddclient: "good <myip>"
+  GET /_wait?after=N      the same, answered once hits > N (or after 15 s)
   GET /_stats             JSON {"hits": provider requests so far, "last": monotonic time of the
                           last provider request, "echo": echo requests so far}
 
@@ -25,7 +26,7 @@ class State:
     """Counters shared by the handler threads."""
 
     def __init__(self, rotate, latency):
-        self.lock = threading.Lock()
+        self.lock = threading.Condition()
         self.rotate = rotate
         self.latency = latency
         self.echo = 0
@@ -57,17 +58,27 @@ def make_handler(st):
                 with st.lock:
                     out = {"hits": st.hits, "last": st.last, "echo": st.echo}
                 return self.reply(json.dumps(out), "application/json")
+            if url.path == "/_wait":
+                # Long poll: answers once more than `after` provider requests have been seen.
+                after = int(parse_qs(url.query).get("after", ["0"])[0])
+                with st.lock:
+                    st.lock.wait_for(lambda: st.hits > after, timeout=15)
+                    out = {"hits": st.hits, "last": st.last, "echo": st.echo}
+                return self.reply(json.dumps(out), "application/json")
             if st.latency:
                 time.sleep(st.latency / 1000.0)
             if url.path == "/ip":
                 with st.lock:
                     st.echo += 1
                     n = st.echo if st.rotate else 0
-                return self.reply("11.%d.%d.%d" % ((n >> 16) & 255, (n >> 8) & 255, n & 255 or 1))
+                # 11.x.y.z with z in 1..254: a distinct valid address for each n < 16.6 million
+                hi, z = divmod(n, 254)
+                return self.reply("11.%d.%d.%d" % ((hi >> 8) & 255, hi & 255, z + 1))
             if url.path in ("/cb", "/nic/update"):
                 with st.lock:
                     st.hits += 1
                     st.last = time.monotonic()
+                    st.lock.notify_all()
                 if url.path == "/cb":
                     return self.reply("ok")
                 ip = parse_qs(url.query).get("myip", [""])[0]
@@ -82,6 +93,16 @@ def make_handler(st):
     return Handler
 
 
+class Server(ThreadingHTTPServer):
+    """Quiet about clients that hang up mid-answer (a daemon stopped by the benchmark)."""
+
+    daemon_threads = True
+    request_queue_size = 256
+
+    def handle_error(self, request, client_address):
+        pass
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, required=True)
@@ -89,9 +110,7 @@ def main():
     ap.add_argument("--rotate", action="store_true", help="new echo address per request")
     a = ap.parse_args()
     st = State(a.rotate, a.latency)
-    srv = ThreadingHTTPServer(("127.0.0.1", a.port), make_handler(st))
-    srv.daemon_threads = True
-    srv.request_queue_size = 256
+    srv = Server(("127.0.0.1", a.port), make_handler(st))
     srv.serve_forever()
 
 
