@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# ddns-rs benchmarks: builds the release binary, installs the peers (inadyn, ddclient) if missing,
+# then runs bench/bench.py inside a fresh network namespace (loopback only) and prints one table.
+# Method and results: docs/benchmarks.md. Needs root (namespace, veth, apt-get) on Debian 12.
+#
+# Environment:
+#   BENCH_RUNS=3       runs per median (figures 2, 5, 6)
+#   BENCH_CYCLES=10000 sync cycles for figure 3
+#   BENCH_TRIALS=20    trials for figure 4
+#   BENCH_LONG=1       figure 6 over a real 10-minute window instead of 60 s scaled
+#   BENCH_PEERS=0      skip inadyn and ddclient
+#   BENCH_JSON=path    also write the raw numbers as JSON
+#   BENCH_BIN=path     use this binary instead of building one
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+
+if [[ $(id -u) -ne 0 ]]; then
+    echo "run.sh: needs root (network namespace, veth, apt-get)" >&2
+    exit 1
+fi
+
+need_pkgs=()
+command -v python3 >/dev/null || need_pkgs+=(python3)
+[[ -x /usr/bin/time ]] || need_pkgs+=(time)
+command -v ip >/dev/null || need_pkgs+=(iproute2)
+command -v unshare >/dev/null || need_pkgs+=(util-linux)
+if [[ ${BENCH_PEERS:-1} != 0 ]]; then
+    command -v inadyn >/dev/null || need_pkgs+=(inadyn)
+    command -v ddclient >/dev/null || need_pkgs+=(ddclient)
+fi
+if ((${#need_pkgs[@]})); then
+    echo "run.sh: installing ${need_pkgs[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null 2>&1 || {
+        apt-get update -qq >/dev/null 2>&1
+        apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+    }
+fi
+
+if [[ -n ${BENCH_BIN:-} ]]; then
+    bin=$BENCH_BIN
+else
+    echo "run.sh: cargo build --release" >&2
+    cargo build --release --quiet --bin ddns-rs
+    bin=${CARGO_TARGET_DIR:-$repo/target}/release/ddns-rs
+fi
+# The release profile strips already (strip = true); strip a copy anyway so figure 1 is the
+# stripped size whatever the profile says.
+stripped=$(mktemp /tmp/ddns-rs-stripped.XXXXXX)
+trap 'rm -f "$stripped"' EXIT
+cp "$bin" "$stripped"
+if command -v strip >/dev/null; then
+    strip "$stripped"
+fi
+chmod 755 "$stripped"
+
+args=(--bin "$stripped" --repo "$repo" --runs "${BENCH_RUNS:-3}" --cycles "${BENCH_CYCLES:-10000}"
+    --trials "${BENCH_TRIALS:-20}")
+[[ ${BENCH_LONG:-0} == 1 ]] && args+=(--long)
+[[ ${BENCH_PEERS:-1} == 0 ]] && args+=(--no-peers)
+[[ -n ${BENCH_JSON:-} ]] && args+=(--json "$BENCH_JSON")
+
+echo "run.sh: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) before the run" >&2
+# A fresh network namespace with only loopback: nothing the programs do can leave the machine.
+unshare -n -- bash -c 'ip link set lo up && exec python3 "$0" "$@"' "$repo/bench/bench.py" "${args[@]}"
