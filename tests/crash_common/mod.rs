@@ -93,14 +93,28 @@ impl Reply {
 /// One POST with a JSON body and an optional session cookie; `Err` when the connection breaks
 /// (the daemon was killed).
 pub fn post(port: u16, path: &str, token: Option<&str>, body: &Value) -> std::io::Result<Reply> {
+    request(port, "POST", path, token, &body.to_string())
+}
+
+/// One GET with an optional session cookie.
+pub fn get(port: u16, path: &str, token: Option<&str>) -> std::io::Result<Reply> {
+    request(port, "GET", path, token, "")
+}
+
+fn request(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &str,
+) -> std::io::Result<Reply> {
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(10))?;
     s.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let body = body.to_string();
     let cookie = token.map(|t| format!("Cookie: token={t}\r\n")).unwrap_or_default();
     write!(
         s,
-        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
          {cookie}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )?;
