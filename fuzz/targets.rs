@@ -18,8 +18,11 @@ use ddns_rs::web::save;
 use hickory_proto::op::Message;
 use hickory_proto::rr::{Name, RecordType as WireType};
 
+/// A target's body: takes the fuzzer's bytes, panics on a finding.
+pub type Body = fn(&[u8]);
+
 /// Every target: its corpus directory name and its body.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Body)] = &[
     ("config_yaml", config_yaml),
     ("domain_line", domain_line),
     ("detect_extract", detect_extract),
@@ -211,5 +214,8 @@ pub fn web_save(data: &[u8]) {
     let yaml = store::to_yaml(&applied.config);
     let again = store::parse_for_fuzzing(&yaml)
         .unwrap_or_else(|e| panic!("saved config does not load: {e}\n{yaml}"));
-    assert_eq!(again, applied.config, "config changed across save/load:\n{yaml}");
+    assert_eq!(
+        again, applied.config,
+        "config changed across save/load:\n{yaml}"
+    );
 }

@@ -60,7 +60,10 @@ fn save_fails_cleanly(dir: &Path, break_it: &str, why: &str) {
     let err = store::save(&path, &config("new")).unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains("could not save the config file"), "{msg}");
-    assert!(msg.contains("the previous file was kept unchanged"), "{msg}");
+    assert!(
+        msg.contains("the previous file was kept unchanged"),
+        "{msg}"
+    );
     assert!(msg.contains(why), "{msg}");
     assert_eq!(std::fs::read(&path).unwrap(), before);
     assert_eq!(entries_in(dir), listing, "a temporary file was left behind");
@@ -82,10 +85,13 @@ fn rerun_in_mount_ns(test: &str) {
         .env(INSIDE, "1")
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).into_owned()
-        + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{text}");
-    assert!(text.contains("1 passed"), "the inner run did not run the test:\n{text}");
+    assert!(
+        text.contains("1 passed"),
+        "the inner run did not run the test:\n{text}"
+    );
 }
 
 #[test]
@@ -146,7 +152,8 @@ fn web_save_fails_cleanly(prepare: &str, why: &str) {
         .unwrap();
     wait_ready(&mut child, port);
     // The file as the daemon sees it, through its own mount namespace.
-    let inside = PathBuf::from(format!("/proc/{}/root", child.id())).join(cfg.strip_prefix("/").unwrap());
+    let inside =
+        PathBuf::from(format!("/proc/{}/root", child.id())).join(cfg.strip_prefix("/").unwrap());
     assert_eq!(std::fs::read(&inside).unwrap(), before);
 
     let token = login(port);
@@ -155,10 +162,17 @@ fn web_save_fails_cleanly(prepare: &str, why: &str) {
     let v = r.json();
     let result = v["result"].as_str().unwrap();
     assert!(result.contains("could not save the config file"), "{v}");
-    assert!(result.contains("the previous file was kept unchanged"), "{v}");
+    assert!(
+        result.contains("the previous file was kept unchanged"),
+        "{v}"
+    );
     assert!(result.contains(why), "{v}");
     assert_eq!(v["dnsConf"], "[]");
-    assert_eq!(std::fs::read(&inside).unwrap(), before, "the old file changed");
+    assert_eq!(
+        std::fs::read(&inside).unwrap(),
+        before,
+        "the old file changed"
+    );
 
     // Still serving, still with the old config.
     let state = get(port, "/api/state", Some(&token)).unwrap();

@@ -34,7 +34,14 @@ fn every_target_has_a_cargo_fuzz_wrapper() {
     for (name, _) in targets::TARGETS {
         let wrapper = root.join("fuzz_targets").join(format!("{name}.rs"));
         let text = std::fs::read_to_string(&wrapper).unwrap();
-        assert!(text.contains(&format!("targets::{name}(")), "{}", wrapper.display());
-        assert!(manifest.contains(&format!("name = \"{name}\"")), "{name} missing in Cargo.toml");
+        assert!(
+            text.contains(&format!("targets::{name}(")),
+            "{}",
+            wrapper.display()
+        );
+        assert!(
+            manifest.contains(&format!("name = \"{name}\"")),
+            "{name} missing in Cargo.toml"
+        );
     }
 }

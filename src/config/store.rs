@@ -203,8 +203,7 @@ pub fn hash_password(plain: &str) -> Result<String, bcrypt::BcryptError> {
 #[doc(hidden)]
 pub fn parse_for_fuzzing(text: &str) -> Result<Config, LoadError> {
     let path = Path::new("<fuzz>");
-    let mut config: Config =
-        yaml_serde::from_str(text).map_err(|e| parse_error(path, text, &e))?;
+    let mut config: Config = yaml_serde::from_str(text).map_err(|e| parse_error(path, text, &e))?;
     if !is_bcrypt_hash(&config.user.password) {
         config.user.password.clear();
     }

@@ -111,7 +111,9 @@ fn request(
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(10))?;
     s.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let cookie = token.map(|t| format!("Cookie: token={t}\r\n")).unwrap_or_default();
+    let cookie = token
+        .map(|t| format!("Cookie: token={t}\r\n"))
+        .unwrap_or_default();
     write!(
         s,
         "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
