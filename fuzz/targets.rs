@@ -44,7 +44,8 @@ fn fields(data: &[u8], n: usize) -> Vec<String> {
     out
 }
 
-/// The YAML loader: anything that parses must save and load back to the same config.
+/// The YAML loader: anything that parses must save, and the saved text must load back and save
+/// to the same text.
 pub fn config_yaml(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
@@ -53,9 +54,11 @@ pub fn config_yaml(data: &[u8]) {
         return;
     };
     let yaml = store::to_yaml(&config);
+    // A key ddns-go does not have where it stands (e.g. `ipv6reg` under `ipv4`) is dropped by
+    // the first save; from then on save/load is a fixed point.
     let again = store::parse_for_fuzzing(&yaml)
         .unwrap_or_else(|e| panic!("saved config does not load: {e}\n{yaml}"));
-    assert_eq!(again, config, "config changed across save/load:\n{yaml}");
+    assert_eq!(store::to_yaml(&again), yaml, "save/load is not stable");
     let _ = store::effective_lang(&config);
     let _ = store::wan_access_forbidden(&config);
 }
