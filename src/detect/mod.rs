@@ -24,6 +24,9 @@ use crate::http::{DETECT_TIMEOUT, HttpOptions};
 pub use cmd::{CMD_TIMEOUT, MAX_OUTPUT, detect_cmd};
 pub use extract::{first as extract_first, ipv4_candidates, ipv6_candidates, visible_text};
 pub use iface::{AddrFlags, IfAddr, IfaceError, InterfaceAddrs, detect_iface, list_interfaces};
+#[cfg(target_os = "linux")]
+#[doc(hidden)]
+pub use netlink::fuzz_parse as fuzz_netlink_parse;
 pub use suffix::{DEFAULT_PREFIX_LEN, HostSuffix, SuffixError};
 pub use url::detect_url;
 pub use validate::{Rejection, check_public, interface_usable};

@@ -147,6 +147,12 @@ fn request(socket: &Socket, kind: u16, seq: u32) -> io::Result<Option<Replies>> 
     }
 }
 
+/// Runs both message parsers over `payload`; for the fuzz targets (the parsers are private).
+#[doc(hidden)]
+pub fn fuzz_parse(payload: &[u8]) -> (bool, bool) {
+    (parse_link(payload).is_some(), parse_addr(payload).is_some())
+}
+
 /// Reads an `ifinfomsg`: index, IFF_UP and the IFLA_IFNAME attribute.
 fn parse_link(payload: &[u8]) -> Option<RawLink> {
     let header = LinkHeader::parse(payload).ok()?;

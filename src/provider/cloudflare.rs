@@ -254,7 +254,8 @@ impl Provider for Cloudflare {
 }
 
 /// Turns an error answer into a [`ProviderError`] the user can act on.
-fn classify(status: u16, retry_after: Option<Duration>, body: &str) -> ProviderError {
+#[doc(hidden)]
+pub fn classify(status: u16, retry_after: Option<Duration>, body: &str) -> ProviderError {
     let errors: Vec<(i64, String)> = serde_json::from_str::<Value>(body)
         .ok()
         .and_then(|v| v.get("errors").and_then(Value::as_array).cloned())

@@ -188,7 +188,13 @@ impl Provider for Desec {
 }
 
 /// Turns an error answer (`{"detail": …}` or field errors) into a [`ProviderError`].
-fn classify(status: u16, retry_after: Option<Duration>, body: &str, root: &str) -> ProviderError {
+#[doc(hidden)]
+pub fn classify(
+    status: u16,
+    retry_after: Option<Duration>,
+    body: &str,
+    root: &str,
+) -> ProviderError {
     let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
     let detail = match v.get("detail").and_then(Value::as_str) {
         Some(d) => d.to_string(),

@@ -262,7 +262,13 @@ impl Provider for Dynv6 {
 }
 
 /// Turns an error answer into a [`ProviderError`].
-fn classify(status: u16, retry_after: Option<Duration>, body: &str, name: &str) -> ProviderError {
+#[doc(hidden)]
+pub fn classify(
+    status: u16,
+    retry_after: Option<Duration>,
+    body: &str,
+    name: &str,
+) -> ProviderError {
     let msg = format!(
         "dynv6 answered HTTP {status}: {}",
         super::truncate(body.trim(), 300)

@@ -138,7 +138,13 @@ impl Provider for GoDaddy {
 }
 
 /// Turns an error answer (`{"code","message"}`) into a [`ProviderError`].
-fn classify(status: u16, retry_after: Option<Duration>, body: &str, root: &str) -> ProviderError {
+#[doc(hidden)]
+pub fn classify(
+    status: u16,
+    retry_after: Option<Duration>,
+    body: &str,
+    root: &str,
+) -> ProviderError {
     let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
     let code = v["code"].as_str().unwrap_or_default();
     let message = v["message"].as_str().unwrap_or_default();

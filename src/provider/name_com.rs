@@ -231,7 +231,13 @@ fn gone(e: ProviderError, id: &str) -> ProviderError {
 }
 
 /// Turns an error answer (`{"message", "details"?}`) into a [`ProviderError`].
-fn classify(status: u16, retry_after: Option<Duration>, body: &str, root: &str) -> ProviderError {
+#[doc(hidden)]
+pub fn classify(
+    status: u16,
+    retry_after: Option<Duration>,
+    body: &str,
+    root: &str,
+) -> ProviderError {
     let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
     let message = v["message"].as_str().unwrap_or_default();
     let details = v["details"].as_str().unwrap_or_default();

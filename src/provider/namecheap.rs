@@ -100,7 +100,8 @@ fn unsupported() -> ProviderError {
 }
 
 /// Reads the XML answer: success only when `ErrCount` is present and 0.
-fn check(status: u16, body: &str, root: &str) -> Result<(), ProviderError> {
+#[doc(hidden)]
+pub fn check(status: u16, body: &str, root: &str) -> Result<(), ProviderError> {
     let count = xmltext::text(body, "ErrCount").and_then(|c| c.parse::<u32>().ok());
     match count {
         Some(0) if status < 300 => Ok(()),

@@ -88,7 +88,8 @@ impl NameSilo {
 }
 
 /// The records of `reply` whose full host name is `name` and type is `rtype`.
-fn matching(reply: &str, name: &str, rtype: RecordType) -> Vec<Existing> {
+#[doc(hidden)]
+pub fn matching(reply: &str, name: &str, rtype: RecordType) -> Vec<Existing> {
     xmltext::elements(reply, "resource_record")
         .into_iter()
         .filter(|rr| {

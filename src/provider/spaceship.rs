@@ -174,7 +174,13 @@ impl Provider for Spaceship {
 }
 
 /// Turns an error answer (`{"detail": …}`) into a [`ProviderError`].
-fn classify(status: u16, retry_after: Option<Duration>, body: &str, root: &str) -> ProviderError {
+#[doc(hidden)]
+pub fn classify(
+    status: u16,
+    retry_after: Option<Duration>,
+    body: &str,
+    root: &str,
+) -> ProviderError {
     let detail = serde_json::from_str::<Value>(body)
         .ok()
         .and_then(|v| v["detail"].as_str().map(str::to_string))
