@@ -308,6 +308,37 @@ fn parse_error(path: &Path, text: &str, e: &yaml_serde::Error) -> LoadError {
     }
 }
 
+const TMP_PREFIX: &str = ".ddns_go_config.";
+const TMP_SUFFIX: &str = ".tmp";
+/// A temporary file older than this is a leftover of a save that was killed (a live save
+/// takes milliseconds), never one in progress.
+const STALE_TMP: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Removes temporary files left by saves that were killed between create and rename. They
+/// never replace the config, but each holds a copy of it (secrets included), so they must not
+/// pile up. Failures are ignored: this is housekeeping, the save itself decides success.
+fn remove_stale_temp_files(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if !(name.starts_with(TMP_PREFIX) && name.ends_with(TMP_SUFFIX)) {
+            continue;
+        }
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > STALE_TMP);
+        if old {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SaveError> {
     // ddns-go's os.WriteFile writes through a symlink; keep that rather than replace the link.
     let target = match fs::symlink_metadata(path) {
@@ -327,8 +358,9 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SaveError> {
         _ => PathBuf::from("."),
     };
     fs::create_dir_all(&dir).map_err(fail("creating the directory"))?;
+    remove_stale_temp_files(&dir);
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".ddns_go_config.").suffix(".tmp");
+    builder.prefix(TMP_PREFIX).suffix(TMP_SUFFIX);
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600));
     let mut tmp = builder
@@ -362,6 +394,31 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SaveError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stale_temp_files_of_killed_saves_are_removed_and_fresh_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let stale = dir.path().join(".ddns_go_config.abc123.tmp");
+        let fresh = dir.path().join(".ddns_go_config.def456.tmp");
+        let other = dir.path().join("notes.tmp");
+        for p in [&stale, &fresh, &other] {
+            fs::write(p, "x").unwrap();
+        }
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        File::options()
+            .write(true)
+            .open(&stale)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        save(&dir.path().join(".ddns_go_config.yaml"), &Config::default()).unwrap();
+        assert!(!stale.exists(), "a leftover of a killed save is removed");
+        assert!(
+            fresh.exists(),
+            "a temporary file that may be in use is kept"
+        );
+        assert!(other.exists(), "files that are not ours are never touched");
+    }
 
     #[test]
     fn default_path_follows_ddns_go() {
