@@ -87,6 +87,7 @@ fn main() -> ExitCode {
             proxy: ProxyEnv::from_env(),
             // Bundled roots plus the OS store where one exists (corporate CAs).
             os_roots: OsRoots::load(),
+            provider_timeout: None,
         },
         endpoints: Default::default(),
     };
