@@ -15,6 +15,7 @@ pub mod callback;
 pub mod capture;
 pub mod cloudflare;
 pub mod cloudns;
+pub mod daemon;
 pub mod desec;
 pub mod dnsla;
 pub mod dnspod;
