@@ -53,9 +53,14 @@ async fn success_status_with_error_body() {
     for key in FAMILIES {
         let (log, _g) = fakes::capture::capture();
         let mut rig = Rig::new(key).await;
-        rig.fam.front.always(Fault::Body(200, error_body(key).into()));
+        rig.fam
+            .front
+            .always(Fault::Body(200, error_body(key).into()));
         let r = rig.engine.run_once().await;
-        assert!(r.failed >= 1, "{key}: a 200 with an error body was taken as success");
+        assert!(
+            r.failed >= 1,
+            "{key}: a 200 with an error body was taken as success"
+        );
         let st = rig.under();
         assert_eq!(st.outcome, Outcome::Failed, "{key}");
         let err = st.error.unwrap_or_default();
@@ -69,14 +74,22 @@ async fn success_status_with_error_body() {
         assert!(log.text().contains("Failed to update A record"), "{key}");
         assert!(rig.healthy_ok(), "{key}: healthy entry not updated");
         rig.no_wrong_value();
-        assert!(rig.fam.front.count() <= 3, "{key}: {:?}", rig.fam.front.lines());
+        assert!(
+            rig.fam.front.count() <= 3,
+            "{key}: {:?}",
+            rig.fam.front.lines()
+        );
         rig.fam.front.heal();
         rig.engine.force_compare();
         // dyndns2's `dnserr` asks for a 30-minute hold, which "Update now" must not lift.
         let before = rig.fam.front.count();
         let r = rig.engine.run_once().await;
         if *key == "dyndns2" {
-            assert_eq!(rig.fam.front.count(), before, "{key}: the 30-minute hold was lifted");
+            assert_eq!(
+                rig.fam.front.count(),
+                before,
+                "{key}: the 30-minute hold was lifted"
+            );
             assert_eq!(r.failed, 0, "{key}: {r:?}");
         } else {
             assert_eq!(r.failed, 0, "{key}: {r:?}");
@@ -143,7 +156,11 @@ async fn record_appears_between_lookup_and_write() {
         rig.engine.force_compare();
         rig.engine.run_once().await;
         assert_eq!(writes(&rig), w, "{key}: writes on every run (flapping)");
-        assert!(rig.fam.front.count() <= 12, "{key}: {:?}", rig.fam.front.lines());
+        assert!(
+            rig.fam.front.count() <= 12,
+            "{key}: {:?}",
+            rig.fam.front.lines()
+        );
         assert!((rig.fam.values)().iter().all(|v| v == NEW || v == OTHER));
     }
 }
@@ -168,7 +185,11 @@ async fn duplicate_records_for_one_name() {
             rig.engine.force_compare();
             rig.engine.run_once().await;
         }
-        assert_eq!(writes(&rig), w, "{key}: rewrites the duplicates on every run");
+        assert_eq!(
+            writes(&rig),
+            w,
+            "{key}: rewrites the duplicates on every run"
+        );
     }
 }
 

@@ -9,8 +9,8 @@
 //! requests, the failure retried on the next run (or held after a 429 / backed off after
 //! repeated failures), a healthy second entry updated anyway, and recovery once the fault goes.
 
-mod faults_common;
 mod fakes;
+mod faults_common;
 
 use ddns_rs::sync::status::Outcome;
 use fakes::faulty::Fault;
@@ -45,13 +45,19 @@ async fn fault_case(key: &'static str, fault: Fault, after: After, expect_text: 
         "{key} {fault:?}: no error log line:\n{}",
         log.text()
     );
-    assert!(rig.healthy_ok(), "{key} {fault:?}: healthy entry not updated");
+    assert!(
+        rig.healthy_ok(),
+        "{key} {fault:?}: healthy entry not updated"
+    );
     rig.no_wrong_value();
     assert!(
         !log.text().contains(&rig.fam.secret),
         "{key}: secret in the log"
     );
-    assert!(!err.contains(&rig.fam.secret), "{key}: secret in the status");
+    assert!(
+        !err.contains(&rig.fam.secret),
+        "{key}: secret in the status"
+    );
     let n1 = rig.fam.front.count();
     // One lookup and at most one write, possibly a zone lookup first: never a retry storm.
     assert!(
@@ -73,10 +79,16 @@ async fn fault_case(key: &'static str, fault: Fault, after: After, expect_text: 
                 n2,
                 "{key} {fault:?}: no backoff after two failed runs"
             );
-            assert!(log.text().contains("backing off"), "{key}: backoff not logged");
+            assert!(
+                log.text().contains("backing off"),
+                "{key}: backoff not logged"
+            );
         }
         After::Hold => {
-            assert_eq!(n2, n1, "{key} {fault:?}: Retry-After/60 s hold not honoured");
+            assert_eq!(
+                n2, n1,
+                "{key} {fault:?}: Retry-After/60 s hold not honoured"
+            );
         }
     }
     assert!(rig.healthy_ok());
@@ -93,7 +105,11 @@ async fn fault_case(key: &'static str, fault: Fault, after: After, expect_text: 
     } else {
         let before = rig.fam.front.count();
         rig.engine.run_once().await;
-        assert_eq!(rig.fam.front.count(), before, "{key}: hold lifted by Update now");
+        assert_eq!(
+            rig.fam.front.count(),
+            before,
+            "{key}: hold lifted by Update now"
+        );
     }
 }
 
@@ -137,13 +153,29 @@ per_family!(
     html_instead_of_json,
     Fault::Html,
     After::Backoff,
-    &["json", "html", "unexpected", "invalid", "not understood", "answer", "parse"]
+    &[
+        "json",
+        "html",
+        "unexpected",
+        "invalid",
+        "not understood",
+        "answer",
+        "parse"
+    ]
 );
 per_family!(
     truncated_body,
     Fault::Truncated,
     After::Backoff,
-    &["json", "eof", "unexpected", "invalid", "not understood", "answer", "parse"]
+    &[
+        "json",
+        "eof",
+        "unexpected",
+        "invalid",
+        "not understood",
+        "answer",
+        "parse"
+    ]
 );
 
 #[tokio::test]

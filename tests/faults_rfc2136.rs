@@ -110,7 +110,10 @@ async fn run_case(mode: Mode, expect: &str) {
     assert_eq!(st.outcome, Outcome::Failed);
     let err = st.error.unwrap_or_default();
     assert!(err.contains(expect), "{err}");
-    assert!(log.text().contains("Failed to update A record of www.example.com"));
+    assert!(
+        log.text()
+            .contains("Failed to update A record of www.example.com")
+    );
     assert!(!log.text().contains("c2VjcmV0"), "TSIG secret in the log");
     assert_eq!(cf.records()[0].content, "9.9.9.9");
     let n1 = count.load(Ordering::SeqCst);
@@ -120,7 +123,11 @@ async fn run_case(mode: Mode, expect: &str) {
     let n2 = count.load(Ordering::SeqCst);
     assert!(n2 > n1, "not retried on the next run");
     e.run_once().await;
-    assert_eq!(count.load(Ordering::SeqCst), n2, "no backoff after two failed runs");
+    assert_eq!(
+        count.load(Ordering::SeqCst),
+        n2,
+        "no backoff after two failed runs"
+    );
 }
 
 #[tokio::test]

@@ -92,7 +92,15 @@ async fn soak_flapping_address_random_faults_polled_ui() {
     let listen = format!("127.0.0.1:{}", free_port());
     let f = INTERVAL.to_string();
     let d = Daemon::spawn(
-        &["-c", cfg.to_str().unwrap(), "-l", &listen, "-skipVerify", "-f", &f],
+        &[
+            "-c",
+            cfg.to_str().unwrap(),
+            "-l",
+            &listen,
+            "-skipVerify",
+            "-f",
+            &f,
+        ],
         dir.path(),
         &[("HTTPS_PROXY", format!("http://{}", proxy.addr))],
     );
@@ -101,7 +109,10 @@ async fn soak_flapping_address_random_faults_polled_ui() {
         ["www.example.com", "api.example.com"]
             .iter()
             .all(|n| recs.iter().any(|r| r.name == *n && r.content == v))
-            && dy.host("home.example.net").and_then(|(a, _)| a).map(|a| a.to_string())
+            && dy
+                .host("home.example.net")
+                .and_then(|(a, _)| a)
+                .map(|a| a.to_string())
                 == Some(v.to_string())
     };
     d.wait_for("first publish", Duration::from_secs(60), || holds(UPLINK_A))
@@ -138,7 +149,11 @@ async fn soak_flapping_address_random_faults_polled_ui() {
     let (mut cf_mark, mut dy_mark) = (0usize, 0usize);
     while start.elapsed() < Duration::from_secs(secs) {
         if Instant::now() >= next_flap {
-            current = if current == UPLINK_A { UPLINK_B } else { UPLINK_A };
+            current = if current == UPLINK_A {
+                UPLINK_B
+            } else {
+                UPLINK_A
+            };
             std::fs::write(&addr_file, format!("{current}\n")).unwrap();
             flaps += 1;
             next_flap = Instant::now() + Duration::from_secs(3 + rng.next() % 6);
@@ -177,7 +192,7 @@ async fn soak_flapping_address_random_faults_polled_ui() {
             let _ = r.bytes().await.unwrap();
             polls += 1;
         }
-        if rng.next() % 40 == 0 {
+        if rng.next().is_multiple_of(40) {
             c.post(format!("{base}/api/update"))
                 .header("cookie", &cookie)
                 .header("origin", &base)
@@ -242,9 +257,15 @@ async fn soak_flapping_address_random_faults_polled_ui() {
         "RSS grew more than 10 %: {rss_warm} → {rss_end} KiB"
     );
     assert!(fds_end <= fds_warm + 2, "fd leak: {fds_warm} → {fds_end}");
-    assert!(threads_end <= threads_warm, "threads {threads_warm} → {threads_end}");
+    assert!(
+        threads_end <= threads_warm,
+        "threads {threads_warm} → {threads_end}"
+    );
     assert!(calls <= budget, "{calls} provider calls, budget {budget}");
-    assert!(calls >= flaps, "the flaps were not published ({calls} calls, {flaps} flaps)");
+    assert!(
+        calls >= flaps,
+        "the flaps were not published ({calls} calls, {flaps} flaps)"
+    );
     let log = d.log();
     assert!(!log.contains("panicked"), "{log}");
 }

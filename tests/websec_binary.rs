@@ -43,7 +43,15 @@ async fn secrets_never_in_a_response_or_a_log_line() {
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
     let d = Daemon::spawn(
-        &["-c", cfg.to_str().unwrap(), "-l", &listen, "-skipVerify", "-f", "3600"],
+        &[
+            "-c",
+            cfg.to_str().unwrap(),
+            "-l",
+            &listen,
+            "-skipVerify",
+            "-f",
+            "3600",
+        ],
         dir.path(),
         &[("HTTPS_PROXY", format!("http://{}", proxy.addr))],
     );
@@ -97,10 +105,20 @@ async fn secrets_never_in_a_response_or_a_log_line() {
                 .await
                 .unwrap();
             let h = format!("{:?}", r.headers());
-            (path.to_string(), format!("{h}\n{}", r.text().await.unwrap()))
+            (
+                path.to_string(),
+                format!("{h}\n{}", r.text().await.unwrap()),
+            )
         }
     };
-    for p in ["/", "/api/state", "/api/status", "/logs", "/api/logs", "/api/session"] {
+    for p in [
+        "/",
+        "/api/state",
+        "/api/status",
+        "/logs",
+        "/api/logs",
+        "/api/session",
+    ] {
         seen.push(get(p).await);
     }
     // Save: the masked secret sent back keeps the stored one; then a new secret is saved.
@@ -128,7 +146,10 @@ async fn secrets_never_in_a_response_or_a_log_line() {
         seen.push(("/save".into(), body));
     }
     let on_disk = std::fs::read_to_string(&cfg).unwrap();
-    assert!(on_disk.contains(NEW_CF_TOKEN), "the new secret was not saved");
+    assert!(
+        on_disk.contains(NEW_CF_TOKEN),
+        "the new secret was not saved"
+    );
     // Webhook test and update now.
     let r = same_origin(c.post(format!("{base}/webhookTest")))
         .header("cookie", &token)
@@ -156,7 +177,13 @@ async fn secrets_never_in_a_response_or_a_log_line() {
     // Every response: no provider secret, no password, no hash. The webhook URL and headers
     // are shown to the logged-in owner by design (the settings form edits them).
     for (what, text) in &seen {
-        for s in [CF_TOKEN, NEW_CF_TOKEN, PASSWORD, hash.as_str(), "Wrong-Password-Attempt-1"] {
+        for s in [
+            CF_TOKEN,
+            NEW_CF_TOKEN,
+            PASSWORD,
+            hash.as_str(),
+            "Wrong-Password-Attempt-1",
+        ] {
             assert!(!text.contains(s), "{what} contains a secret ({s})");
         }
     }
@@ -174,7 +201,10 @@ async fn secrets_never_in_a_response_or_a_log_line() {
         token.trim_start_matches("token="),
     ] {
         for line in log.lines() {
-            assert!(!line.contains(s), "log line contains a secret ({s}): {line}");
+            assert!(
+                !line.contains(s),
+                "log line contains a secret ({s}): {line}"
+            );
         }
     }
 }
@@ -189,7 +219,11 @@ async fn slow_client_is_cut_off_at_the_header_timeout() {
     let cfg = dir.path().join("ddns.yaml");
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
-    let d = Daemon::spawn(&["-c", cfg.to_str().unwrap(), "-l", &listen], dir.path(), &[]);
+    let d = Daemon::spawn(
+        &["-c", cfg.to_str().unwrap(), "-l", &listen],
+        dir.path(),
+        &[],
+    );
     let c = reqwest::Client::builder().no_proxy().build().unwrap();
     let url = format!("http://{listen}/api/session");
     d.wait_for("the UI", Duration::from_secs(30), || {
@@ -225,7 +259,10 @@ async fn slow_client_is_cut_off_at_the_header_timeout() {
             assert!(c.get(&url).send().await.unwrap().status().is_success());
         }
     }
-    assert!(closed, "a client trickling headers kept the connection for 75 s");
+    assert!(
+        closed,
+        "a client trickling headers kept the connection for 75 s"
+    );
     assert!(
         start.elapsed() >= Duration::from_secs(10),
         "cut off suspiciously early ({:?}): the limit is 30 s",

@@ -13,15 +13,27 @@ use web_common::{GOOD_PW, Harness, LAN, config_with_account};
 /// Every state-changing route (method, path, a body it would accept).
 fn state_routes() -> Vec<(Method, &'static str, serde_json::Value)> {
     vec![
-        (Method::POST, "/save", json!({"Username": "admin", "Password": "", "NotAllowWanAccess": false, "WebhookURL": "http://evil.example/x", "WebhookRequestBody": "", "WebhookHeaders": "", "DnsConf": null})),
+        (
+            Method::POST,
+            "/save",
+            json!({"Username": "admin", "Password": "", "NotAllowWanAccess": false, "WebhookURL": "http://evil.example/x", "WebhookRequestBody": "", "WebhookHeaders": "", "DnsConf": null}),
+        ),
         (Method::POST, "/setLang", json!({"Lang": "zh"})),
         (Method::GET, "/clearLog", json!({})),
         (Method::POST, "/clearLog", json!({})),
-        (Method::POST, "/webhookTest", json!({"URL": "http://127.0.0.1:9/x", "RequestBody": "", "Headers": ""})),
+        (
+            Method::POST,
+            "/webhookTest",
+            json!({"URL": "http://127.0.0.1:9/x", "RequestBody": "", "Headers": ""}),
+        ),
         (Method::POST, "/logout", json!({})),
         (Method::GET, "/logout", json!({})),
         (Method::POST, "/api/update", json!({})),
-        (Method::POST, "/api/ipv6-preview", json!({"netInterface": "lo", "ipv6Reg": ""})),
+        (
+            Method::POST,
+            "/api/ipv6-preview",
+            json!({"netInterface": "lo", "ipv6Reg": ""}),
+        ),
     ]
 }
 
@@ -30,7 +42,10 @@ fn cross_origin() -> Vec<Vec<(&'static str, &'static str)>> {
     vec![
         vec![("host", "nas:9876"), ("origin", "http://evil.example")],
         vec![("host", "nas:9876"), ("origin", "null")],
-        vec![("host", "nas:9876"), ("origin", "http://nas:9876.evil.example")],
+        vec![
+            ("host", "nas:9876"),
+            ("origin", "http://nas:9876.evil.example"),
+        ],
         vec![("host", "nas:9876"), ("origin", "http://nas:9877")],
         vec![("host", "nas:9876"), ("sec-fetch-site", "cross-site")],
         vec![("host", "nas:9876"), ("sec-fetch-site", "same-site")],
@@ -58,7 +73,11 @@ async fn csrf_from_another_origin_on_every_state_changing_route() {
             let r = h
                 .req(method.clone(), path, LAN, &hs, body.to_string())
                 .await;
-            assert_eq!(r.status, StatusCode::FORBIDDEN, "{method} {path} {headers:?}");
+            assert_eq!(
+                r.status,
+                StatusCode::FORBIDDEN,
+                "{method} {path} {headers:?}"
+            );
             assert_eq!(r.json()["code"], "csrf", "{method} {path}");
         }
     }
@@ -72,9 +91,15 @@ async fn csrf_from_another_origin_on_every_state_changing_route() {
         assert!(r.token().is_none());
     }
     assert_eq!(std::fs::read(&h.path).unwrap(), before, "config changed");
-    assert!(h.drain_control().is_empty(), "the daemon was told something");
+    assert!(
+        h.drain_control().is_empty(),
+        "the daemon was told something"
+    );
     // The session survived every refused logout.
-    assert_eq!(h.get("/api/state", LAN, Some(&token)).await.status, StatusCode::OK);
+    assert_eq!(
+        h.get("/api/state", LAN, Some(&token)).await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -94,7 +119,9 @@ async fn every_state_changing_route_without_a_session_is_refused() {
             if let Some(c) = &cookie {
                 hs.push(("cookie", c.as_str()));
             }
-            let r = h.req(method.clone(), path, LAN, &hs, body.to_string()).await;
+            let r = h
+                .req(method.clone(), path, LAN, &hs, body.to_string())
+                .await;
             if path.starts_with("/api/") {
                 assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{method} {path}");
             } else if path == "/logout" {
@@ -139,7 +166,10 @@ async fn session_fixation_a_planted_cookie_is_never_upgraded() {
         StatusCode::UNAUTHORIZED,
         "the planted token became a session"
     );
-    assert_eq!(h.get("/api/state", LAN, Some(&issued)).await.status, StatusCode::OK);
+    assert_eq!(
+        h.get("/api/state", LAN, Some(&issued)).await.status,
+        StatusCode::OK
+    );
     // A logout ends that session; the old token is dead afterwards.
     let c = format!("token={issued}");
     h.req(
@@ -185,7 +215,10 @@ async fn brute_force_across_many_addresses() {
             refused += 1;
         }
     }
-    assert!(refused >= 10, "the ceiling never engaged ({refused} refused)");
+    assert!(
+        refused >= 10,
+        "the ceiling never engaged ({refused} refused)"
+    );
     let r = h.post("/loginFunc", "198.18.9.9:1000", None, &right).await;
     assert_eq!(
         r.json()["Msg"],
@@ -205,7 +238,13 @@ async fn oversized_bodies_are_refused_with_413() {
         "{{\"Username\":\"admin\",\"Password\":\"{}\"}}",
         "x".repeat(300 * 1024)
     );
-    for path in ["/loginFunc", "/save", "/setLang", "/webhookTest", "/api/ipv6-preview"] {
+    for path in [
+        "/loginFunc",
+        "/save",
+        "/setLang",
+        "/webhookTest",
+        "/api/ipv6-preview",
+    ] {
         let c = format!("token={token}");
         let r = h
             .req(

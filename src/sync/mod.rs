@@ -595,7 +595,10 @@ mod backoff_tests {
     #[test]
     fn backoff_doubles_and_is_capped() {
         let d: Vec<u64> = (1..=10).map(|n| backoff_delay(n, 0.0).as_secs()).collect();
-        assert_eq!(d, vec![60, 120, 240, 480, 960, 1920, 3600, 3600, 3600, 3600]);
+        assert_eq!(
+            d,
+            vec![60, 120, 240, 480, 960, 1920, 3600, 3600, 3600, 3600]
+        );
         assert_eq!(backoff_delay(u32::MAX, 0.0), BACKOFF_MAX);
     }
 

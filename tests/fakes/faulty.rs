@@ -138,9 +138,12 @@ impl Faulty {
                 drop(c);
                 return;
             }
-            Some(Fault::Status(s)) => {
-                response(s, "text/plain", &[], format!("upstream error {s}").as_bytes())
-            }
+            Some(Fault::Status(s)) => response(
+                s,
+                "text/plain",
+                &[],
+                format!("upstream error {s}").as_bytes(),
+            ),
             Some(Fault::TooMany(after)) => {
                 let extra: Vec<(String, String)> = after
                     .map(|a| vec![("Retry-After".to_string(), a.to_string())])

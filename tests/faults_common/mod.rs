@@ -21,6 +21,9 @@ pub const OLD: &str = "8.8.4.4";
 pub const NEW: &str = "9.9.9.9";
 pub const NAME: &str = "www.example.com";
 
+/// Adds a record holding the given value.
+pub type Seeder = Box<dyn Fn(&str) + Send + Sync>;
+
 /// One provider family behind a fault front.
 pub struct Fam {
     pub key: &'static str,
@@ -30,7 +33,7 @@ pub struct Fam {
     /// Current A values of `www.example.com` at the fake.
     pub values: Box<dyn Fn() -> Vec<String> + Send + Sync>,
     /// Adds one more A record `www.example.com` → value (None for change-only services).
-    pub seed: Option<Box<dyn Fn(&str) + Send + Sync>>,
+    pub seed: Option<Seeder>,
     /// True when the API cannot be read (writes happen only on a change).
     pub change_only: bool,
     /// A marker in the head of a write request (method, action name or path).
@@ -315,4 +318,3 @@ impl Rig {
         }
     }
 }
-
