@@ -110,6 +110,7 @@ fn run_main(stop: Option<std::sync::mpsc::Receiver<()>>) -> ExitCode {
             proxy: ProxyEnv::from_env(),
             // Bundled roots plus the OS store where one exists (corporate CAs).
             os_roots: OsRoots::load(),
+            provider_timeout: None,
         },
         endpoints: Default::default(),
         history: Some(ddns_rs::history::HistoryLog::beside(&flags.config)),

@@ -37,6 +37,9 @@ pub struct HttpOptions {
     pub proxy: ProxyEnv,
     /// The OS trust store, added to the bundled roots (empty = bundled roots only).
     pub os_roots: OsRoots,
+    /// Overall timeout of provider and webhook requests; `None` = [`PROVIDER_TIMEOUT`]. Tests
+    /// shorten it to exercise a provider that never answers.
+    pub provider_timeout: Option<Duration>,
 }
 
 /// Largest response body read from any server (ddns-go's limit).
@@ -91,7 +94,7 @@ pub fn provider_client(
 ) -> Result<reqwest::Client, HttpError> {
     let rules = opts.proxy.rules()?;
     let mut b = builder(opts, None)?
-        .timeout(PROVIDER_TIMEOUT)
+        .timeout(opts.provider_timeout.unwrap_or(PROVIDER_TIMEOUT))
         .connect_timeout(CONNECT_TIMEOUT);
     if !rules.is_empty() {
         b = b.proxy(rules.into_reqwest());

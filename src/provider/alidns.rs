@@ -47,7 +47,7 @@ pub struct Alidns {
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct DescribeResponse {
-    #[serde(default)]
+    // Required: an answer without it is not a record list, and must not read as an empty one.
     domain_records: DomainRecords,
 }
 
@@ -120,10 +120,12 @@ impl Alidns {
         );
 
         let answer = super::send(self.settings.http.get(url)).await?;
-        if answer.ok() {
+        let err: ErrorResponse = serde_json::from_str(&answer.body).unwrap_or_default();
+        // A success status with an error body (seen behind proxies and gateways) must not
+        // read as "no records", or the next step would create a duplicate.
+        if answer.ok() && err.code.is_empty() {
             return Ok(answer.body);
         }
-        let err: ErrorResponse = serde_json::from_str(&answer.body).unwrap_or_default();
         if err.code.is_empty() {
             return Err(ProviderError::Api(format!(
                 "Alidns answered HTTP {}: {}",

@@ -60,7 +60,8 @@ struct RecordSet {
 
 #[derive(Deserialize)]
 struct RecordSets {
-    #[serde(default)]
+    // Required: an error body with a success status must not read as "no record sets", or
+    // the next step would create a duplicate.
     recordsets: Vec<RecordSet>,
 }
 
@@ -72,7 +73,7 @@ struct Zone {
 
 #[derive(Deserialize)]
 struct Zones {
-    #[serde(default)]
+    // Required, for the same reason as `RecordSets::recordsets`.
     zones: Vec<Zone>,
 }
 

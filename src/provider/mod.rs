@@ -405,8 +405,9 @@ impl Answer {
     }
 }
 
-/// Sends a provider request and reads the answer. Transport errors never carry the URL: a
-/// signed query or a callback URL may hold credentials.
+/// Sends a provider request and reads the answer; a 429 is returned as
+/// [`ProviderError::RateLimited`]. Transport errors never carry the URL: a signed query or a
+/// callback URL may hold credentials.
 pub async fn send(req: reqwest::RequestBuilder) -> Result<Answer, ProviderError> {
     let resp = req.send().await.map_err(transport)?;
     let retry_after = resp
@@ -418,6 +419,14 @@ pub async fn send(req: reqwest::RequestBuilder) -> Result<Answer, ProviderError>
     let (status, body) = crate::http::read_body(resp, crate::http::MAX_BODY)
         .await
         .map_err(transport)?;
+    if status == 429 {
+        // Every API means the same by 429, whatever its body says; classifying it here lets
+        // the engine hold the account (Retry-After or 60 s) for providers that do not check.
+        return Err(ProviderError::RateLimited {
+            retry_after,
+            msg: format!("HTTP 429: {}", truncate(body.trim(), 200)),
+        });
+    }
     Ok(Answer {
         status,
         body,

@@ -71,6 +71,11 @@ struct EntryState {
     provider: Option<Arc<dyn Provider>>,
     /// After a rate limit: no provider calls before this instant.
     hold_until: Option<Instant>,
+    /// Consecutive runs in which a provider call failed for a transient reason (transport,
+    /// timeout, 5xx or another API error); reset by a run without such a failure.
+    failed_runs: u32,
+    /// Backoff after `failed_runs` failures: no provider calls before this instant.
+    backoff_until: Option<Instant>,
     /// Records the provider refused for good (dyndns2 `nohost`, `abuse`, …), with the reason:
     /// not asked again until the config changes (which rebuilds every entry's state).
     refused: HashMap<(String, RecordType), String>,
@@ -158,10 +163,14 @@ impl Engine {
 
     /// Makes the next run compare every record with its provider, whatever the IP cache says
     /// (ddns-go's `ForceCompareGlobal`, set by a save and by "Update now").
+    ///
+    /// It also lifts the error backoff (a user asked for an attempt now), but never a hold the
+    /// provider asked for with a rate limit.
     pub fn force_compare(&mut self) {
         for e in &mut self.entries {
             e.v4.reset();
             e.v6.reset();
+            e.backoff_until = None;
         }
     }
 
@@ -229,19 +238,42 @@ impl Engine {
             }
             self.entries[i].hold_until = None;
         }
+        if let Some(until) = self.entries[i].backoff_until {
+            if Instant::now() < until {
+                warn!(
+                    "{label}: skipped after {} failed runs in a row, next attempt in {}s",
+                    self.entries[i].failed_runs,
+                    (until - Instant::now()).as_secs()
+                );
+                return;
+            }
+            self.entries[i].backoff_until = None;
+        }
+        let mut transient = false;
         for family in [Family::V4, Family::V6] {
             let ipconf = match family {
                 Family::V4 => &conf.ipv4,
                 Family::V6 => &conf.ipv6,
             };
             let result = self
-                .run_family(i, &label, &conf, ipconf, family, now, summary, &mut report)
+                .run_family(
+                    i,
+                    &label,
+                    &conf,
+                    ipconf,
+                    family,
+                    now,
+                    summary,
+                    &mut report,
+                    &mut transient,
+                )
                 .await;
             match family {
                 Family::V4 => report.ipv4_result = result,
                 Family::V6 => report.ipv6_result = result,
             }
         }
+        self.note_transient(i, &label, transient);
         if !self.opts.dry_run {
             let details = RunDetails {
                 entry: label,
@@ -262,6 +294,7 @@ impl Engine {
         now: i64,
         summary: &mut RunSummary,
         report: &mut RunReport,
+        transient: &mut bool,
     ) -> FamilyResult {
         if !ipconf.enable {
             return FamilyResult::Unchanged;
@@ -441,6 +474,7 @@ impl Engine {
                             self.entries[i].hold_until = Some(Instant::now() + wait);
                             stop = Some(format!("skipped after an earlier error: {e}"));
                         }
+                        ProviderError::Transport(_) | ProviderError::Api(_) => *transient = true,
                         _ => {}
                     }
                 }
@@ -453,6 +487,27 @@ impl Engine {
             FamilyResult::Success
         } else {
             FamilyResult::Unchanged
+        }
+    }
+
+    /// Counts a run with (or without) a transient provider failure and arms the backoff. The
+    /// first failure is retried on the next run as usual; from the second in a row on, the
+    /// entry waits [`backoff_delay`], so a provider that is down is not asked every interval.
+    fn note_transient(&mut self, i: usize, label: &str, transient: bool) {
+        let e = &mut self.entries[i];
+        if !transient {
+            e.failed_runs = 0;
+            return;
+        }
+        e.failed_runs = e.failed_runs.saturating_add(1);
+        if e.failed_runs >= 2 {
+            let wait = backoff_delay(e.failed_runs - 1, jitter_unit());
+            e.backoff_until = Some(Instant::now() + wait);
+            warn!(
+                "{label}: {} failed runs in a row; backing off for {}s",
+                e.failed_runs,
+                wait.as_secs()
+            );
         }
     }
 
@@ -597,8 +652,59 @@ impl Engine {
     }
 }
 
+/// First backoff step; doubled for every further failed run.
+pub const BACKOFF_BASE: Duration = Duration::from_secs(60);
+/// Longest backoff, so a provider back from an outage is used again within the hour.
+pub const BACKOFF_MAX: Duration = Duration::from_secs(3600);
+
+/// Backoff after the `step`-th backoff-worthy failure (1-based): `BACKOFF_BASE × 2^(step-1)`,
+/// capped at [`BACKOFF_MAX`], scaled by `jitter` in [-1, 1] by up to ±20 % so that many
+/// daemons (or entries) failing together do not retry in lockstep.
+pub fn backoff_delay(step: u32, jitter: f64) -> Duration {
+    let exp = step.saturating_sub(1).min(16);
+    let base = BACKOFF_BASE.saturating_mul(1u32 << exp).min(BACKOFF_MAX);
+    let factor = 1.0 + 0.2 * jitter.clamp(-1.0, 1.0);
+    base.mul_f64(factor)
+}
+
+/// A random number in [-1, 1] for the backoff jitter (0 if the OS has no randomness, which
+/// only loses the spread).
+fn jitter_unit() -> f64 {
+    let mut b = [0u8; 4];
+    let _ = getrandom::fill(&mut b);
+    f64::from(u32::from_le_bytes(b)) / f64::from(u32::MAX) * 2.0 - 1.0
+}
+
 enum DomainResult {
     Unchanged(String),
     Written { created: bool },
     Planned(String),
+}
+
+#[cfg(test)]
+mod backoff_tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let d: Vec<u64> = (1..=10).map(|n| backoff_delay(n, 0.0).as_secs()).collect();
+        assert_eq!(
+            d,
+            vec![60, 120, 240, 480, 960, 1920, 3600, 3600, 3600, 3600]
+        );
+        assert_eq!(backoff_delay(u32::MAX, 0.0), BACKOFF_MAX);
+    }
+
+    #[test]
+    fn jitter_stays_within_twenty_percent() {
+        assert_eq!(backoff_delay(1, 1.0).as_secs(), 72);
+        assert_eq!(backoff_delay(1, -1.0).as_secs(), 48);
+        assert_eq!(backoff_delay(1, 7.0).as_secs(), 72);
+        for _ in 0..1000 {
+            let j = jitter_unit();
+            assert!((-1.0..=1.0).contains(&j), "{j}");
+            let d = backoff_delay(3, j).as_secs_f64();
+            assert!((192.0..=288.0).contains(&d), "{d}");
+        }
+    }
 }
