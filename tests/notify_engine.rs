@@ -119,6 +119,8 @@ async fn channels_hear_their_events_with_record_lines() {
         message: "bad gateway".into(),
     });
     e.run_once().await; // still failing: nothing
+    // A second failure in a row arms the entry's error backoff; "Update now" lifts it.
+    e.force_compare();
     e.run_once().await; // recovered (record already right)
 
     assert_eq!(
