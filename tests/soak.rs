@@ -120,6 +120,8 @@ async fn soak_flapping_address_random_faults_polled_ui() {
 
     // A session for the UI poller.
     let base = format!("http://{listen}");
+    // reqwest is built without a default TLS provider; install ring for this process.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let c = reqwest::Client::builder().no_proxy().build().unwrap();
     let r = c
         .post(format!("{base}/loginFunc"))

@@ -60,6 +60,8 @@ async fn secrets_never_in_a_response_or_a_log_line() {
         .await;
 
     let base = format!("http://{listen}");
+    // reqwest is built without a default TLS provider; install ring for this process.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let c = reqwest::Client::builder().no_proxy().build().unwrap();
     let mut seen: Vec<(String, String)> = Vec::new();
     let same_origin = |rb: reqwest::RequestBuilder| {
@@ -224,6 +226,8 @@ async fn slow_client_is_cut_off_at_the_header_timeout() {
         dir.path(),
         &[],
     );
+    // reqwest is built without a default TLS provider; install ring for this process.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let c = reqwest::Client::builder().no_proxy().build().unwrap();
     let url = format!("http://{listen}/api/session");
     d.wait_for("the UI", Duration::from_secs(30), || {
