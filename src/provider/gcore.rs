@@ -7,7 +7,6 @@
 //! instead of a failing create.
 
 use std::net::IpAddr;
-use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -53,13 +52,6 @@ struct ResourceRecord {
     content: Vec<Value>,
 }
 
-/// A non-2xx answer, kept raw so a 404 can be told apart from other errors.
-struct Failure {
-    status: u16,
-    retry_after: Option<Duration>,
-    body: String,
-}
-
 impl Gcore {
     /// Builds the provider from its settings.
     pub fn new(s: ProviderSettings) -> Self {
@@ -82,21 +74,12 @@ impl Gcore {
     async fn raw(
         &self,
         req: reqwest::RequestBuilder,
-    ) -> Result<Result<String, Failure>, ProviderError> {
+    ) -> Result<Result<String, super::Answer>, ProviderError> {
         let req = req.header(
             reqwest::header::AUTHORIZATION,
             format!("APIKey {}", self.s.secret),
         );
-        let a = super::send(req).await?;
-        Ok(if a.ok() {
-            Ok(a.body)
-        } else {
-            Err(Failure {
-                status: a.status,
-                retry_after: a.retry_after,
-                body: a.body,
-            })
-        })
+        Ok(super::send(req).await?.into_result())
     }
 
     async fn call(
@@ -187,7 +170,7 @@ impl Provider for Gcore {
 }
 
 /// Turns an error answer (`{"error": …}` or `{"message": …}`) into a [`ProviderError`].
-fn classify(f: &Failure, root: &str) -> ProviderError {
+fn classify(f: &super::Answer, root: &str) -> ProviderError {
     let v: Value = serde_json::from_str(&f.body).unwrap_or(Value::Null);
     let detail = ["error", "message", "detail"]
         .iter()
@@ -215,8 +198,8 @@ fn classify(f: &Failure, root: &str) -> ProviderError {
 mod tests {
     use super::*;
 
-    fn fail(status: u16, body: &str) -> Failure {
-        Failure {
+    fn fail(status: u16, body: &str) -> super::super::Answer {
+        super::super::Answer {
             status,
             retry_after: None,
             body: body.into(),

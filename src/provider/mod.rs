@@ -403,6 +403,11 @@ impl Answer {
     pub fn ok(&self) -> bool {
         (200..300).contains(&self.status)
     }
+
+    /// The body of a 2xx answer, or the whole answer for the caller to classify.
+    pub fn into_result(self) -> Result<String, Answer> {
+        if self.ok() { Ok(self.body) } else { Err(self) }
+    }
 }
 
 /// Sends a provider request and reads the answer; a 429 is returned as

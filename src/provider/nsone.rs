@@ -8,7 +8,6 @@
 //! the zone also says 404, which is then reported as an unknown zone.
 
 use std::net::IpAddr;
-use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -58,12 +57,6 @@ struct Answer {
     answer: Vec<Value>,
 }
 
-struct Failure {
-    status: u16,
-    retry_after: Option<Duration>,
-    body: String,
-}
-
 impl Nsone {
     /// Builds the provider from its settings.
     pub fn new(s: ProviderSettings) -> Self {
@@ -96,17 +89,10 @@ impl Nsone {
     async fn raw(
         &self,
         req: reqwest::RequestBuilder,
-    ) -> Result<Result<String, Failure>, ProviderError> {
-        let a = super::send(req.header("X-NSONE-Key", &self.s.secret)).await?;
-        Ok(if a.ok() {
-            Ok(a.body)
-        } else {
-            Err(Failure {
-                status: a.status,
-                retry_after: a.retry_after,
-                body: a.body,
-            })
-        })
+    ) -> Result<Result<String, super::Answer>, ProviderError> {
+        Ok(super::send(req.header("X-NSONE-Key", &self.s.secret))
+            .await?
+            .into_result())
     }
 
     async fn call(
@@ -203,7 +189,7 @@ impl Provider for Nsone {
 }
 
 /// Turns an error answer (`{"message": …}`) into a [`ProviderError`].
-fn classify(f: &Failure, root: &str) -> ProviderError {
+fn classify(f: &super::Answer, root: &str) -> ProviderError {
     let v: Value = serde_json::from_str(&f.body).unwrap_or(Value::Null);
     let detail = v
         .get("message")
@@ -233,7 +219,7 @@ mod tests {
 
     #[test]
     fn errors_are_classified() {
-        let f = |status: u16, body: &str| Failure {
+        let f = |status: u16, body: &str| super::super::Answer {
             status,
             retry_after: None,
             body: body.into(),
