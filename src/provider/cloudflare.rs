@@ -284,6 +284,10 @@ pub fn classify(status: u16, retry_after: Option<Duration>, body: &str) -> Provi
     });
     if status == 429 {
         ProviderError::RateLimited { retry_after, msg }
+    } else if status >= 500 {
+        // An outage at Cloudflare's edge can come with any error code in the body (10000
+        // included); it says nothing about the token, so it must stay a retryable failure.
+        ProviderError::Api(format!("Cloudflare answered {msg}"))
     } else if permission {
         ProviderError::Permission(msg)
     } else if status == 401 || status == 403 || errors.iter().any(|(c, _)| AUTH_CODES.contains(c)) {
@@ -320,6 +324,9 @@ mod tests {
         let hdr =
             r#"{"success":false,"errors":[{"code":6003,"message":"Invalid request headers"}]}"#;
         assert!(matches!(classify(400, None, hdr), ProviderError::Auth(_)));
+        let outage =
+            r#"{"success":false,"errors":[{"code":10000,"message":"Authentication error"}]}"#;
+        assert!(matches!(classify(502, None, outage), ProviderError::Api(m) if m.contains("502")));
         let perm = r#"{"success":false,"errors":[{"code":9109,"message":"Unauthorized to access requested resource"}]}"#;
         assert!(matches!(
             classify(403, None, perm),
