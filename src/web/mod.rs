@@ -14,6 +14,7 @@ pub mod guard;
 pub mod health;
 pub mod notify_api;
 mod ops;
+mod push;
 mod routes;
 pub mod save;
 pub mod server;
@@ -146,6 +147,8 @@ pub struct WebState {
     save_lock: tokio::sync::Mutex<()>,
     /// The last `/healthz` report.
     health: health::HealthCache,
+    /// Router push (`/nic/update`): per-client rate limit.
+    push_limiter: Mutex<push::PushLimiter>,
 }
 
 impl WebState {
@@ -189,6 +192,7 @@ pub fn router(opts: WebOptions) -> Router {
         throttle: Mutex::new(Throttle::default()),
         save_lock: tokio::sync::Mutex::new(()),
         health: Default::default(),
+        push_limiter: Mutex::new(push::PushLimiter::default()),
     });
     routes::build(state)
 }
