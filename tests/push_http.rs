@@ -54,8 +54,11 @@ async fn env(push: bool, not_allow_wan: bool) -> Env {
         c.push.username = PUSH_USER.into();
         c.push.password = PUSH_PW.into();
     }
-    c.dnsconf
-        .push(entry(faddr, "push", &["home.example.com", "www.example.com"]));
+    c.dnsconf.push(entry(
+        faddr,
+        "push",
+        &["home.example.com", "www.example.com"],
+    ));
     c.dnsconf.push(entry(faddr, "url", &["other.example.com"]));
     let mut h = Harness::new(Some(&c));
     let rx = std::mem::replace(&mut h.control, control_channel().1);
@@ -83,7 +86,9 @@ impl Env {
         if let Some(a) = auth {
             h.push(("authorization", a));
         }
-        self.h.req(Method::GET, path, client, &h, Body::empty()).await
+        self.h
+            .req(Method::GET, path, client, &h, Body::empty())
+            .await
     }
 
     async fn push(&self, path: &str) -> Resp {
@@ -104,9 +109,7 @@ fn assert_plain(r: &Resp, status: StatusCode, body: &str) {
     assert_eq!(r.status, status, "{}", r.text());
     assert_eq!(r.text(), body);
     assert!(
-        r.header("content-type")
-            .unwrap()
-            .starts_with("text/plain"),
+        r.header("content-type").unwrap().starts_with("text/plain"),
         "{:?}",
         r.headers
     );
@@ -145,13 +148,12 @@ async fn waiting_then_good_then_nochg_reaching_the_provider() {
     );
     let n = e.upstream_updates();
     assert_eq!(n, 2);
-    let rec = e
-        .h
-        .status
-        .snapshot()
-        .into_iter()
-        .find(|r| r.domain == "home.example.com")
-        .unwrap();
+    let rec =
+        e.h.status
+            .snapshot()
+            .into_iter()
+            .find(|r| r.domain == "home.example.com")
+            .unwrap();
     assert_eq!(rec.outcome, Outcome::Updated);
     assert_eq!(rec.published.as_deref(), Some("1.2.3.4"));
 
@@ -165,9 +167,8 @@ async fn waiting_then_good_then_nochg_reaching_the_provider() {
     // No myip: the client's socket address, as dyndns2 servers do. Case and a trailing dot
     // in the hostname do not matter. Browser-ish cross-site headers do not block a GET.
     let a = basic(PUSH_USER, PUSH_PW);
-    let r = e
-        .h
-        .req(
+    let r =
+        e.h.req(
             Method::GET,
             "/nic/update?hostname=HOME.example.com.",
             PUBLIC_CLIENT,
@@ -233,7 +234,10 @@ async fn notfqdn_numhost_nohost_per_hostname() {
     assert_plain(&r, StatusCode::OK, "notfqdn");
     let many: Vec<String> = (0..21).map(|i| format!("h{i}.example.com")).collect();
     let r = e
-        .push(&format!("/nic/update?hostname={}&myip=1.2.3.4", many.join(",")))
+        .push(&format!(
+            "/nic/update?hostname={}&myip=1.2.3.4",
+            many.join(",")
+        ))
         .await;
     assert_plain(&r, StatusCode::OK, "numhost");
     // Unknown host, a host of a non-push entry, a bare name: one line each, in order.
@@ -243,11 +247,7 @@ async fn notfqdn_numhost_nohost_per_hostname() {
              &myip=1.2.3.4",
         )
         .await;
-    assert_plain(
-        &r,
-        StatusCode::OK,
-        "nohost\nnohost\nnotfqdn\ngood 1.2.3.4",
-    );
+    assert_plain(&r, StatusCode::OK, "nohost\nnohost\nnotfqdn\ngood 1.2.3.4");
     // An IPv6 push for a host whose push entry is IPv4 only.
     let r = e
         .push("/nic/update?hostname=home.example.com&myip=2a01:4f8::1")
@@ -313,7 +313,10 @@ async fn rate_limit_answers_abuse_and_counts_auth_failures() {
         answers.push(e.push(q).await.text());
     }
     assert_eq!(answers[0], "good 1.2.3.4");
-    assert!(answers[1..10].iter().all(|a| a == "nochg 1.2.3.4"), "{answers:?}");
+    assert!(
+        answers[1..10].iter().all(|a| a == "nochg 1.2.3.4"),
+        "{answers:?}"
+    );
     assert_eq!(answers[10], "abuse");
     assert_eq!(answers[11], "abuse");
     // Another client is not affected.

@@ -13,9 +13,9 @@
 //! a file without them keeps ddns-go's exact bytes.
 
 use super::scalar::{Place, write_scalar};
-use super::schema::{Config, DnsConfig, IpConf, NotifyChannel};
 #[cfg(test)]
 use super::schema::Push;
+use super::schema::{Config, DnsConfig, IpConf, NotifyChannel};
 
 /// The config as ddns-go would write it.
 pub fn to_yaml(config: &Config) -> String {

@@ -157,9 +157,9 @@ impl Engine {
         let rtype = family_of_rtype(family);
         let before = self.status.snapshot();
         for n in names {
-            let already = before
-                .iter()
-                .any(|r| r.entry == i && &r.domain == n && r.rtype == rtype && r.outcome == Outcome::Waiting);
+            let already = before.iter().any(|r| {
+                r.entry == i && &r.domain == n && r.rtype == rtype && r.outcome == Outcome::Waiting
+            });
             if !already {
                 info!("{label}: {} {n}: {WAITING}", family.label());
             }

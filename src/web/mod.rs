@@ -100,6 +100,8 @@ impl WebOptions {
 }
 
 /// The config file as the web UI sees it.
+// Built once per request and shared behind an `Arc`: boxing the config would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ConfigState {
     /// No file yet.

@@ -98,7 +98,11 @@ impl PushLimiter {
         }
         self.buckets.retain(|_, b| b.tokens < BURST);
         if self.buckets.len() >= MAX_CLIENTS
-            && let Some(oldest) = self.buckets.iter().min_by_key(|(_, b)| b.at).map(|(k, _)| *k)
+            && let Some(oldest) = self
+                .buckets
+                .iter()
+                .min_by_key(|(_, b)| b.at)
+                .map(|(k, _)| *k)
         {
             self.buckets.remove(&oldest);
         }
@@ -145,7 +149,10 @@ fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
 /// time taken says nothing about the stored value (not even its length).
 fn same_secret(a: &str, b: &str) -> bool {
     let (x, y) = (Sha256::digest(a.as_bytes()), Sha256::digest(b.as_bytes()));
-    x.iter().zip(y.iter()).fold(0u8, |acc, (p, q)| acc | (p ^ q)) == 0
+    x.iter()
+        .zip(y.iter())
+        .fold(0u8, |acc, (p, q)| acc | (p ^ q))
+        == 0
 }
 
 /// Whether `host` is a fully qualified name: dot-separated labels of letters, digits,
@@ -199,10 +206,8 @@ pub(super) async fn nic_update(State(st): St, Extension(conf): Conf, req: Reques
     if !st.push_limiter().take(ip, st.now()) {
         tracing::warn!("Router push from {ip} refused: too many requests (abuse)");
         let mut r = text(StatusCode::OK, "abuse".into());
-        r.headers_mut().insert(
-            header::RETRY_AFTER,
-            HeaderValue::from(REFILL.as_secs()),
-        );
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(REFILL.as_secs()));
         return r;
     }
     let ConfigState::Loaded(config) = &*conf else {
@@ -237,7 +242,11 @@ pub(super) async fn nic_update(State(st): St, Extension(conf): Conf, req: Reques
     let query: HashMap<String, String> = req
         .uri()
         .query()
-        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
         .unwrap_or_default();
     let hosts: Vec<String> = query
         .get("hostname")
@@ -320,10 +329,7 @@ fn host_line(per_family: &[(IpAddr, Vec<PushAnswer>)], k: usize) -> String {
         return "dnserr".into();
     }
     let ips: Vec<String> = found.iter().map(|(a, _)| a.to_string()).collect();
-    let word = if found
-        .iter()
-        .any(|(_, x)| matches!(x, PushAnswer::Good(_)))
-    {
+    let word = if found.iter().any(|(_, x)| matches!(x, PushAnswer::Good(_))) {
         "good"
     } else {
         "nochg"
