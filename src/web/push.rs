@@ -300,7 +300,7 @@ pub(super) async fn nic_update(State(st): St, Extension(conf): Conf, req: Reques
             None => "notfqdn".to_string(),
             Some(k) => host_line(&per_family, k),
         };
-        tracing::info!("Router push from {ip}: {h} → {line}");
+        tracing::info!("Router push from {ip}: {h:?} → {line}");
         out.push(line);
     }
     text(StatusCode::OK, out.join("\n"))
