@@ -44,6 +44,11 @@ fn entry(fake: std::net::SocketAddr, gettype: &str, domains: &[&str]) -> DnsConf
 /// A config with push credentials (unless `push` is false), one push entry for
 /// home.example.com and one `url` entry for other.example.com; a daemon runs it.
 async fn env(push: bool, not_allow_wan: bool) -> Env {
+    env_with(push, not_allow_wan, false).await
+}
+
+/// As [`env`]; with `v6`, the push entry's IPv6 family is push-fed too.
+async fn env_with(push: bool, not_allow_wan: bool, v6: bool) -> Env {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let fake = FakeDyndns2::new("alice", "upstream-pw", "unused");
     fake.add_host("home.example.com");
@@ -54,11 +59,13 @@ async fn env(push: bool, not_allow_wan: bool) -> Env {
         c.push.username = PUSH_USER.into();
         c.push.password = PUSH_PW.into();
     }
-    c.dnsconf.push(entry(
-        faddr,
-        "push",
-        &["home.example.com", "www.example.com"],
-    ));
+    let mut pushed = entry(faddr, "push", &["home.example.com", "www.example.com"]);
+    if v6 {
+        pushed.ipv6.enable = true;
+        pushed.ipv6.gettype = "push".into();
+        pushed.ipv6.domains = vec!["home.example.com".into()];
+    }
+    c.dnsconf.push(pushed);
     c.dnsconf.push(entry(faddr, "url", &["other.example.com"]));
     let mut h = Harness::new(Some(&c));
     let rx = std::mem::replace(&mut h.control, control_channel().1);
@@ -376,4 +383,34 @@ async fn wan_rule_applies_and_no_session_is_needed() {
         .push("/nic/update?hostname=home.example.com&myip=1.2.3.4")
         .await;
     assert_plain(&r, StatusCode::OK, "good 1.2.3.4");
+}
+
+#[tokio::test]
+async fn one_request_updates_a_and_aaaa() {
+    let e = env_with(true, false, true).await;
+    let r = e
+        .push("/nic/update?hostname=home.example.com&myip=1.2.3.4,2a01:4f8::1")
+        .await;
+    assert_plain(&r, StatusCode::OK, "good 1.2.3.4,2a01:4f8::1");
+    assert_eq!(
+        e.fake.host("home.example.com").unwrap(),
+        (
+            Some("1.2.3.4".parse().unwrap()),
+            Some("2a01:4f8::1".parse().unwrap())
+        )
+    );
+    // myipv6 on its own parameter; the unchanged IPv4 is nochg, the new AAAA makes it good.
+    let r = e
+        .push("/nic/update?hostname=home.example.com&myip=1.2.3.4&myipv6=2a01:4f8::2")
+        .await;
+    assert_plain(&r, StatusCode::OK, "good 1.2.3.4,2a01:4f8::2");
+    let r = e
+        .push("/nic/update?hostname=home.example.com&myip=1.2.3.4&myipv6=2a01:4f8::2")
+        .await;
+    assert_plain(&r, StatusCode::OK, "nochg 1.2.3.4,2a01:4f8::2");
+    // www.example.com is listed for IPv4 only: its line reports only the IPv4 address.
+    let r = e
+        .push("/nic/update?hostname=www.example.com&myip=1.2.3.4,2a01:4f8::2")
+        .await;
+    assert_plain(&r, StatusCode::OK, "nochg 1.2.3.4");
 }
