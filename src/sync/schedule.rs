@@ -6,6 +6,8 @@
 //! The web UI steers the loop through a [`Control`] channel ([`control_channel`]): "update now"
 //! and "here is the config just saved". Messages are handled between runs, so runs never
 //! overlap; several queued messages are folded into one run.
+//! Router pushes (`/nic/update`) come over the same pair, on a queue of their own since each
+//! carries a reply channel: the daemon runs the entries concerned between runs and answers.
 //!
 //! On Linux the loop also listens to network changes (`detect::watch`): the entries a change
 //! affects run at once, the others are left alone, and the `-f` timer keeps its schedule as a
