@@ -164,6 +164,20 @@ async fn waiting_then_good_then_nochg_reaching_the_provider() {
     assert_eq!(rec.outcome, Outcome::Updated);
     assert_eq!(rec.published.as_deref(), Some("1.2.3.4"));
 
+    // A HEAD (link checkers) publishes nothing.
+    let a = basic(PUSH_USER, PUSH_PW);
+    let r =
+        e.h.req(
+            Method::HEAD,
+            "/nic/update?hostname=home.example.com&myip=9.9.9.9",
+            PUBLIC_CLIENT,
+            &[("authorization", &a)],
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(e.upstream_updates(), n);
+
     // Same address again: nochg, and the provider is not asked.
     let r = e
         .push("/update?hostname=home.example.com&myip=1.2.3.4")

@@ -16,7 +16,7 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use axum::extract::{Extension, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
@@ -202,6 +202,13 @@ fn addresses(query: &HashMap<String, String>, client: IpAddr) -> Result<Vec<IpAd
 
 /// `GET /nic/update` and `GET /update`.
 pub(super) async fn nic_update(State(st): St, Extension(conf): Conf, req: Request) -> Response {
+    // axum answers HEAD with the GET handler; a link checker's HEAD must not publish anything.
+    if req.method() == Method::HEAD {
+        let mut r = text(StatusCode::METHOD_NOT_ALLOWED, String::new());
+        r.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET"));
+        return r;
+    }
     let ip = client_ip(req.extensions());
     if !st.push_limiter().take(ip, st.now()) {
         tracing::warn!("Router push from {ip} refused: too many requests (abuse)");
