@@ -191,6 +191,15 @@ fn config(rng: &mut Rng) -> Config {
     c.webhook.webhookheaders = string(rng);
     c.notallowwanaccess = rng.below(2) == 0;
     c.lang = string(rng);
+    // Router-push credentials: written only when set, so often left empty here.
+    if rng.below(3) == 0 {
+        c.push.username = string(rng);
+        c.push.password = if rng.below(2) == 0 {
+            string(rng)
+        } else {
+            String::new()
+        };
+    }
     c
 }
 
@@ -235,4 +244,31 @@ fn every_whole_string_reads_back_in_every_position() {
             yaml_serde::from_str(&yaml).unwrap_or_else(|e| panic!("{s:?}: {e}\n{yaml}"));
         assert_eq!(back, c, "{s:?}:\n{yaml}");
     }
+}
+
+#[test]
+fn push_key_reads_and_writes_back_byte_for_byte() {
+    // As a user writes it by hand (ddns-rs's layout), with a secret reference as the password.
+    let text = "dnsconf: []\nuser:\n    username: admin\n    password: \"\"\nwebhook:\n    \
+                webhookurl: \"\"\n    webhookrequestbody: \"\"\n    webhookheaders: \"\"\n\
+                notallowwanaccess: true\nlang: en\npush:\n    username: router\n    \
+                password: ${env:DDNS_PUSH_PASSWORD}\n";
+    let c: Config = yaml_serde::from_str(text).unwrap();
+    assert_eq!(c.push.username, "router");
+    assert_eq!(c.push.password, "${env:DDNS_PUSH_PASSWORD}");
+    assert_eq!(to_yaml(&c), text);
+    // Without the key, nothing about push is written: a ddns-go file keeps its bytes.
+    let mut plain = c.clone();
+    plain.push = Default::default();
+    let yaml = to_yaml(&plain);
+    assert!(!yaml.contains("push"), "{yaml}");
+    assert_eq!(
+        to_yaml(&yaml_serde::from_str::<Config>(&yaml).unwrap()),
+        yaml
+    );
+    // An odd password (quotes, colon, leading space) survives too.
+    let mut odd = c;
+    odd.push.password = " p:a\"s#s ".into();
+    let yaml = to_yaml(&odd);
+    assert_eq!(yaml_serde::from_str::<Config>(&yaml).unwrap(), odd);
 }

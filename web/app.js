@@ -20,7 +20,7 @@
 
   // Page state: the global settings, the entries (null = deleted, so indices stay those of the
   // server's list and the secret masks match), the selected index, provider and interface data.
-  const S = { conf: null, entries: [], cur: -1, providers: [], ifaces: [], logs: [], logTotal: 0,
+  const S = { conf: null, entries: [], cur: -1, providers: [], ifaces: [], presets: [], logs: [], logTotal: 0,
     notify: [], notifyTypes: [], notifyDirty: false };
 
   // ---- HTTP ----------------------------------------------------------------------------------
@@ -148,13 +148,15 @@
     const rows = [["dnsIdRow", "dnsIdLabel", p.idLabel], ["dnsSecretRow", "dnsSecretLabel", p.secretLabel], ["dnsExtRow", "dnsExtLabel", p.extParamLabel]];
     for (const [row, label, text] of rows) { $(row).hidden = !text; $(label).textContent = text || ""; }
     $("dnsHelp").textContent = p.help || "";
+    // dyndns2: a select of known services fills the update URL.
+    $("presetRow").hidden = p.key !== "dyndns2" || !S.presets.length;
     $("dnsLink").hidden = !p.helpUrl;
     if (p.helpUrl) $("dnsLink").href = p.helpUrl;
     for (const f of ["v4", "v6"]) {
       const card = $(f);
       const r = card.querySelector("input[name=" + f + "Type]:checked");
       const type = r ? r.value : "url";
-      for (const kind of ["url", "netInterface", "cmd"]) {
+      for (const kind of ["url", "netInterface", "cmd", "push"]) {
         for (const el of card.querySelectorAll(".t-" + kind)) el.hidden = kind !== type;
       }
       card.classList.toggle("off", !$(f + "Enable").checked);
@@ -205,6 +207,17 @@
     $("hookBody").value = c.webhookRequestBody || "";
     $("hookHeaders").value = c.webhookHeaders || "";
     $("version").textContent = c.version ? "v" + c.version : "";
+    S.presets = c.dyndns2Presets || [];
+    const ps = $("dnsPreset");
+    ps.replaceChildren(ps.options[0]);
+    for (const pr of S.presets) {
+      const o = document.createElement("option");
+      o.value = pr.url; o.textContent = pr.name + " — " + pr.url;
+      ps.appendChild(o);
+    }
+    const push = c.push || {};
+    $("pushUser").value = push.Username || "";
+    $("pushPass").value = push.Password || "";
     S.notifyTypes = c.notifyTypes || [];
     S.notify = c.notify || [];
     S.notifyDirty = false;
@@ -230,6 +243,7 @@
       NotAllowWanAccess: $("noWan").checked, Username: $("user").value, Password: $("pass").value,
       WebhookURL: $("hookUrl").value, WebhookRequestBody: $("hookBody").value, WebhookHeaders: $("hookHeaders").value,
       Notify: S.notify,
+      Push: { Username: $("pushUser").value, Password: $("pushPass").value },
       DnsConf: S.entries.map((e) => {
         if (!e) return null;
         const out = Object.assign({}, e);
@@ -596,6 +610,10 @@
     });
     $("cfgDelete").addEventListener("click", deleteEntry);
     $("dnsName").addEventListener("change", syncVisibility);
+    $("dnsPreset").addEventListener("change", (e) => {
+      if (e.target.value) $("dnsExt").value = e.target.value;
+      e.target.value = "";
+    });
     for (const f of ["v4", "v6"]) {
       $(f + "Enable").addEventListener("change", syncVisibility);
       for (const r of document.getElementsByName(f + "Type")) r.addEventListener("change", syncVisibility);

@@ -9,10 +9,12 @@
 //! `ipv6` section has `ipv6reg` (ddns-go has two different structs). Scalars: see `scalar`.
 //!
 //! ddns-rs's own optional keys (`ipv6.prefixlen`, `ipv6.suffix`, `sources`/`agree` in both
-//! sections, the top-level `notify` list) are written after ddns-go's keys and only when set, so
+//! sections, the top-level `notify` list and `push` map) are written after ddns-go's keys and only when set, so
 //! a file without them keeps ddns-go's exact bytes.
 
 use super::scalar::{Place, write_scalar};
+#[cfg(test)]
+use super::schema::Push;
 use super::schema::{Config, DnsConfig, IpConf, NotifyChannel};
 
 /// The config as ddns-go would write it.
@@ -51,6 +53,12 @@ pub fn to_yaml(config: &Config) -> String {
         for ch in &config.notify {
             notify_channel(&mut out, ch);
         }
+    }
+    // Router-push credentials, ddns-rs's own too: last and only when set.
+    if !config.push.is_empty() {
+        out.push_str("push:\n");
+        string(&mut out, 4, "username", &config.push.username);
+        string(&mut out, 4, "password", &config.push.password);
     }
     out
 }
@@ -228,6 +236,36 @@ mod tests {
         assert!(yaml.ends_with(tail), "{yaml}");
         let back: Config = yaml_serde::from_str(&yaml).unwrap();
         assert_eq!(back, config);
+    }
+
+    #[test]
+    fn push_credentials_are_written_last_and_only_when_set() {
+        assert!(!to_yaml(&Config::default()).contains("push"));
+        let config = Config {
+            push: Push {
+                username: "router".into(),
+                password: "${env:PUSH_PW}".into(),
+            },
+            ..Config::default()
+        };
+        let yaml = to_yaml(&config);
+        assert!(
+            yaml.ends_with(
+                "lang: \"\"\npush:\n    username: router\n    password: ${env:PUSH_PW}\n"
+            ),
+            "{yaml}"
+        );
+        let back: Config = yaml_serde::from_str(&yaml).unwrap();
+        assert_eq!(back, config);
+        // A password alone (user name left empty) is still written, so it is not lost.
+        let only_pw = Config {
+            push: Push {
+                password: "x".into(),
+                ..Push::default()
+            },
+            ..Config::default()
+        };
+        assert!(to_yaml(&only_pw).ends_with("push:\n    username: \"\"\n    password: x\n"));
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub mod secrets;
 pub mod store;
 
 pub use domain::{Domain, DomainError, parse_domain_line, parse_domains};
-pub use schema::{Config, DnsConfig, DnsProvider, IpConf, NotifyChannel, User, Webhook};
+pub use schema::{Config, DnsConfig, DnsProvider, IpConf, NotifyChannel, Push, User, Webhook};
 pub use store::{
     Fingerprint, LoadError, Loaded, SaveError, default_path, effective_lang, fingerprint, load,
     save, to_yaml, wan_access_forbidden,

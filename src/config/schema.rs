@@ -27,6 +27,29 @@ pub struct Config {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub notify: Vec<NotifyChannel>,
+    /// ddns-rs only: the credentials routers use to push their address to `/nic/update`
+    /// (router push, `gettype: push`). ddns-go ignores the key; written only when set.
+    #[serde(skip_serializing_if = "Push::is_empty")]
+    pub push: Push,
+}
+
+/// ddns-rs only: router-push credentials (HTTP basic auth of `/nic/update`). Never the web UI
+/// login; the password may be a `${env:…}`/`${file:…}` reference.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Push {
+    /// User name routers send.
+    pub username: String,
+    /// Password routers send (plain text or a secret reference; not hashed, as routers send it
+    /// in the clear anyway and a reference must stay usable).
+    pub password: String,
+}
+
+impl Push {
+    /// Neither field is set: router push is off and the key is not written.
+    pub fn is_empty(&self) -> bool {
+        self.username.is_empty() && self.password.is_empty()
+    }
 }
 
 /// One config entry: a provider account, how to detect each address family, and the domains.

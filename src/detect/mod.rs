@@ -144,8 +144,15 @@ async fn detect_source(
             Ok(ip)
         }
         "cmd" => detect_cmd(&conf.cmd, family, CMD_TIMEOUT).await,
+        // Router push: the sync engine takes the address a router pushed; nothing to detect.
+        "push" => Err(failed(
+            "gettype \"push\" detects nothing: the address comes from a router pushing to \
+             /nic/update (see docs/router-push.md)"
+                .into(),
+        )),
         other => Err(failed(format!(
-            "unknown gettype {other:?}: use \"url\", \"netInterface\" or \"cmd\" (case matters)"
+            "unknown gettype {other:?}: use \"url\", \"netInterface\", \"cmd\" or \"push\" \
+             (case matters)"
         ))),
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod cache;
 mod ops;
+pub mod push;
 pub mod schedule;
 pub mod status;
 
@@ -91,6 +92,8 @@ pub struct Engine {
     entries: Vec<EntryState>,
     status: StatusBoard,
     webhook_client: Option<reqwest::Client>,
+    /// Addresses routers pushed (`gettype: push`); kept across config changes.
+    pushed: push::Pushed,
 }
 
 fn entry_label(i: usize, c: &DnsConfig) -> String {
@@ -123,6 +126,7 @@ impl Engine {
             entries,
             status,
             webhook_client: None,
+            pushed: push::Pushed::default(),
         }
     }
 
@@ -328,7 +332,15 @@ impl Engine {
                 Family::V6 => self.entries[i].sources_v6.clone(),
             },
         };
-        let detected = crate::detect::detect(ipconf, family, &ctx).await;
+        let detected = if push::is_push(ipconf) {
+            // Router push: the address comes only from pushes (`sync::push`).
+            match self.pushed_address(i, label, &names, family, now) {
+                Some(a) => Ok(a),
+                None => return FamilyResult::Unchanged,
+            }
+        } else {
+            crate::detect::detect(ipconf, family, &ctx).await
+        };
         self.note_detection(i, ipconf, family, &detected);
         let addr = match detected {
             Ok(a) => a,

@@ -6,6 +6,8 @@
 //! The web UI steers the loop through a [`Control`] channel ([`control_channel`]): "update now"
 //! and "here is the config just saved". Messages are handled between runs, so runs never
 //! overlap; several queued messages are folded into one run.
+//! Router pushes (`/nic/update`) come over the same pair, on a queue of their own since each
+//! carries a reply channel: the daemon runs the entries concerned between runs and answers.
 //!
 //! On Linux the loop also listens to network changes (`detect::watch`): the entries a change
 //! affects run at once, the others are left alone, and the `-f` timer keeps its schedule as a
@@ -21,6 +23,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::{error, info, warn};
 
+use super::push::{PushAnswer, PushJob, PushRequest};
 use super::status::StatusBoard;
 use super::{Engine, EngineOptions};
 use crate::config::Config;
@@ -45,6 +48,8 @@ const CONTROL_QUEUE: usize = 16;
 pub struct ControlSender {
     tx: mpsc::Sender<Control>,
     running: Arc<AtomicBool>,
+    /// Router pushes (`/nic/update`), on their own queue: they carry a reply channel.
+    push: mpsc::Sender<PushJob>,
 }
 
 /// The daemon's end of the control channel.
@@ -52,18 +57,25 @@ pub struct ControlSender {
 pub struct ControlReceiver {
     rx: mpsc::Receiver<Control>,
     running: Arc<AtomicBool>,
+    push: mpsc::Receiver<PushJob>,
 }
 
 /// A connected pair of control ends.
 pub fn control_channel() -> (ControlSender, ControlReceiver) {
     let (tx, rx) = mpsc::channel(CONTROL_QUEUE);
+    let (push_tx, push_rx) = mpsc::channel(CONTROL_QUEUE);
     let running = Arc::new(AtomicBool::new(false));
     (
         ControlSender {
             tx,
             running: running.clone(),
+            push: push_tx,
         },
-        ControlReceiver { rx, running },
+        ControlReceiver {
+            rx,
+            running,
+            push: push_rx,
+        },
     )
 }
 
@@ -75,6 +87,13 @@ impl ControlSender {
     /// Whether a sync run is in progress.
     pub fn is_running(&self) -> bool {
         self.running.load(Ordering::Relaxed)
+    }
+    /// Hands a router push to the daemon and waits for its answers (one per hostname); None
+    /// when the queue is full or the daemon is gone or dropped the push.
+    pub async fn push(&self, request: PushRequest) -> Option<Vec<PushAnswer>> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.push.try_send(PushJob { request, reply }).ok()?;
+        answer.await.ok()
     }
 }
 
@@ -90,6 +109,13 @@ impl ControlReceiver {
     pub fn try_recv(&mut self) -> Option<Control> {
         self.rx.try_recv().ok()
     }
+    /// Waits for the next router push (pending forever once every sender is gone).
+    pub async fn recv_push(&mut self) -> PushJob {
+        match self.push.recv().await {
+            Some(j) => j,
+            None => std::future::pending().await,
+        }
+    }
 }
 
 /// Why the daemon loop woke up.
@@ -100,6 +126,8 @@ enum Wake {
     Network(Changes),
     /// The network watcher stopped (it logged why); keep polling.
     NetworkGone,
+    /// A router pushed an address.
+    Push(PushJob),
     /// Time to check the config file (or the `-f` deadline).
     Tick,
 }
@@ -192,6 +220,25 @@ impl Daemon {
                         }
                     }
                     Wake::NetworkGone => changes = None,
+                    Wake::Push(job) => {
+                        // A file edited since the last poll is picked up first, so a push
+                        // for a just-added hostname is not refused.
+                        let reloaded = self.reload_if_changed(&mut engine, &mut seen);
+                        let answers = match engine.as_mut() {
+                            Some(e) => {
+                                Self::set_running(&control, true);
+                                let a = e.push(&job.request).await;
+                                Self::set_running(&control, false);
+                                a
+                            }
+                            None => vec![PushAnswer::ServerError; job.request.hostnames.len()],
+                        };
+                        // The web handler may have given up waiting; nothing to do then.
+                        let _ = job.reply.send(answers);
+                        if reloaded {
+                            break;
+                        }
+                    }
                     Wake::Tick => {
                         if self.reload_if_changed(&mut engine, &mut seen) {
                             break;
@@ -208,9 +255,26 @@ impl Daemon {
         changes: &mut Option<mpsc::Receiver<Changes>>,
         tick: Duration,
     ) -> Wake {
+        // Split the receiver so both of its queues can be awaited at once.
+        let (ctl, pushes) = match control.as_mut() {
+            Some(c) => (Some(&mut c.rx), Some(&mut c.push)),
+            None => (None, None),
+        };
         let control_msg = async {
-            match control.as_mut() {
-                Some(c) => c.recv().await,
+            match ctl {
+                Some(rx) => match rx.recv().await {
+                    Some(m) => m,
+                    None => std::future::pending().await,
+                },
+                None => std::future::pending().await,
+            }
+        };
+        let push = async {
+            match pushes {
+                Some(rx) => match rx.recv().await {
+                    Some(j) => j,
+                    None => std::future::pending().await,
+                },
                 None => std::future::pending().await,
             }
         };
@@ -222,6 +286,7 @@ impl Daemon {
         };
         tokio::select! {
             m = control_msg => Wake::Control(m),
+            j = push => Wake::Push(j),
             c = network => c.map_or(Wake::NetworkGone, Wake::Network),
             _ = tokio::time::sleep(tick) => Wake::Tick,
         }

@@ -16,6 +16,8 @@ pub enum Outcome {
     Failed,
     /// `-dryRun`: a write was planned but not made.
     Planned,
+    /// `gettype: push` and no router has pushed an address yet: nothing to publish, no error.
+    Waiting,
 }
 
 impl Outcome {
@@ -26,6 +28,7 @@ impl Outcome {
             Outcome::Updated => "updated",
             Outcome::Failed => "failed",
             Outcome::Planned => "planned",
+            Outcome::Waiting => "waiting",
         }
     }
 }
@@ -64,6 +67,14 @@ impl Observation {
             outcome: Outcome::Failed,
             published: None,
             error: Some(error),
+        }
+    }
+    /// Nothing to publish yet, for this reason (router push: no address pushed so far).
+    pub fn waiting(why: String) -> Observation {
+        Observation {
+            outcome: Outcome::Waiting,
+            published: None,
+            error: Some(why),
         }
     }
     /// `-dryRun` planned a write.
@@ -156,7 +167,8 @@ impl StatusBoard {
         if published.is_some() {
             slot.published = published;
         }
-        slot.error = if outcome == Outcome::Failed {
+        // A waiting record shows why it waits where errors are shown.
+        slot.error = if matches!(outcome, Outcome::Failed | Outcome::Waiting) {
             error
         } else {
             None

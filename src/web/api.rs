@@ -85,6 +85,11 @@ pub(super) async fn api_state(Extension(conf): Conf) -> Response {
         "dnsConf": save::masked_entries(&config),
         "notify": super::notify_api::masked_channels(&config),
         "notifyTypes": crate::notify::KINDS,
+        "push": save::masked_push(&config),
+        "dyndns2Presets": crate::provider::dyndns2::PRESETS
+            .iter()
+            .map(|(name, url)| json!({"name": name, "url": url}))
+            .collect::<Vec<_>>(),
         "providers": providers,
         "interfaces": interfaces,
         "interfacesError": interfaces_error,

@@ -14,6 +14,7 @@ pub mod guard;
 pub mod health;
 pub mod notify_api;
 mod ops;
+mod push;
 mod routes;
 pub mod save;
 pub mod server;
@@ -99,6 +100,8 @@ impl WebOptions {
 }
 
 /// The config file as the web UI sees it.
+// Built once per request and shared behind an `Arc`: boxing the config would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ConfigState {
     /// No file yet.
@@ -146,6 +149,8 @@ pub struct WebState {
     save_lock: tokio::sync::Mutex<()>,
     /// The last `/healthz` report.
     health: health::HealthCache,
+    /// Router push (`/nic/update`): per-client rate limit.
+    push_limiter: Mutex<push::PushLimiter>,
 }
 
 impl WebState {
@@ -189,6 +194,7 @@ pub fn router(opts: WebOptions) -> Router {
         throttle: Mutex::new(Throttle::default()),
         save_lock: tokio::sync::Mutex::new(()),
         health: Default::default(),
+        push_limiter: Mutex::new(push::PushLimiter::default()),
     });
     routes::build(state)
 }

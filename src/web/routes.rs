@@ -36,7 +36,10 @@ pub(super) fn build(state: Arc<WebState>) -> Router {
         .route("/static/{*path}", get(static_file))
         .route("/api/session", get(api::api_session))
         .route("/healthz", get(ops::healthz))
-        .route("/metrics", get(ops::metrics));
+        .route("/metrics", get(ops::metrics))
+        // Router push: basic auth of its own, no session (routers have none).
+        .route("/nic/update", get(super::push::nic_update))
+        .route("/update", get(super::push::nic_update));
     let pages = Router::new()
         .route("/", get(index))
         .route("/save", post(settings::save_settings))

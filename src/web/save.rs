@@ -82,6 +82,28 @@ pub struct SaveRequest {
     /// ddns-rs only: the notification channels; absent (ddns-go's page, scripts) keeps them.
     #[serde(rename = "Notify")]
     pub notify: Option<Vec<super::notify_api::NotifyJs>>,
+    /// ddns-rs only: router-push credentials; absent (ddns-go's page, scripts) keeps them.
+    #[serde(rename = "Push")]
+    pub push: Option<PushJs>,
+}
+
+/// The router-push credentials as the page sees them (password masked).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+#[allow(missing_docs)]
+pub struct PushJs {
+    #[serde(rename = "Username")]
+    pub username: String,
+    #[serde(rename = "Password")]
+    pub password: String,
+}
+
+/// The config's push credentials for the page: the password masked like provider secrets.
+pub fn masked_push(config: &Config) -> PushJs {
+    PushJs {
+        username: config.push.username.clone(),
+        password: mask(&config.push.password, ""),
+    }
 }
 
 /// How many leading characters of a credential stay visible.
@@ -240,6 +262,14 @@ pub fn apply(current: &Config, req: SaveRequest) -> Result<Applied, String> {
     if let Some(page) = req.notify {
         conf.notify = super::notify_api::apply_channels(current, page)?;
     }
+    if let Some(page) = req.push {
+        conf.push.username = page.username.trim().to_string();
+        let pw = page.password.trim();
+        // The mask came back unchanged: keep the stored password.
+        if pw != mask(&current.push.password, "") {
+            conf.push.password = pw.to_string();
+        }
+    }
     let account_changed =
         conf.user.username != current.user.username || conf.user.password != current.user.password;
     Ok(Applied {
@@ -252,6 +282,44 @@ pub fn apply(current: &Config, req: SaveRequest) -> Result<Applied, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn push_password_is_masked_and_kept_when_the_mask_comes_back() {
+        let mut cur = Config::default();
+        cur.user.username = "admin".into();
+        cur.user.password = "$2a$10$hash".into();
+        cur.push.username = "router".into();
+        cur.push.password = "router-secret".into();
+        let page = masked_push(&cur);
+        assert_eq!(page.password, "rou**********");
+        let req = |p: PushJs| SaveRequest {
+            username: "admin".into(),
+            push: Some(p),
+            ..SaveRequest::default()
+        };
+        let out = apply(&cur, req(page.clone())).unwrap();
+        assert_eq!(out.config.push, cur.push);
+        let out = apply(
+            &cur,
+            req(PushJs {
+                username: " fritz ".into(),
+                password: "new-pass".into(),
+            }),
+        )
+        .unwrap();
+        assert_eq!(out.config.push.username, "fritz");
+        assert_eq!(out.config.push.password, "new-pass");
+        // No Push in the request (ddns-go's page): kept as it is.
+        let out = apply(
+            &cur,
+            SaveRequest {
+                username: "admin".into(),
+                ..SaveRequest::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(out.config.push, cur.push);
+    }
 
     #[test]
     fn masks_like_ddns_go() {
