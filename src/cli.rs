@@ -10,6 +10,7 @@
 use std::path::{Component, Path, PathBuf};
 
 pub mod completion;
+pub mod healthcheck;
 pub mod manpage;
 
 /// Default config file name, in the home directory (ddns-go's name, so existing files are found).
