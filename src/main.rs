@@ -235,7 +235,7 @@ fn service_action(action: ServiceAction, flags: &Flags) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let config = store::load(&flags.config).ok().map(|l| l.config);
+    let config = store::load_for_edit(&flags.config).ok().map(|l| l.config);
     let mut spec = ServiceSpec::new(exe, flags, config.as_ref());
     spec.run_as = config_owner(&flags.config);
     let root = PathBuf::from("/");
@@ -276,7 +276,7 @@ fn config_owner(config: &std::path::Path) -> Option<(u32, u32)> {
 }
 
 fn reset_password(flags: &Flags, password: &str) -> ExitCode {
-    let loaded = match store::load(&flags.config) {
+    let loaded = match store::load_for_edit(&flags.config) {
         Ok(l) => l,
         Err(LoadError::NotFound(p)) => {
             eprintln!(

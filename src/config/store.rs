@@ -104,6 +104,14 @@ pub enum LoadError {
         /// What is wrong and what was expected.
         message: String,
     },
+    /// A `${env:…}`/`${file:…}` secret reference cannot be resolved.
+    #[error("the config file {}: {source}", path.display())]
+    Secret {
+        /// The file.
+        path: PathBuf,
+        /// The entry, key and reference (never a value).
+        source: super::secrets::EntrySecretError,
+    },
 }
 
 fn position(line: usize, column: usize) -> String {
@@ -129,8 +137,30 @@ pub struct SaveError {
     pub source: io::Error,
 }
 
-/// Reads, parses and migrates the config file; rewrites it only if a migration changed it.
+/// Reads, parses and migrates the config file (rewriting it only if a migration changed it),
+/// then resolves every secret reference: one that cannot be resolved is a
+/// [`LoadError::Secret`]. The config keeps the references as written (see `secrets`).
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
+    load_with_env(path, &|n| std::env::var(n).ok())
+}
+
+/// [`load`], reading `${env:…}` references through `env`.
+pub fn load_with_env(
+    path: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Loaded, LoadError> {
+    let loaded = load_for_edit(path)?;
+    super::secrets::check_config(&loaded.config, env).map_err(|source| LoadError::Secret {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(loaded)
+}
+
+/// [`load`] without resolving secret references: for code that edits the file and writes it
+/// back (web UI, headless set-up, `-resetPassword`, `-s install`), so that a reference whose
+/// variable or file is missing here can still be seen and fixed.
+pub fn load_for_edit(path: &Path) -> Result<Loaded, LoadError> {
     let (bytes, meta) = read(path).map_err(|source| match source.kind() {
         io::ErrorKind::NotFound => LoadError::NotFound(path.to_path_buf()),
         _ => LoadError::Io {
