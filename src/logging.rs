@@ -402,7 +402,11 @@ fn layer(ring: LogRing, opts: LogOptions) -> RingLayer {
     };
     RingLayer {
         ring,
-        max_level: if opts.debug { Level::DEBUG } else { Level::INFO },
+        max_level: if opts.debug {
+            Level::DEBUG
+        } else {
+            Level::INFO
+        },
         format: opts.format,
         journal,
         sink,
@@ -517,19 +521,37 @@ mod tests {
     #[test]
     fn journal_lines_have_a_priority_and_no_stamp() {
         assert_eq!(
-            text_line(Some("2026/11/21 08:00:00"), Level::INFO, "Updated", " n=1", false),
+            text_line(
+                Some("2026/11/21 08:00:00"),
+                Level::INFO,
+                "Updated",
+                " n=1",
+                false
+            ),
             "2026/11/21 08:00:00 Updated n=1"
         );
         assert_eq!(
-            text_line(Some("2026/11/21 08:00:00"), Level::ERROR, "Failed", "", false),
+            text_line(
+                Some("2026/11/21 08:00:00"),
+                Level::ERROR,
+                "Failed",
+                "",
+                false
+            ),
             "2026/11/21 08:00:00 ERROR Failed"
         );
         assert_eq!(
             text_line(None, Level::ERROR, "Failed", "", true),
             "<3>ERROR Failed"
         );
-        assert_eq!(text_line(None, Level::WARN, "careful", "", true), "<4>WARN careful");
-        assert_eq!(text_line(None, Level::INFO, "ok", " a=b", true), "<6>ok a=b");
+        assert_eq!(
+            text_line(None, Level::WARN, "careful", "", true),
+            "<4>WARN careful"
+        );
+        assert_eq!(
+            text_line(None, Level::INFO, "ok", " a=b", true),
+            "<6>ok a=b"
+        );
         assert_eq!(text_line(None, Level::DEBUG, "dbg", "", true), "<7>dbg");
     }
 

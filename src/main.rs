@@ -101,14 +101,15 @@ fn run_main(stop: Option<std::sync::mpsc::Receiver<()>>) -> ExitCode {
     };
     let ring = LogRing::new();
     let file = match &flags.log_file {
-        Some(path) => match logging::rotate::RotatingFile::open(path, flags.log_size, flags.log_keep)
-        {
-            Ok(f) => Some(f),
-            Err(e) => {
-                eprintln!("{e}");
-                return ExitCode::from(1);
+        Some(path) => {
+            match logging::rotate::RotatingFile::open(path, flags.log_size, flags.log_keep) {
+                Ok(f) => Some(f),
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::from(1);
+                }
             }
-        },
+        }
         None => None,
     };
     let journal = file.is_none() && logging::stderr_is_journal();

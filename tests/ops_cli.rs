@@ -34,7 +34,8 @@ async fn cloudflare() -> (Arc<FakeCloudflare>, fakes::ConnectProxy) {
     let cf = FakeCloudflare::new(TOKEN);
     cf.add_zone("example.com");
     let addr = fakes::serve_tls(cf.router(), &["api.cloudflare.com"]).await;
-    let proxy = fakes::ConnectProxy::start(fakes::routes(&[("api.cloudflare.com:443", addr)])).await;
+    let proxy =
+        fakes::ConnectProxy::start(fakes::routes(&[("api.cloudflare.com:443", addr)])).await;
     (cf, proxy)
 }
 
@@ -78,11 +79,19 @@ async fn log_file_gets_every_line_rotated_private_and_without_the_secret() {
     let old = "old line\n".repeat(455); // 4095 bytes
     std::fs::write(&log, &old).unwrap();
     let mut c = command(s.dir.path(), Some(&proxy));
-    c.args(["-once", "-skipVerify", "-logSize", "4096", "-logKeep", "2", "-c"])
-        .arg(&s.cfg)
-        .arg("-log")
-        .arg(&log)
-        .env("CF_TOKEN", TOKEN);
+    c.args([
+        "-once",
+        "-skipVerify",
+        "-logSize",
+        "4096",
+        "-logKeep",
+        "2",
+        "-c",
+    ])
+    .arg(&s.cfg)
+    .arg("-log")
+    .arg(&log)
+    .env("CF_TOKEN", TOKEN);
     let out = tokio::task::spawn_blocking(move || c.output().unwrap())
         .await
         .unwrap();
@@ -147,11 +156,7 @@ fn once_with_journal(journal: Option<bool>) -> Vec<String> {
     c.args(["-once", "-c"]).arg(&s.cfg).stderr(Stdio::from(err));
     if let Some(own) = journal {
         use std::os::unix::fs::MetadataExt;
-        let target = if own {
-            err_path.clone()
-        } else {
-            s.cfg.clone()
-        };
+        let target = if own { err_path.clone() } else { s.cfg.clone() };
         let m = std::fs::metadata(&target).unwrap();
         c.env("JOURNAL_STREAM", format!("{}:{}", m.dev(), m.ino()));
     }
@@ -298,8 +303,7 @@ async fn healthcheck_exit_codes_follow_the_running_instance() {
     let mut d = start_daemon(&sick, &listen, &[]);
     let log = d.log.clone();
     wait_for("the first failed run", || {
-        log.lock().unwrap().contains("no IPv4 address")
-            || log.lock().unwrap().contains("Failed")
+        log.lock().unwrap().contains("no IPv4 address") || log.lock().unwrap().contains("Failed")
     })
     .await;
     let start = std::time::Instant::now();

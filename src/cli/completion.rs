@@ -185,7 +185,10 @@ mod tests {
             let dashed = format!("-{}", f.name);
             assert!(words.contains(&dashed.as_str()), "bash: {dashed}");
             assert!(zsh.contains(&format!("'-{}[", f.name)), "zsh: {dashed}");
-            assert!(fish.contains(&format!(" -o {} -d ", f.name)), "fish: {dashed}");
+            assert!(
+                fish.contains(&format!(" -o {} -d ", f.name)),
+                "fish: {dashed}"
+            );
         }
     }
 

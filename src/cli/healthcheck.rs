@@ -75,7 +75,10 @@ pub fn judge(status: u16, body: &str) -> Outcome {
     let mut lines = Vec::new();
     match report {
         Some(r) if healthy => {
-            lines.push(format!("healthy: {} record(s) hold the current address", r.ok.len()));
+            lines.push(format!(
+                "healthy: {} record(s) hold the current address",
+                r.ok.len()
+            ));
             lines.extend(r.ok.into_iter().map(|l| format!("  ok: {l}")));
         }
         Some(r) => {
@@ -148,13 +151,19 @@ mod tests {
         assert!(!lan.loopback);
         assert!(t("localhost:9", false).loopback);
         assert!(!t("example.com:9", false).loopback);
-        assert_eq!(t("[fe80::1%eth0]:7", false).url, "http://[fe80::1]:7/healthz");
+        assert_eq!(
+            t("[fe80::1%eth0]:7", false).url,
+            "http://[fe80::1]:7/healthz"
+        );
         assert_eq!(target("nope", false), None);
     }
 
     #[test]
     fn only_200_is_healthy_and_reasons_are_shown() {
-        let ok = judge(200, r#"{"healthy":true,"ok":["a.example.com A 203.0.113.7"],"problems":[]}"#);
+        let ok = judge(
+            200,
+            r#"{"healthy":true,"ok":["a.example.com A 203.0.113.7"],"problems":[]}"#,
+        );
         assert!(ok.healthy);
         assert_eq!(ok.lines[1], "  ok: a.example.com A 203.0.113.7");
         let bad = judge(

@@ -564,10 +564,16 @@ mod tests {
         let m = crate::metrics::Metrics::default();
         let plain = SourceHealth::default();
         let counted = plain.counted(&m, "home");
-        let tie = [answer("stun:a:1", Ok("1.1.1.1")), answer("dns:google", Ok("9.9.9.9"))];
+        let tie = [
+            answer("stun:a:1", Ok("1.1.1.1")),
+            answer("dns:google", Ok("9.9.9.9")),
+        ];
         let now = Instant::now();
         assert!(plain.settle(&tie, 1, Family::V4, now).is_err());
-        assert!(!m.render("x").contains("ddns_detection_disagreements_total{"));
+        assert!(
+            !m.render("x")
+                .contains("ddns_detection_disagreements_total{")
+        );
         assert!(counted.settle(&tie, 1, Family::V6, now).is_err());
         assert!(counted.settle(&tie, 1, Family::V6, now).is_err());
         let text = m.render("x");

@@ -162,17 +162,29 @@ mod tests {
             f.write_line(&format!("line {i:04}")).unwrap();
         }
         assert_eq!(read(&path).len(), 30);
-        assert!(!f.rotated_path(1).exists(), "exactly at the limit: no rotation");
+        assert!(
+            !f.rotated_path(1).exists(),
+            "exactly at the limit: no rotation"
+        );
         f.write_line("line 0003").unwrap();
         assert_eq!(read(&path), "line 0003\n");
-        assert_eq!(read(&f.rotated_path(1)), "line 0000\nline 0001\nline 0002\n");
+        assert_eq!(
+            read(&f.rotated_path(1)),
+            "line 0000\nline 0001\nline 0002\n"
+        );
         for i in 4..10 {
             f.write_line(&format!("line {i:04}")).unwrap();
         }
         // 0003..=0005 went to .2, then .1 got 0006..=0008, FILE has 0009; .3 never exists.
         assert_eq!(read(&path), "line 0009\n");
-        assert_eq!(read(&f.rotated_path(1)), "line 0006\nline 0007\nline 0008\n");
-        assert_eq!(read(&f.rotated_path(2)), "line 0003\nline 0004\nline 0005\n");
+        assert_eq!(
+            read(&f.rotated_path(1)),
+            "line 0006\nline 0007\nline 0008\n"
+        );
+        assert_eq!(
+            read(&f.rotated_path(2)),
+            "line 0003\nline 0004\nline 0005\n"
+        );
         assert!(!f.rotated_path(3).exists());
     }
 

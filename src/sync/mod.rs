@@ -324,8 +324,12 @@ impl Engine {
             http: self.opts.http.clone(),
             httpinterface: conf.httpinterface.clone(),
             sources: match family {
-                Family::V4 => self.entries[i].sources_v4.counted(&self.opts.metrics, label),
-                Family::V6 => self.entries[i].sources_v6.counted(&self.opts.metrics, label),
+                Family::V4 => self.entries[i]
+                    .sources_v4
+                    .counted(&self.opts.metrics, label),
+                Family::V6 => self.entries[i]
+                    .sources_v6
+                    .counted(&self.opts.metrics, label),
             },
         };
         let detected = crate::detect::detect(ipconf, family, &ctx).await;
