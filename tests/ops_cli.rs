@@ -140,6 +140,7 @@ async fn an_unresolvable_reference_stops_once_naming_entry_and_reference() {
     assert_eq!(std::fs::read(&s.cfg).unwrap(), before);
 }
 
+#[cfg(unix)]
 /// Runs `-once` with stderr going to a file, `journal` giving JOURNAL_STREAM (Some(true): the
 /// file's own device and inode, Some(false): another file's); returns the stderr lines.
 fn once_with_journal(journal: Option<bool>) -> Vec<String> {
@@ -169,6 +170,7 @@ fn once_with_journal(journal: Option<bool>) -> Vec<String> {
         .collect()
 }
 
+#[cfg(unix)]
 /// `YYYY/MM/DD HH:MM:SS ` at the start of a line.
 fn stamped(line: &str) -> bool {
     let b = line.as_bytes();
@@ -355,6 +357,7 @@ async fn healthcheck_over_https_skips_verification_on_loopback_only() {
     d.child.kill().await.unwrap();
 }
 
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn sighup_with_an_unresolvable_reference_keeps_the_previous_config() {
     let (cf, proxy) = cloudflare().await;

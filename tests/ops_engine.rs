@@ -404,4 +404,16 @@ async fn disagreeing_sources_are_counted_per_entry_family_and_source() {
     assert_eq!(count(&text, &liar), Some(2), "{text}");
     assert_eq!(count(&text, &a), Some(1), "{text}");
     assert_eq!(count(&text, &b), None, "{text}");
+    // Every answer is counted per source, agreeing or not.
+    let answers = |source: &str| {
+        let needle = format!(
+            "ddns_source_answers_total{{entry=\"cf\",family=\"ipv4\",source=\"{source}\",result=\"ok\"}} "
+        );
+        text.lines()
+            .find_map(|l| l.strip_prefix(needle.as_str()))
+            .map(|n| n.parse::<u64>().unwrap())
+    };
+    assert_eq!(answers(&a), Some(2));
+    assert_eq!(answers(&b), Some(1));
+    assert_eq!(answers(&liar), Some(2));
 }

@@ -151,8 +151,9 @@ pub fn dissenters<'a>(answers: &'a [Answer], decided: &Result<IpAddr, String>) -
 }
 
 impl SourceHealth {
-    /// The same shared state, counting disagreements into `metrics` (as
-    /// `ddns_detection_disagreements_total`) under the entry label `entry`.
+    /// The same shared state, counting each source's answers and disagreements into `metrics`
+    /// (`ddns_source_answers_total`, `ddns_detection_disagreements_total`) under the entry
+    /// label `entry`.
     pub fn counted(&self, metrics: &crate::metrics::Metrics, entry: &str) -> SourceHealth {
         SourceHealth {
             map: self.map.clone(),
@@ -196,6 +197,10 @@ impl SourceHealth {
                 Family::V4 => "ipv4",
                 Family::V6 => "ipv6",
             };
+            for a in answers {
+                c.metrics
+                    .source_answer(&c.entry, fam, &a.source, a.result.is_ok());
+            }
             for source in dissenters(answers, &decided) {
                 c.metrics.disagreement(&c.entry, fam, source);
             }
@@ -583,6 +588,9 @@ mod tests {
         assert!(text.contains(
             "ddns_detection_disagreements_total{entry=\"home\",family=\"ipv6\",source=\"dns:google\"} 2\n"
         ));
+        assert!(text.contains(
+            "ddns_source_answers_total{entry=\"home\",family=\"ipv6\",source=\"stun:a:1\",result=\"ok\"} 2\n"
+        ), "{text}");
         // The counted handle shares the back-off state with the plain one.
         assert_eq!(plain.lock().len(), 2);
     }
