@@ -111,6 +111,12 @@ pub async fn check(listen: &str, tls: bool) -> Outcome {
     let opts = crate::http::HttpOptions {
         skip_verify: tls && t.loopback,
         provider_timeout: Some(TIMEOUT),
+        // A LAN address is verified, possibly against a CA only the OS store knows.
+        os_roots: if tls && !t.loopback {
+            crate::http::OsRoots::load()
+        } else {
+            Default::default()
+        },
         ..Default::default()
     };
     let client = match crate::http::provider_client(&opts, None) {
