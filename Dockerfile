@@ -37,9 +37,13 @@ ENV HOME=/data
 USER 65532:65532
 VOLUME ["/data"]
 EXPOSE 9876
-# No HEALTHCHECK yet: the image has no shell or HTTP client, and the check must use the binary
-# itself. A `/healthz` endpoint (200 when every record holds the current address) is being
-# added; once the binary can query it (a health subcommand), add:
-#   HEALTHCHECK --interval=5m --timeout=20s CMD ["/usr/local/bin/ddns-rs", "-health", "http://127.0.0.1:9876/healthz"]
+# Health: the binary asks its own /healthz (`-healthcheck`; the image has no shell, curl or
+# wget) and exits 0 when every enabled record holds the current address, 1 otherwise, printing
+# the reasons (`docker inspect --format '{{json .State.Health}}' ddns-rs`). Keep its -l in step
+# with the one in CMD, and add -tlsCert/-tlsKey when the web UI is served over HTTPS; with
+# -noweb there is nothing to ask, so drop the HEALTHCHECK (`--no-healthcheck`). Until a config
+# exists the container reports unhealthy, which is the truth.
+HEALTHCHECK --interval=5m --timeout=30s --start-period=2m --retries=3 \
+    CMD ["/usr/local/bin/ddns-rs", "-healthcheck", "-l", ":9876"]
 ENTRYPOINT ["/usr/local/bin/ddns-rs"]
 CMD ["-l", ":9876", "-f", "300", "-c", "/data/.ddns_go_config.yaml"]

@@ -9,6 +9,10 @@
 
 use std::path::{Component, Path, PathBuf};
 
+pub mod completion;
+pub mod healthcheck;
+pub mod manpage;
+
 /// Default config file name, in the home directory (ddns-go's name, so existing files are found).
 const CONFIG_FILE_NAME: &str = ".ddns_go_config.yaml";
 
@@ -64,6 +68,18 @@ pub struct Flags {
     pub tls_cert: Option<PathBuf>,
     /// `-tlsKey`: PEM private key for `-tlsCert`.
     pub tls_key: Option<PathBuf>,
+    /// `-log`: absolute path of the log file (None: log to stderr).
+    pub log_file: Option<PathBuf>,
+    /// `-logSize`: the log file is rotated before it grows beyond this many bytes.
+    pub log_size: u64,
+    /// `-logKeep`: rotated log files kept (`FILE.1` … `FILE.N`).
+    pub log_keep: u32,
+    /// `-completion`: print the completion script for this shell and exit.
+    pub completion: Option<Shell>,
+    /// `-manpage`: print the man page and exit.
+    pub manpage: bool,
+    /// `-healthcheck`: query the running instance's `/healthz` and exit 0 or 1.
+    pub healthcheck: bool,
     /// Arguments after the flags (after the first non-flag argument or `--`); unused.
     pub rest: Vec<String>,
 }
@@ -186,7 +202,107 @@ const SPECS: &[Spec] = &[
     spec("ttl", Kind::Str, "", "headless: record TTL in seconds (the provider's default when not given)"),
     spec("tlsCert", Kind::Str, "", "serve the web UI over HTTPS with this PEM certificate chain (needs -tlsKey)"),
     spec("tlsKey", Kind::Str, "", "PEM private key for -tlsCert"),
+    // Operations (docs/install.md, docs/monitoring.md).
+    spec("log", Kind::Str, "", "write log lines to this file instead of stderr, rotated by size (see -logSize, -logKeep)"),
+    spec("logSize", Kind::Int, "1048576", "rotate the -log file before it grows beyond this many bytes (at least 4096)"),
+    spec("logKeep", Kind::Int, "3", "rotated -log files kept, FILE.1 (newest) to FILE.N; 0 keeps none"),
+    spec("completion", Kind::Str, "", "print a shell completion script and exit: bash | zsh | fish"),
+    spec("manpage", Kind::Bool, "false", "print the man page (roff source of ddns-rs.1) and exit"),
+    spec("healthcheck", Kind::Bool, "false", "ask the running instance's /healthz on 127.0.0.1 at the -l port and exit: 0 healthy, 1 not (for Docker HEALTHCHECK)"),
 ];
+
+/// Values offered by shell completion for flags that take one of a few words.
+#[rustfmt::skip]
+const CHOICES: &[(&str, &[&str])] = &[
+    ("s", &["install", "uninstall", "restart"]),
+    ("completion", &["bash", "zsh", "fish"]),
+    ("logFormat", &["text", "json"]),
+    ("ipVersion", &["ipv4", "ipv6", "both"]),
+];
+
+/// Flags whose value is a path: shell completion offers file names.
+const FILE_FLAGS: &[&str] = &["c", "secretFile", "tlsCert", "tlsKey", "log"];
+
+/// Smallest `-logSize`: a rotation per line would lose the point of the file.
+pub const MIN_LOG_SIZE: u64 = 4096;
+
+/// A shell `-completion` can generate a script for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shell {
+    /// GNU bash (`complete -F`).
+    Bash,
+    /// zsh (`#compdef`, `_arguments`).
+    Zsh,
+    /// fish (`complete -c`).
+    Fish,
+}
+
+/// One flag as documentation and completion see it, built from the flag table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlagDoc {
+    /// Name without the dash.
+    pub name: &'static str,
+    /// The value's type name as the usage shows it (`int`, `string`, `value`); None for a bool.
+    pub arg: Option<&'static str>,
+    /// The default as the usage shows it ("" = none shown).
+    pub default: String,
+    /// The help text.
+    pub usage: &'static str,
+    /// The accepted words, for flags that take one of a few (empty otherwise).
+    pub choices: Vec<&'static str>,
+    /// Whether the value is a file path.
+    pub file: bool,
+}
+
+/// Every flag, sorted by name as the usage lists them: the single source for completions and
+/// the man page. The `-c` default is shown as `$HOME/.ddns_go_config.yaml`, and `-provider`
+/// offers the provider keys.
+pub fn flag_docs() -> Vec<FlagDoc> {
+    let mut specs: Vec<&Spec> = SPECS.iter().collect();
+    specs.sort_by(|a, b| a.name.cmp(b.name));
+    specs
+        .into_iter()
+        .map(|s| {
+            let default = match (s.name, s.kind) {
+                ("c", _) => format!("$HOME/{CONFIG_FILE_NAME}"),
+                (_, Kind::Bool) => String::new(),
+                (_, Kind::Int) if s.default == "0" => String::new(),
+                _ => s.default.to_string(),
+            };
+            let choices = if s.name == "provider" {
+                crate::provider::PROVIDERS.iter().map(|m| m.key).collect()
+            } else {
+                CHOICES
+                    .iter()
+                    .find(|(n, _)| *n == s.name)
+                    .map_or_else(Vec::new, |(_, c)| c.to_vec())
+            };
+            FlagDoc {
+                name: s.name,
+                arg: type_name(s.kind),
+                default,
+                usage: s.usage,
+                choices,
+                file: FILE_FLAGS.contains(&s.name),
+            }
+        })
+        .collect()
+}
+
+/// The usage's type name of a flag kind (None for bools, which take no value).
+fn type_name(kind: Kind) -> Option<&'static str> {
+    match kind {
+        Kind::Bool => None,
+        Kind::Int => Some("int"),
+        Kind::Str => Some("string"),
+        Kind::List => Some("value"),
+    }
+}
+
+/// The environment variables that stand for flags, with the flag each stands for.
+pub fn env_docs() -> &'static [(&'static str, &'static str)] {
+    ENV_VARS
+}
 
 /// The environment variable that stands for each headless flag (for containers). A flag wins
 /// over its variable; both win over the config file. An empty variable counts as not set.
@@ -236,11 +352,9 @@ fn render_usage(config_default: &str) -> String {
     let mut out = String::from("Usage of ddns-rs:\n");
     for spec in specs {
         let mut line = format!("  -{}", spec.name);
-        match spec.kind {
-            Kind::Bool => {}
-            Kind::Int => line.push_str(" int"),
-            Kind::Str => line.push_str(" string"),
-            Kind::List => line.push_str(" value"),
+        if let Some(t) = type_name(spec.kind) {
+            line.push(' ');
+            line.push_str(t);
         }
         // Go keeps a one-letter flag without a type name on the same line.
         line.push_str(if line.len() <= 4 { "\t" } else { "\n    \t" });
@@ -462,6 +576,38 @@ fn build(
         "restart" => Some(ServiceAction::Restart),
         _ => None,
     };
+    let completion = match text("completion").as_str() {
+        "" => None,
+        "bash" => Some(Shell::Bash),
+        "zsh" => Some(Shell::Zsh),
+        "fish" => Some(Shell::Fish),
+        other => {
+            return Err(format!(
+                "invalid value {} for flag -completion: use bash, zsh or fish",
+                go_quote(other)
+            ));
+        }
+    };
+    let (size, size_raw) = int("logSize");
+    let log_size = u64::try_from(size)
+        .ok()
+        .filter(|&n| n >= MIN_LOG_SIZE)
+        .ok_or_else(|| {
+            format!(
+                "invalid value {} for flag -logSize: must be at least {MIN_LOG_SIZE} bytes",
+                go_quote(&size_raw)
+            )
+        })?;
+    let (keep, keep_raw) = int("logKeep");
+    let log_keep = u32::try_from(keep)
+        .ok()
+        .filter(|&n| n <= 100)
+        .ok_or_else(|| {
+            format!(
+                "invalid value {} for flag -logKeep: must be between 0 and 100",
+                go_quote(&keep_raw)
+            )
+        })?;
     if text("tlsCert").is_empty() != text("tlsKey").is_empty() {
         return Err("-tlsCert and -tlsKey must be given together (PEM certificate chain and its private key)".into());
     }
@@ -484,6 +630,12 @@ fn build(
         headless,
         tls_cert: non_empty(text("tlsCert")).map(|p| absolute(cwd, Path::new(&p))),
         tls_key: non_empty(text("tlsKey")).map(|p| absolute(cwd, Path::new(&p))),
+        log_file: non_empty(text("log")).map(|p| absolute(cwd, Path::new(&p))),
+        log_size,
+        log_keep,
+        completion,
+        manpage: flag("manpage"),
+        healthcheck: flag("healthcheck"),
         rest,
     })
 }

@@ -7,6 +7,12 @@
 //! With [`LogFormat::Json`] (`-logFormat json`) stderr gets one JSON object per line instead,
 //! with every field, for log collectors; the ring keeps the text lines for the web UI.
 //! Nothing here redacts: callers never pass secrets to the log in the first place.
+//!
+//! Where lines go ([`LogOptions`]): stderr, or with `-log FILE` a size-rotated file instead
+//! ([`rotate::RotatingFile`]). Under systemd with stderr connected to the journal
+//! (`JOURNAL_STREAM`, see [`journal_stream_matches`]), text lines leave out the time stamp (the
+//! journal adds its own) and start with an sd-daemon priority prefix (`<3>` error, `<4>`
+//! warning, `<6>` info, `<7>` debug) so that `journalctl -p` filters and colours them.
 
 use std::collections::VecDeque;
 use std::fmt::Write as _;
@@ -17,6 +23,10 @@ use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::prelude::*;
+
+pub mod rotate;
+
+use rotate::RotatingFile;
 
 /// Fields the sync engine attaches for collectors: shown in JSON lines, left out of text lines
 /// (whose message already names the entry, domain and result, in ddns-go's wording).
@@ -182,31 +192,143 @@ fn json_line(event: &Event<'_>, unix_secs: i64) -> String {
     serde_json::Value::Object(v.map).to_string()
 }
 
-/// The layer that writes every event to stderr and the ring.
+/// The sd-daemon(3) priority of a level: `<3>` error, `<4>` warning, `<6>` info, `<7>` debug.
+pub fn priority(level: Level) -> u8 {
+    match level {
+        Level::ERROR => 3,
+        Level::WARN => 4,
+        Level::INFO => 6,
+        Level::DEBUG | Level::TRACE => 7,
+    }
+}
+
+/// One text line. `stamp` is the time stamp (None under the journal, which adds its own);
+/// `journal` prefixes the sd-daemon priority. `message` and `fields` as the event gave them.
+pub fn text_line(
+    stamp: Option<&str>,
+    level: Level,
+    message: &str,
+    fields: &str,
+    journal: bool,
+) -> String {
+    let tag = match level {
+        Level::ERROR => "ERROR ",
+        Level::WARN => "WARN ",
+        _ => "",
+    };
+    let mut line = String::with_capacity(message.len() + fields.len() + 32);
+    if journal {
+        let _ = write!(line, "<{}>", priority(level));
+    }
+    if let Some(stamp) = stamp {
+        line.push_str(stamp);
+        line.push(' ');
+    }
+    line.push_str(tag);
+    line.push_str(message);
+    line.push_str(fields);
+    line
+}
+
+/// Whether `JOURNAL_STREAM` (`<device>:<inode>`, set by systemd) names the file stderr is
+/// (`dev`, `ino`): only then does stderr go to the journal. A process started from a unit with
+/// its stderr redirected elsewhere inherits the variable but keeps its time stamps.
+pub fn journal_stream_matches(value: &str, dev: u64, ino: u64) -> bool {
+    let Some((d, i)) = value.trim().split_once(':') else {
+        return false;
+    };
+    d.parse::<u64>() == Ok(dev) && i.parse::<u64>() == Ok(ino)
+}
+
+/// Whether this process's stderr is the journal stream systemd announced in `JOURNAL_STREAM`.
+pub fn stderr_is_journal() -> bool {
+    let Some(value) = std::env::var_os("JOURNAL_STREAM") else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        use std::os::unix::fs::MetadataExt;
+        let Ok(fd) = std::io::stderr().as_fd().try_clone_to_owned() else {
+            return false;
+        };
+        let Ok(meta) = std::fs::File::from(fd).metadata() else {
+            return false;
+        };
+        journal_stream_matches(&value.to_string_lossy(), meta.dev(), meta.ino())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = value;
+        false
+    }
+}
+
+/// Where log lines go and how they look.
+#[derive(Debug, Default)]
+pub struct LogOptions {
+    /// Include debug lines.
+    pub debug: bool,
+    /// Text or JSON lines.
+    pub format: LogFormat,
+    /// `-log FILE`: write here instead of stderr.
+    pub file: Option<RotatingFile>,
+    /// stderr is the systemd journal: text lines without time stamp, with a priority prefix.
+    /// Ignored when `file` is set.
+    pub journal: bool,
+}
+
+/// The layer that writes every event to its sink and the ring.
 struct RingLayer {
     ring: LogRing,
     max_level: Level,
     format: LogFormat,
-    /// Where JSON lines go (stderr in production; a buffer in tests).
-    json_sink: JsonSink,
+    /// Text lines for the journal (see [`LogOptions::journal`]).
+    journal: bool,
+    sink: Sink,
 }
 
-/// Destination of JSON lines.
-#[derive(Clone)]
-enum JsonSink {
+/// Destination of the lines.
+enum Sink {
     Stderr,
+    File(Mutex<FileSink>),
     #[cfg(test)]
     Buffer(Arc<Mutex<Vec<String>>>),
 }
 
-impl JsonSink {
+/// The log file and whether the last write to it failed (so the note about it is written
+/// once per failure streak, not once per line).
+struct FileSink {
+    file: RotatingFile,
+    failing: bool,
+}
+
+impl Sink {
     fn write(&self, line: &str) {
         match self {
-            JsonSink::Stderr => {
+            Sink::Stderr => {
                 let _ = writeln!(std::io::stderr().lock(), "{line}");
             }
+            Sink::File(f) => {
+                let mut g = f.lock().unwrap_or_else(PoisonError::into_inner);
+                match g.file.write_line(line) {
+                    Ok(()) => g.failing = false,
+                    // A full disk must not lose the line: it goes to stderr instead.
+                    Err(e) => {
+                        let mut err = std::io::stderr().lock();
+                        if !g.failing {
+                            let _ = writeln!(
+                                err,
+                                "cannot write to the log file: {e}; writing to stderr until it works again"
+                            );
+                        }
+                        g.failing = true;
+                        let _ = writeln!(err, "{line}");
+                    }
+                }
+            }
             #[cfg(test)]
-            JsonSink::Buffer(b) => b
+            Sink::Buffer(b) => b
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .push(line.to_string()),
@@ -226,26 +348,19 @@ impl<S: Subscriber> Layer<S> for RingLayer {
         };
         event.record(&mut v);
         let level = *event.metadata().level();
-        let tag = match level {
-            Level::ERROR => "ERROR ",
-            Level::WARN => "WARN ",
-            _ => "",
-        };
-        let line = format!(
-            "{} {tag}{}{}",
-            crate::timefmt::local_now().log_stamp(),
-            v.message,
-            v.fields
-        );
+        let stamp = crate::timefmt::local_now().log_stamp();
+        // The web UI shows stamped text lines whatever the output format.
+        let line = text_line(Some(&stamp), level, &v.message, &v.fields, false);
         match self.format {
-            LogFormat::Text => {
-                let _ = writeln!(std::io::stderr().lock(), "{line}");
+            LogFormat::Text if self.journal => {
+                self.sink
+                    .write(&text_line(None, level, &v.message, &v.fields, true));
             }
+            LogFormat::Text => self.sink.write(&line),
             LogFormat::Json => self
-                .json_sink
+                .sink
                 .write(&json_line(event, crate::timefmt::unix_now())),
         }
-        // The web UI shows text lines whatever the stderr format.
         self.ring.push(line);
     }
 }
@@ -258,13 +373,44 @@ pub fn init(ring: LogRing, debug: bool) {
 
 /// Like [`init`], with stderr lines in `format`.
 pub fn init_with_format(ring: LogRing, debug: bool, format: LogFormat) {
-    let layer = RingLayer {
+    init_with(
         ring,
-        max_level: if debug { Level::DEBUG } else { Level::INFO },
-        format,
-        json_sink: JsonSink::Stderr,
-    };
+        LogOptions {
+            debug,
+            format,
+            ..LogOptions::default()
+        },
+    );
+}
+
+/// Installs the global logger as `opts` says. Call once at start; a second call is ignored.
+pub fn init_with(ring: LogRing, opts: LogOptions) {
+    let layer = layer(ring, opts);
     let _ = tracing_subscriber::registry().with(layer).try_init();
+}
+
+fn layer(ring: LogRing, opts: LogOptions) -> RingLayer {
+    let (sink, journal) = match opts.file {
+        Some(file) => (
+            Sink::File(Mutex::new(FileSink {
+                file,
+                failing: false,
+            })),
+            false,
+        ),
+        None => (Sink::Stderr, opts.journal),
+    };
+    RingLayer {
+        ring,
+        max_level: if opts.debug {
+            Level::DEBUG
+        } else {
+            Level::INFO
+        },
+        format: opts.format,
+        journal,
+        sink,
+    }
 }
 
 #[cfg(test)]
@@ -297,7 +443,8 @@ mod tests {
             ring: ring.clone(),
             max_level: Level::INFO,
             format: LogFormat::Text,
-            json_sink: JsonSink::Stderr,
+            journal: false,
+            sink: Sink::Stderr,
         };
         let sub = tracing_subscriber::registry().with(layer);
         tracing::subscriber::with_default(sub, || {
@@ -329,7 +476,8 @@ mod tests {
             ring: ring.clone(),
             max_level: Level::INFO,
             format: LogFormat::Json,
-            json_sink: JsonSink::Buffer(out.clone()),
+            journal: false,
+            sink: Sink::Buffer(out.clone()),
         };
         let sub = tracing_subscriber::registry().with(layer);
         tracing::subscriber::with_default(sub, || {
@@ -368,6 +516,95 @@ mod tests {
         // The ring still gets the text line for the web UI.
         assert_eq!(ring.lines().len(), 1);
         assert!(ring.lines()[0].contains("ERROR home: Failed"));
+    }
+
+    #[test]
+    fn journal_lines_have_a_priority_and_no_stamp() {
+        assert_eq!(
+            text_line(
+                Some("2026/11/21 08:00:00"),
+                Level::INFO,
+                "Updated",
+                " n=1",
+                false
+            ),
+            "2026/11/21 08:00:00 Updated n=1"
+        );
+        assert_eq!(
+            text_line(
+                Some("2026/11/21 08:00:00"),
+                Level::ERROR,
+                "Failed",
+                "",
+                false
+            ),
+            "2026/11/21 08:00:00 ERROR Failed"
+        );
+        assert_eq!(
+            text_line(None, Level::ERROR, "Failed", "", true),
+            "<3>ERROR Failed"
+        );
+        assert_eq!(
+            text_line(None, Level::WARN, "careful", "", true),
+            "<4>WARN careful"
+        );
+        assert_eq!(
+            text_line(None, Level::INFO, "ok", " a=b", true),
+            "<6>ok a=b"
+        );
+        assert_eq!(text_line(None, Level::DEBUG, "dbg", "", true), "<7>dbg");
+    }
+
+    #[test]
+    fn journal_stream_must_name_stderr() {
+        assert!(journal_stream_matches("8:12345", 8, 12345));
+        assert!(!journal_stream_matches("8:12346", 8, 12345));
+        assert!(!journal_stream_matches("9:12345", 8, 12345));
+        assert!(!journal_stream_matches("", 8, 12345));
+        assert!(!journal_stream_matches("812345", 8, 12345));
+    }
+
+    #[test]
+    fn the_journal_layer_writes_priorities_and_the_ring_keeps_stamps() {
+        let ring = LogRing::new();
+        let out = Arc::new(Mutex::new(Vec::new()));
+        let layer = RingLayer {
+            ring: ring.clone(),
+            max_level: Level::INFO,
+            format: LogFormat::Text,
+            journal: true,
+            sink: Sink::Buffer(out.clone()),
+        };
+        let sub = tracing_subscriber::registry().with(layer);
+        tracing::subscriber::with_default(sub, || {
+            tracing::warn!("careful");
+            tracing::info!(n = 2, "fine");
+        });
+        assert_eq!(*out.lock().unwrap(), ["<4>WARN careful", "<6>fine n=2"]);
+        assert!(ring.lines()[0].ends_with(" WARN careful"));
+        assert_eq!(&ring.lines()[0][4..5], "/");
+    }
+
+    #[test]
+    fn file_sink_gets_the_lines_and_ignores_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.log");
+        let ring = LogRing::new();
+        let layer = layer(
+            ring,
+            LogOptions {
+                file: Some(RotatingFile::open(&path, 4096, 1).unwrap()),
+                journal: true,
+                ..LogOptions::default()
+            },
+        );
+        let sub = tracing_subscriber::registry().with(layer);
+        tracing::subscriber::with_default(sub, || {
+            tracing::error!("to the file");
+        });
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.ends_with(" ERROR to the file\n"), "{text:?}");
+        assert_eq!(&text[4..5], "/");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The `ddns-rs` binary: parse ddns-go-compatible flags and dispatch (daemon, `-once`,
-//! `-dryRun`, `-resetPassword`, `-v`).
+//! `-dryRun`, `-resetPassword`, `-rollback`, `-s`, `-v`, `-completion`, `-manpage`,
+//! `-healthcheck`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,7 +10,7 @@ use ddns_rs::cli::{self, Flags, ServiceAction};
 use ddns_rs::config::headless;
 use ddns_rs::config::store::{self, LoadError};
 use ddns_rs::http::{self, HttpOptions, OsRoots, ProxyEnv};
-use ddns_rs::logging::{self, LogRing};
+use ddns_rs::logging::{self, LogOptions, LogRing};
 use ddns_rs::service::lock::{self, LockError};
 use ddns_rs::service::{ServiceSpec, install, netwait, signals};
 use ddns_rs::sync::schedule::{Daemon, control_channel};
@@ -59,6 +60,21 @@ fn run_main(stop: Option<std::sync::mpsc::Receiver<()>>) -> ExitCode {
         println!("{}", ddns_rs::VERSION);
         return ExitCode::SUCCESS;
     }
+    // Generated from the flag table; no config is read.
+    if let Some(shell) = flags.completion {
+        print!("{}", cli::completion::script(shell, &cli::flag_docs()));
+        return ExitCode::SUCCESS;
+    }
+    if flags.manpage {
+        print!(
+            "{}",
+            cli::manpage::render(&cli::flag_docs(), cli::env_docs(), ddns_rs::VERSION)
+        );
+        return ExitCode::SUCCESS;
+    }
+    if flags.healthcheck {
+        return healthcheck(&flags);
+    }
     if let Some(action) = flags.service {
         return service_action(action, &flags);
     }
@@ -84,7 +100,28 @@ fn run_main(stop: Option<std::sync::mpsc::Receiver<()>>) -> ExitCode {
         }
     };
     let ring = LogRing::new();
-    logging::init_with_format(ring.clone(), false, headless.log_format);
+    let file = match &flags.log_file {
+        Some(path) => {
+            match logging::rotate::RotatingFile::open(path, flags.log_size, flags.log_keep) {
+                Ok(f) => Some(f),
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::from(1);
+                }
+            }
+        }
+        None => None,
+    };
+    let journal = file.is_none() && logging::stderr_is_journal();
+    logging::init_with(
+        ring.clone(),
+        LogOptions {
+            debug: false,
+            format: headless.log_format,
+            file,
+            journal,
+        },
+    );
     if headless.is_active()
         && let Err(e) = headless::apply(&flags.config, &headless)
     {
@@ -158,6 +195,37 @@ fn run_main(stop: Option<std::sync::mpsc::Receiver<()>>) -> ExitCode {
     rt.block_on(run_daemon(flags, opts, ring, stop))
 }
 
+/// `-healthcheck`: 0 when the running instance's `/healthz` answers 200, else 1; the record
+/// lines or the reasons are printed (Docker keeps them in `docker inspect`).
+fn healthcheck(flags: &Flags) -> ExitCode {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let outcome = rt.block_on(cli::healthcheck::check(
+        &flags.listen,
+        flags.tls_cert.is_some(),
+    ));
+    for line in &outcome.lines {
+        if outcome.healthy {
+            println!("{line}");
+        } else {
+            eprintln!("{line}");
+        }
+    }
+    if outcome.healthy {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
 /// `-s install|uninstall|restart` (ddns-go §1.1).
 fn service_action(action: ServiceAction, flags: &Flags) -> ExitCode {
     logging::init_with_format(LogRing::new(), false, Default::default());
@@ -168,7 +236,7 @@ fn service_action(action: ServiceAction, flags: &Flags) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let config = store::load(&flags.config).ok().map(|l| l.config);
+    let config = store::load_for_edit(&flags.config).ok().map(|l| l.config);
     let mut spec = ServiceSpec::new(exe, flags, config.as_ref());
     spec.run_as = config_owner(&flags.config);
     let root = PathBuf::from("/");
@@ -209,7 +277,7 @@ fn config_owner(config: &std::path::Path) -> Option<(u32, u32)> {
 }
 
 fn reset_password(flags: &Flags, password: &str) -> ExitCode {
-    let loaded = match store::load(&flags.config) {
+    let loaded = match store::load_for_edit(&flags.config) {
         Ok(l) => l,
         Err(LoadError::NotFound(p)) => {
             eprintln!(

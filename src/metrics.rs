@@ -17,8 +17,10 @@ type RecordKey = (String, String, String);
 struct Inner {
     /// (source, family, result) → count.
     detections: BTreeMap<(String, &'static str, &'static str), u64>,
-    /// source → count.
-    disagreements: BTreeMap<String, u64>,
+    /// (entry label, family, source) → count.
+    disagreements: BTreeMap<(String, &'static str, String), u64>,
+    /// (entry label, family, source, result) → answers of agreement sources.
+    source_answers: BTreeMap<(String, &'static str, String, &'static str), u64>,
     /// (provider, operation) → count.
     api_calls: BTreeMap<(String, &'static str), u64>,
     /// (provider, kind) → count.
@@ -69,12 +71,24 @@ impl Metrics {
         };
     }
 
-    /// Sources of `source` disagreed about the address (the detection did not publish).
-    pub fn disagreement(&self, source: &str) {
+    /// Agreement source `source` of entry `entry` answered an address for `family`
+    /// ("ipv4"/"ipv6") that the other sources did not agree with.
+    pub fn disagreement(&self, entry: &str, family: &'static str, source: &str) {
         *self
             .lock()
             .disagreements
-            .entry(source.to_string())
+            .entry((entry.to_string(), family, source.to_string()))
+            .or_default() += 1;
+    }
+
+    /// Agreement source `source` of entry `entry` answered for `family`: with a public
+    /// address (`ok`) or not.
+    pub fn source_answer(&self, entry: &str, family: &'static str, source: &str, ok: bool) {
+        let result = if ok { "ok" } else { "error" };
+        *self
+            .lock()
+            .source_answers
+            .entry((entry.to_string(), family, source.to_string(), result))
             .or_default() += 1;
     }
 
@@ -134,11 +148,26 @@ impl Metrics {
             &mut out,
             "ddns_detection_disagreements_total",
             "counter",
-            "Detections refused because the sources disagreed.",
+            "Answers of an agreement source that the other sources did not agree with, by entry, family and source.",
         );
-        for (s, n) in &g.disagreements {
-            let labels = [("source", s.as_str())];
+        for ((e, f, s), n) in &g.disagreements {
+            let labels = [("entry", e.as_str()), ("family", f), ("source", s.as_str())];
             line(&mut out, "ddns_detection_disagreements_total", &labels, *n);
+        }
+        header(
+            &mut out,
+            "ddns_source_answers_total",
+            "counter",
+            "Answers of each agreement source (sources/agree) by entry, family, source and result.",
+        );
+        for ((e, f, s, r), n) in &g.source_answers {
+            let labels = [
+                ("entry", e.as_str()),
+                ("family", f),
+                ("source", s.as_str()),
+                ("result", r),
+            ];
+            line(&mut out, "ddns_source_answers_total", &labels, *n);
         }
         header(
             &mut out,

@@ -55,6 +55,12 @@ fn defaults() -> Flags {
         headless: Default::default(),
         tls_cert: None,
         tls_key: None,
+        log_file: None,
+        log_size: 1_048_576,
+        log_keep: 3,
+        completion: None,
+        manpage: false,
+        healthcheck: false,
         rest: vec![],
     }
 }
@@ -161,6 +167,12 @@ fn every_flag_is_recognised() {
             headless: Default::default(),
             tls_cert: None,
             tls_key: None,
+            log_file: None,
+            log_size: 1_048_576,
+            log_keep: 3,
+            completion: None,
+            manpage: false,
+            healthcheck: false,
             rest: vec![],
         }
     );

@@ -361,3 +361,59 @@ async fn rollback_flag_writes_the_previous_value_through_the_provider() {
     let out = run("www.example.com").await.unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// An echo URL on 127.0.0.1 that answers `ip`.
+async fn echo(ip: &'static str) -> String {
+    let router = axum::Router::new().route("/", axum::routing::get(move || async move { ip }));
+    format!("http://{}/", fakes::serve_http(router).await)
+}
+
+#[tokio::test]
+async fn disagreeing_sources_are_counted_per_entry_family_and_source() {
+    let w = world().await;
+    let (a, b, liar) = (
+        echo("8.8.8.8").await,
+        echo("8.8.8.8").await,
+        echo("9.9.9.9").await,
+    );
+    let mut config = w.config("tok");
+    let ipv4 = &mut config.dnsconf[0].ipv4;
+    ipv4.sources = vec![a.clone(), liar.clone()];
+    ipv4.agree = "2".into();
+    let mut e = w.engine(config.clone());
+    // Two sources, two answers: nothing is published, both are counted.
+    assert_eq!(e.run_once().await.failed, 1);
+    assert_eq!(w.value(), None);
+    let count = |text: &str, source: &str| {
+        let needle = format!(
+            "ddns_detection_disagreements_total{{entry=\"cf\",family=\"ipv4\",source=\"{source}\"}} "
+        );
+        text.lines()
+            .find_map(|l| l.strip_prefix(needle.as_str()))
+            .map(|n| n.parse::<u64>().unwrap())
+    };
+    let text = w.metrics.render("x");
+    assert_eq!(count(&text, &a), Some(1), "{text}");
+    assert_eq!(count(&text, &liar), Some(1), "{text}");
+    // A third source outvotes the liar: the agreed address is published, only the liar counts.
+    config.dnsconf[0].ipv4.sources = vec![a.clone(), b.clone(), liar.clone()];
+    let mut e = w.engine(config);
+    assert_eq!(e.run_once().await.updated, 1);
+    assert_eq!(w.value().as_deref(), Some("8.8.8.8"));
+    let text = w.metrics.render("x");
+    assert_eq!(count(&text, &liar), Some(2), "{text}");
+    assert_eq!(count(&text, &a), Some(1), "{text}");
+    assert_eq!(count(&text, &b), None, "{text}");
+    // Every answer is counted per source, agreeing or not.
+    let answers = |source: &str| {
+        let needle = format!(
+            "ddns_source_answers_total{{entry=\"cf\",family=\"ipv4\",source=\"{source}\",result=\"ok\"}} "
+        );
+        text.lines()
+            .find_map(|l| l.strip_prefix(needle.as_str()))
+            .map(|n| n.parse::<u64>().unwrap())
+    };
+    assert_eq!(answers(&a), Some(2));
+    assert_eq!(answers(&b), Some(1));
+    assert_eq!(answers(&liar), Some(2));
+}

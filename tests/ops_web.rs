@@ -422,7 +422,9 @@ async fn secret_references_survive_a_save_and_are_shown_as_written() {
         .post("/save", Some(&token), "http://nas:9876", &save)
         .await;
     assert_eq!(r.json()["result"], "ok", "{}", r.body);
-    let saved = ddns_rs::config::store::load(&w.path).unwrap().config;
+    let saved = ddns_rs::config::store::load_for_edit(&w.path)
+        .unwrap()
+        .config;
     assert_eq!(saved.dnsconf[0].dns.secret, "${env:CF_TOKEN}");
     assert_eq!(saved.dnsconf[0].dns.id, "${file:/run/secrets/cf_id}");
     assert_eq!(saved.webhook.webhookurl, c.webhook.webhookurl);

@@ -205,7 +205,7 @@ pub enum Outcome {
 /// Loads the config at `path` (a missing file counts as empty), amends it with `s`, and saves it
 /// when anything changed.
 pub fn apply(path: &Path, s: &Settings) -> Result<Outcome, HeadlessError> {
-    let config = match store::load(path) {
+    let config = match store::load_for_edit(path) {
         Ok(loaded) => loaded.config,
         Err(LoadError::NotFound(_)) => Config::default(),
         Err(e) => return Err(HeadlessError::Load(e)),

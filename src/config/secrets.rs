@@ -3,11 +3,18 @@
 //! file can be shared or kept in git while the secret comes from the environment or a
 //! container secret.
 //!
-//! The config keeps the reference: it is resolved only where the value is used (building a
-//! provider client, sending a webhook), is never written back expanded, and never logged.
-//! Errors name the config key and the reference, never a value.
+//! Every reference is resolved when the config is loaded ([`check_config`], called by
+//! `store::load`): one that cannot be resolved makes the load fail with an error naming the
+//! entry, the key and the reference, so a daemon keeps its previous config instead of running
+//! with a missing credential. The config itself keeps the reference, so that saving (web UI,
+//! headless set-up, `-resetPassword`) writes it back as written, never the value; the value is
+//! read again where it is used (building a provider client, sending a webhook), which also
+//! picks up a secret file an orchestrator rotated. Values are never logged: errors name the
+//! config key and the reference only.
 
 use std::path::Path;
+
+use super::schema::Config;
 
 /// Largest secret file read.
 const MAX_FILE: u64 = 64 * 1024;
@@ -102,6 +109,53 @@ pub fn resolve(key: &str, value: &str) -> Result<String, SecretError> {
     resolve_with(key, value, &|n| std::env::var(n).ok())
 }
 
+/// A reference in one config entry that cannot be resolved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{entry}: {source}")]
+pub struct EntrySecretError {
+    /// The entry, as `entry "name"` or `entry #N` (1-based), or `webhook`.
+    pub entry: String,
+    /// What is wrong with the reference.
+    pub source: SecretError,
+}
+
+/// How an entry is named in errors: by its name, else by its 1-based position.
+fn entry_name(i: usize, name: &str) -> String {
+    if name.is_empty() {
+        format!("entry #{}", i + 1)
+    } else {
+        format!("entry {name:?}")
+    }
+}
+
+/// Resolves every reference in `config` (each entry's `dns.id` and `dns.secret`, the webhook
+/// URL and headers), reading the environment through `env`, and drops the values: the first
+/// that cannot be resolved is the error.
+pub fn check_config(
+    config: &Config,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(), EntrySecretError> {
+    for (i, c) in config.dnsconf.iter().enumerate() {
+        for (key, value) in [("dns.id", &c.dns.id), ("dns.secret", &c.dns.secret)] {
+            resolve_with(key, value, env).map_err(|source| EntrySecretError {
+                entry: entry_name(i, &c.name),
+                source,
+            })?;
+        }
+    }
+    let hook = &config.webhook;
+    for (key, value) in [
+        ("webhook.webhookurl", &hook.webhookurl),
+        ("webhook.webhookheaders", &hook.webhookheaders),
+    ] {
+        resolve_with(key, value, env).map_err(|source| EntrySecretError {
+            entry: "webhook".into(),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
 /// A secret file's contents without the trailing line break editors add.
 fn read_file(key: &str, reference: &str, path: &Path) -> Result<String, SecretError> {
     let err = |why: String| SecretError::File {
@@ -143,6 +197,33 @@ mod tests {
         );
         // A lone "$" or "{" is not a reference.
         assert_eq!(resolve_with("k", "a${b}c$", &env).unwrap(), "a${b}c$");
+    }
+
+    #[test]
+    fn check_config_names_the_entry_and_reference() {
+        let mut c = Config::default();
+        c.dnsconf.push(Default::default());
+        c.dnsconf.push(Default::default());
+        c.dnsconf[0].name = "home".into();
+        c.dnsconf[0].dns.secret = "${env:CF_TOKEN}".into();
+        c.dnsconf[1].dns.id = "${env:MISSING_ID}".into();
+        let e = check_config(&c, &env).unwrap_err();
+        assert_eq!(e.entry, "entry #2");
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with("entry #2: dns.id: ${env:MISSING_ID} is not set"),
+            "{msg}"
+        );
+        c.dnsconf[1].dns.id = "plain".into();
+        assert_eq!(check_config(&c, &env), Ok(()));
+        c.webhook.webhookheaders = "Authorization: Bearer ${file:/no/such/hook}".into();
+        let e = check_config(&c, &env).unwrap_err();
+        assert_eq!(e.entry, "webhook");
+        assert!(e.to_string().contains("webhook.webhookheaders"));
+        c.dnsconf[0].dns.secret = "${env:NOPE}".into();
+        let e = check_config(&c, &env).unwrap_err();
+        assert_eq!(e.entry, "entry \"home\"");
+        assert!(!e.to_string().contains("s3cret"));
     }
 
     #[test]

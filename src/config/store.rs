@@ -104,6 +104,14 @@ pub enum LoadError {
         /// What is wrong and what was expected.
         message: String,
     },
+    /// A `${env:…}`/`${file:…}` secret reference cannot be resolved.
+    #[error("the config file {}: {source}", path.display())]
+    Secret {
+        /// The file.
+        path: PathBuf,
+        /// The entry, key and reference (never a value); boxed to keep `LoadError` small.
+        source: Box<super::secrets::EntrySecretError>,
+    },
 }
 
 fn position(line: usize, column: usize) -> String {
@@ -129,8 +137,30 @@ pub struct SaveError {
     pub source: io::Error,
 }
 
-/// Reads, parses and migrates the config file; rewrites it only if a migration changed it.
+/// Reads, parses and migrates the config file (rewriting it only if a migration changed it),
+/// then resolves every secret reference: one that cannot be resolved is a
+/// [`LoadError::Secret`]. The config keeps the references as written (see `secrets`).
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
+    load_with_env(path, &|n| std::env::var(n).ok())
+}
+
+/// [`load`], reading `${env:…}` references through `env`.
+pub fn load_with_env(
+    path: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Loaded, LoadError> {
+    let loaded = load_for_edit(path)?;
+    super::secrets::check_config(&loaded.config, env).map_err(|source| LoadError::Secret {
+        path: path.to_path_buf(),
+        source: Box::new(source),
+    })?;
+    Ok(loaded)
+}
+
+/// [`load`] without resolving secret references: for code that edits the file and writes it
+/// back (web UI, headless set-up, `-resetPassword`, `-s install`), so that a reference whose
+/// variable or file is missing here can still be seen and fixed.
+pub fn load_for_edit(path: &Path) -> Result<Loaded, LoadError> {
     let (bytes, meta) = read(path).map_err(|source| match source.kind() {
         io::ErrorKind::NotFound => LoadError::NotFound(path.to_path_buf()),
         _ => LoadError::Io {
@@ -471,5 +501,39 @@ mod tests {
     fn line_column_counts_characters() {
         assert_eq!(line_column(b""), (1, 1));
         assert_eq!(line_column("ab\nc\u{e9}".as_bytes()), (2, 3));
+    }
+
+    #[test]
+    fn secret_references_are_resolved_at_load_and_kept_for_saving() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.yaml");
+        let mut c = Config::default();
+        c.dnsconf.push(DnsConfig::default());
+        c.dnsconf[0].name = "home".into();
+        c.dnsconf[0].dns.secret = "${env:CF_TOKEN}".into();
+        save(&path, &c).unwrap();
+        let env = |n: &str| (n == "CF_TOKEN").then(|| "v4lue-abc".to_string());
+        let none = |_: &str| None;
+        // Resolvable: loads, and the config holds the reference, not the value.
+        let l = load_with_env(&path, &env).unwrap();
+        assert_eq!(l.config.dnsconf[0].dns.secret, "${env:CF_TOKEN}");
+        // Not resolvable: an error naming the file, entry, key and reference.
+        let e = load_with_env(&path, &none).unwrap_err();
+        assert!(matches!(e, LoadError::Secret { .. }));
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with(&format!(
+                "the config file {}: entry \"home\": dns.secret: ${{env:CF_TOKEN}} is not set; set the environment variable CF_TOKEN",
+                path.display()
+            )),
+            "{msg}"
+        );
+        // An editor still opens it, and saving writes the reference back, never a value.
+        let mut edit = load_for_edit(&path).unwrap().config;
+        edit.lang = "zh".into();
+        save(&path, &edit).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("${env:CF_TOKEN}"), "{text}");
+        assert!(!text.contains("v4lue-abc"));
     }
 }

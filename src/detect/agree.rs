@@ -112,9 +112,58 @@ struct Health {
 /// What the sources of one entry and family have done lately. Cheap to clone (shared), so the
 /// sync engine keeps one per entry and family across runs.
 #[derive(Debug, Clone, Default)]
-pub struct SourceHealth(Arc<Mutex<HashMap<String, Health>>>);
+pub struct SourceHealth {
+    map: Arc<Mutex<HashMap<String, Health>>>,
+    /// Where disagreements are counted for `/metrics` (None: not counted).
+    counter: Option<Counter>,
+}
+
+/// The metrics and the entry label that disagreements are counted under.
+#[derive(Debug, Clone)]
+struct Counter {
+    metrics: crate::metrics::Metrics,
+    entry: String,
+}
+
+/// The sources that disagreed: with an agreed address, those that answered another one;
+/// without one, every source that gave an address when the addresses differ. A failed source
+/// did not disagree (it is counted as a failed detection).
+pub fn dissenters<'a>(answers: &'a [Answer], decided: &Result<IpAddr, String>) -> Vec<&'a str> {
+    let given = || {
+        answers
+            .iter()
+            .filter_map(|a| a.result.as_ref().ok().map(|ip| (a.source.as_str(), ip)))
+    };
+    match decided {
+        Ok(winner) => given()
+            .filter(|(_, ip)| *ip != winner)
+            .map(|(s, _)| s)
+            .collect(),
+        Err(_) => {
+            let first = given().next().map(|(_, ip)| *ip);
+            if given().any(|(_, ip)| Some(*ip) != first) {
+                given().map(|(s, _)| s).collect()
+            } else {
+                Vec::new()
+            }
+        }
+    }
+}
 
 impl SourceHealth {
+    /// The same shared state, counting each source's answers and disagreements into `metrics`
+    /// (`ddns_source_answers_total`, `ddns_detection_disagreements_total`) under the entry
+    /// label `entry`.
+    pub fn counted(&self, metrics: &crate::metrics::Metrics, entry: &str) -> SourceHealth {
+        SourceHealth {
+            map: self.map.clone(),
+            counter: Some(Counter {
+                metrics: metrics.clone(),
+                entry: entry.to_string(),
+            }),
+        }
+    }
+
     /// The sources to ask now: those not in back-off, or all of them when fewer than `k` are.
     pub fn pick(&self, sources: &[Source], k: usize, now: Instant) -> Vec<Source> {
         let map = self.lock();
@@ -143,6 +192,19 @@ impl SourceHealth {
         now: Instant,
     ) -> Result<IpAddr, DetectError> {
         let decided = decide(answers, k);
+        if let Some(c) = &self.counter {
+            let fam = match family {
+                Family::V4 => "ipv4",
+                Family::V6 => "ipv6",
+            };
+            for a in answers {
+                c.metrics
+                    .source_answer(&c.entry, fam, &a.source, a.result.is_ok());
+            }
+            for source in dissenters(answers, &decided) {
+                c.metrics.disagreement(&c.entry, fam, source);
+            }
+        }
         let mut map = self.lock();
         for a in answers {
             let good = match (&a.result, &decided) {
@@ -200,7 +262,7 @@ impl SourceHealth {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Health>> {
         // A poisoned lock only means a panic elsewhere mid-update; the map is still usable.
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
+        self.map.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -476,5 +538,60 @@ mod tests {
         );
         assert!(answers[3].result.is_err(), "a private address is no vote");
         assert_eq!(decide(&answers, 2).unwrap().to_string(), "1.2.3.4");
+    }
+
+    fn answer(source: &str, r: Result<&str, &str>) -> Answer {
+        Answer {
+            source: source.into(),
+            result: r.map(|ip| ip.parse().unwrap()).map_err(str::to_string),
+        }
+    }
+
+    #[test]
+    fn dissenters_are_the_outvoted_or_all_when_nobody_wins() {
+        let outvoted = [
+            answer("a", Ok("1.1.1.1")),
+            answer("b", Ok("1.1.1.1")),
+            answer("c", Ok("9.9.9.9")),
+            answer("d", Err("timeout")),
+        ];
+        let d = decide(&outvoted, 2);
+        assert_eq!(dissenters(&outvoted, &d), ["c"]);
+        let tie = [answer("a", Ok("1.1.1.1")), answer("b", Ok("9.9.9.9"))];
+        assert_eq!(dissenters(&tie, &decide(&tie, 2)), ["a", "b"]);
+        // Too few answers, but those given agree: nobody disagreed.
+        let few = [answer("a", Ok("1.1.1.1")), answer("b", Err("down"))];
+        assert!(dissenters(&few, &decide(&few, 2)).is_empty());
+    }
+
+    #[test]
+    fn settle_counts_disagreements_only_when_counted() {
+        let m = crate::metrics::Metrics::default();
+        let plain = SourceHealth::default();
+        let counted = plain.counted(&m, "home");
+        let tie = [
+            answer("stun:a:1", Ok("1.1.1.1")),
+            answer("dns:google", Ok("9.9.9.9")),
+        ];
+        let now = Instant::now();
+        assert!(plain.settle(&tie, 1, Family::V4, now).is_err());
+        assert!(
+            !m.render("x")
+                .contains("ddns_detection_disagreements_total{")
+        );
+        assert!(counted.settle(&tie, 1, Family::V6, now).is_err());
+        assert!(counted.settle(&tie, 1, Family::V6, now).is_err());
+        let text = m.render("x");
+        assert!(text.contains(
+            "ddns_detection_disagreements_total{entry=\"home\",family=\"ipv6\",source=\"stun:a:1\"} 2\n"
+        ), "{text}");
+        assert!(text.contains(
+            "ddns_detection_disagreements_total{entry=\"home\",family=\"ipv6\",source=\"dns:google\"} 2\n"
+        ));
+        assert!(text.contains(
+            "ddns_source_answers_total{entry=\"home\",family=\"ipv6\",source=\"stun:a:1\",result=\"ok\"} 2\n"
+        ), "{text}");
+        // The counted handle shares the back-off state with the plain one.
+        assert_eq!(plain.lock().len(), 2);
     }
 }

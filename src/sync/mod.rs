@@ -328,8 +328,12 @@ impl Engine {
             http: self.opts.http.clone(),
             httpinterface: conf.httpinterface.clone(),
             sources: match family {
-                Family::V4 => self.entries[i].sources_v4.clone(),
-                Family::V6 => self.entries[i].sources_v6.clone(),
+                Family::V4 => self.entries[i]
+                    .sources_v4
+                    .counted(&self.opts.metrics, label),
+                Family::V6 => self.entries[i]
+                    .sources_v6
+                    .counted(&self.opts.metrics, label),
             },
         };
         let detected = if push::is_push(ipconf) {

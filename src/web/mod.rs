@@ -163,7 +163,7 @@ impl WebState {
     }
 
     fn load_config(&self) -> ConfigState {
-        match store::load(&self.opts.config_path) {
+        match store::load_for_edit(&self.opts.config_path) {
             Ok(l) => ConfigState::Loaded(l.config),
             Err(LoadError::NotFound(_)) => ConfigState::Missing,
             Err(e) => ConfigState::Broken(e.to_string()),
