@@ -235,10 +235,14 @@ impl Installer<'_> {
     /// Writes the unit or script, enables it and starts it.
     pub fn install(&mut self, spec: &ServiceSpec) -> Result<(), ServiceError> {
         let file = self.file();
-        // The sandboxed systemd unit needs the config directory to exist (ReadWritePaths).
+        // The sandboxed systemd unit needs the config (and -log) directories to exist
+        // (ReadWritePaths); inside the sandbox the daemon could not create them itself.
         if self.init == InitSystem::Systemd {
-            let dir = self.under_root(&spec.config_dir().display().to_string());
-            std::fs::create_dir_all(&dir).map_err(|err| ServiceError::File { path: dir, err })?;
+            for d in spec.writable_dirs() {
+                let dir = self.under_root(&d.display().to_string());
+                std::fs::create_dir_all(&dir)
+                    .map_err(|err| ServiceError::File { path: dir, err })?;
+            }
         }
         match self.init {
             InitSystem::Systemd => {

@@ -45,6 +45,8 @@ pub struct ServiceSpec {
     /// Owner (uid, gid) of the config directory when it is not root; the unit runs as that user
     /// so that it can write the file without CAP_DAC_OVERRIDE.
     pub run_as: Option<(u32, u32)>,
+    /// Directory of the `-log` file, when one is given: it must be writable under the sandbox too.
+    pub log_dir: Option<PathBuf>,
 }
 
 impl ServiceSpec {
@@ -62,6 +64,11 @@ impl ServiceSpec {
             },
             binds_interface: config
                 .is_some_and(|c| c.dnsconf.iter().any(|d| !d.httpinterface.trim().is_empty())),
+            log_dir: flags
+                .log_file
+                .as_deref()
+                .and_then(Path::parent)
+                .map(Path::to_path_buf),
             run_as: None,
         }
     }
@@ -69,6 +76,20 @@ impl ServiceSpec {
     /// The directory holding the config file (and its lock file).
     pub fn config_dir(&self) -> &Path {
         self.config.parent().unwrap_or(Path::new("/"))
+    }
+
+    /// Every directory the service writes to: the config directory, and the `-log` file's
+    /// directory when it lies elsewhere.
+    pub fn writable_dirs(&self) -> Vec<&Path> {
+        let mut v = vec![self.config_dir()];
+        if let Some(d) = self
+            .log_dir
+            .as_deref()
+            .filter(|d| !d.starts_with(self.config_dir()))
+        {
+            v.push(d);
+        }
+        v
     }
 
     /// The full command line: the binary, then the arguments.
@@ -102,6 +123,41 @@ pub fn baked_args(flags: &Flags) -> Vec<String> {
     if let Some(d) = flags.dns.as_deref().filter(|d| !d.is_empty()) {
         a.push("-dns".into());
         a.push(d.to_string());
+    }
+    // Paths are already absolute (cli::parse), so the service finds them from any directory.
+    for (flag, path) in [("-tlsCert", &flags.tls_cert), ("-tlsKey", &flags.tls_key)] {
+        if let Some(p) = path {
+            a.push(flag.into());
+            a.push(p.display().to_string());
+        }
+    }
+    if let Some(log) = &flags.log_file {
+        a.push("-log".into());
+        a.push(log.display().to_string());
+        let defaults = crate::cli::parse(&[], None, Path::new("/")).ok();
+        if defaults
+            .as_ref()
+            .is_none_or(|d| d.log_size != flags.log_size)
+        {
+            a.push("-logSize".into());
+            a.push(flags.log_size.to_string());
+        }
+        if defaults
+            .as_ref()
+            .is_none_or(|d| d.log_keep != flags.log_keep)
+        {
+            a.push("-logKeep".into());
+            a.push(flags.log_keep.to_string());
+        }
+    }
+    if let Some(f) = flags
+        .headless
+        .log_format
+        .as_deref()
+        .filter(|f| !f.is_empty())
+    {
+        a.push("-logFormat".into());
+        a.push(f.to_string());
     }
     a
 }
@@ -149,6 +205,7 @@ pub(crate) mod test_support {
             listen_port: port,
             binds_interface: binds,
             run_as: None,
+            log_dir: None,
         }
     }
 
@@ -213,6 +270,44 @@ mod tests {
                 "1.1.1.1"
             ]
         );
+        let f = flags(&[
+            "-c",
+            "d.yaml",
+            "-tlsCert",
+            "tls/c.pem",
+            "-tlsKey",
+            "/etc/k.pem",
+            "-log",
+            "/var/log/ddns/x.log",
+            "-logKeep",
+            "5",
+            "-logFormat",
+            "json",
+        ]);
+        let baked = baked_args(&f);
+        assert_eq!(
+            baked[7..],
+            [
+                "/srv/work/d.yaml",
+                "-tlsCert",
+                "/srv/work/tls/c.pem",
+                "-tlsKey",
+                "/etc/k.pem",
+                "-log",
+                "/var/log/ddns/x.log",
+                "-logKeep",
+                "5",
+                "-logFormat",
+                "json"
+            ]
+        );
+        let spec = ServiceSpec::new("/bin/x".into(), &f, None);
+        assert_eq!(
+            spec.writable_dirs(),
+            [Path::new("/srv/work"), Path::new("/var/log/ddns")]
+        );
+        let inside = ServiceSpec::new("/bin/x".into(), &flags(&["-log", "/root/l.log"]), None);
+        assert_eq!(inside.writable_dirs(), [Path::new("/root")]);
         let f = flags(&[]);
         assert_eq!(
             baked_args(&f),

@@ -60,7 +60,7 @@ fn under_home(dir: &Path) -> bool {
 /// The unit file text.
 pub fn unit(spec: &ServiceSpec) -> String {
     let exec: Vec<String> = spec.argv().iter().map(|a| exec_quote(a)).collect();
-    let dir = spec.config_dir();
+    let dirs = spec.writable_dirs();
     let mut caps = Vec::new();
     // Ports below 1024 need CAP_NET_BIND_SERVICE; SO_BINDTODEVICE (`httpinterface`) needs
     // CAP_NET_RAW. Nothing else: the daemon only talks HTTP(S)/DNS and reads netlink.
@@ -121,10 +121,18 @@ pub fn unit(spec: &ServiceSpec) -> String {
          \n\
          [Install]\n\
          WantedBy=multi-user.target\n",
-        dir = path_quote(&dir.display().to_string()),
-        // A config under a home directory: homes stay readable and that one directory is
-        // made writable by ReadWritePaths; otherwise homes are hidden altogether.
-        home = if under_home(dir) { "read-only" } else { "yes" },
+        dir = dirs
+            .iter()
+            .map(|d| path_quote(&d.display().to_string()))
+            .collect::<Vec<_>>()
+            .join(" "),
+        // A config (or log) under a home directory: homes stay readable and that one directory
+        // is made writable by ReadWritePaths; otherwise homes are hidden altogether.
+        home = if dirs.iter().any(|d| under_home(d)) {
+            "read-only"
+        } else {
+            "yes"
+        },
     );
     u
 }
@@ -148,6 +156,20 @@ mod tests {
         s.args.push("-dns".into());
         s.args.push("1.1.1.1".into());
         golden("systemd-root-port80.service", &unit(&s));
+    }
+
+    #[test]
+    fn a_log_file_elsewhere_is_writable_too() {
+        let mut s = spec("/etc/ddns-rs/ddns.yaml", Some(9876), false);
+        s.log_dir = Some("/var/log/ddns rs".into());
+        let u = unit(&s);
+        assert!(
+            u.contains("ReadWritePaths=/etc/ddns-rs \"/var/log/ddns rs\"\n"),
+            "{u}"
+        );
+        assert!(u.contains("ProtectHome=yes\n"));
+        s.log_dir = Some("/home/ann/logs".into());
+        assert!(unit(&s).contains("ProtectHome=read-only\n"));
     }
 
     #[test]
