@@ -157,6 +157,33 @@ async fn save_refuses_weak_passwords_and_missing_username_without_writing() {
 }
 
 #[tokio::test]
+async fn save_refuses_a_secret_reference_that_cannot_be_resolved() {
+    let mut h = Harness::new(Some(&config_with_entry()));
+    let token = h.login(LAN).await;
+    let before = std::fs::read(&h.path).unwrap();
+    h.drain_control();
+    let entry = json!({"Name": "ref", "DnsName": "cloudflare", "DnsID": "",
+        "DnsSecret": "${env:DDNS_RS_TEST_SURELY_UNSET_VAR}", "Ipv4Enable": true,
+        "Ipv4GetType": "url", "Ipv4Domains": "a.example.com"});
+    let r = h
+        .post(
+            "/save",
+            LAN,
+            Some(&token),
+            &json!({"Username": "admin", "DnsConf": [null, entry]}),
+        )
+        .await;
+    let msg = r.json()["result"].as_str().unwrap().to_string();
+    assert!(
+        msg.contains("${env:DDNS_RS_TEST_SURELY_UNSET_VAR}"),
+        "{msg}"
+    );
+    assert!(msg.contains("dns.secret"), "{msg}");
+    assert_eq!(std::fs::read(&h.path).unwrap(), before);
+    assert!(h.drain_control().is_empty());
+}
+
+#[tokio::test]
 async fn changing_the_password_ends_other_sessions() {
     let h = Harness::new(Some(&config_with_entry()));
     let mine = h.login(LAN).await;

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::config::password::check_strength;
+use crate::config::schema::IpConf;
 use crate::config::store::hash_password;
 use crate::config::{Config, DnsConfig};
 
@@ -186,6 +187,15 @@ pub struct Applied {
     pub account_changed: bool,
 }
 
+/// Copies the keys only ddns-rs knows (agreement sources, IPv6 suffix) from the stored family:
+/// ddns-go's page contract has no fields for them, so a save must not drop them.
+fn keep_extensions(page: &mut IpConf, stored: &IpConf) {
+    page.prefixlen.clone_from(&stored.prefixlen);
+    page.suffix.clone_from(&stored.suffix);
+    page.sources.clone_from(&stored.sources);
+    page.agree.clone_from(&stored.agree);
+}
+
 /// Applies the page's form to `current` with ddns-go's save rules. The error is the message
 /// the page shows in `result`.
 pub fn apply(current: &Config, req: SaveRequest) -> Result<Applied, String> {
@@ -248,6 +258,9 @@ pub fn apply(current: &Config, req: SaveRequest) -> Result<Applied, String> {
         c.ipv6.ipv6reg = v.ipv6_reg.trim().to_string();
         c.ipv6.domains = split_lines(&v.ipv6_domains);
         if let Some(old) = current.dnsconf.get(k) {
+            // Keys of ddns-rs's own that the page does not edit survive a save untouched.
+            keep_extensions(&mut c.ipv4, &old.ipv4);
+            keep_extensions(&mut c.ipv6, &old.ipv6);
             // The mask came back unchanged: keep the stored credential.
             if c.dns.id == mask(&old.dns.id, &old.dns.name) {
                 c.dns.id = old.dns.id.clone();
@@ -319,6 +332,29 @@ mod tests {
         )
         .unwrap();
         assert_eq!(out.config.push, cur.push);
+    }
+
+    #[test]
+    fn keys_the_page_does_not_edit_survive_a_save() {
+        let mut current = stored();
+        current.dnsconf[0].ipv4.sources = vec!["dns:opendns".into(), "stun:127.0.0.1:3478".into()];
+        current.dnsconf[0].ipv4.agree = "2".into();
+        current.dnsconf[0].ipv6.suffix = "::1234".into();
+        current.dnsconf[0].ipv6.prefixlen = "56".into();
+        let mut page = to_js(&current.dnsconf[0]);
+        page.ipv4_domains = "new.example.com".into();
+        let req = SaveRequest {
+            username: current.user.username.clone(),
+            dns_conf: vec![Some(page)],
+            ..SaveRequest::default()
+        };
+        let saved = apply(&current, req).unwrap().config;
+        let e = &saved.dnsconf[0];
+        assert_eq!(e.ipv4.domains, ["new.example.com"]);
+        assert_eq!(e.ipv4.sources, current.dnsconf[0].ipv4.sources);
+        assert_eq!(e.ipv4.agree, "2");
+        assert_eq!(e.ipv6.suffix, "::1234");
+        assert_eq!(e.ipv6.prefixlen, "56");
     }
 
     #[test]

@@ -39,6 +39,13 @@ pub(super) async fn save_settings(State(st): St, req: Request) -> Response {
         Ok(Err(msg)) => return save_reply(msg, "[]".into()),
         Err(_) => return save_reply("internal error; try again".into(), "[]".into()),
     };
+    // A `${env:…}`/`${file:…}` reference the daemon cannot resolve would make the next load
+    // fail: refuse it now, with the entry and the reference named, and write nothing.
+    if let Err(e) =
+        crate::config::secrets::check_config(&applied.config, &|n| std::env::var(n).ok())
+    {
+        return save_reply(e.to_string(), "[]".into());
+    }
     for w in &applied.warnings {
         tracing::warn!("{w}");
     }
