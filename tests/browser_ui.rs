@@ -108,6 +108,11 @@ async fn setup_settings_status_logs_language_theme() {
     assert_eq!(b.js(shown, vec![]).await, json!([false, false, true]));
     b.fill("#v4Cmd", "echo 8.8.8.8").await;
     b.fill("#v4Domains", "home.example.com").await;
+    // ddns-rs's own keys sit in a closed "Advanced" part and are saved like the rest.
+    assert_eq!(b.prop("#v6Adv", "open").await, json!(false));
+    b.click("#v6Adv summary").await;
+    b.fill("#v6Suffix", "::1234").await;
+    b.fill("#v6PrefixLen", "56").await;
     b.click("#v6Enable").await; // new entries have IPv6 on; this one is IPv4 only
     b.click("#save").await;
     b.wait_text("#saveMsg", "Saved").await;
@@ -118,6 +123,12 @@ async fn setup_settings_status_logs_language_theme() {
     .await;
     let e = &y["dnsconf"][0];
     assert_eq!(e["dns"]["name"], json!("cloudflare"));
+    assert_eq!(e["ipv6"]["suffix"], json!("::1234"));
+    assert_eq!(e["ipv6"]["prefixlen"], json!("56"));
+    assert!(
+        e["ipv4"].get("sources").is_none(),
+        "empty keys are not written"
+    );
     assert_eq!(e["dns"]["secret"], json!(SECRET));
     assert_eq!(e["dns"]["id"], json!(""));
     assert_eq!(e["ttl"], json!("600"));

@@ -61,14 +61,17 @@
     return {
       Name: "", DnsName: "alidns", DnsID: "", DnsSecret: "", DnsExtParam: "", TTL: "", HttpInterface: "",
       Ipv4Enable: true, Ipv4GetType: "url", Ipv4Url: urls.v4, Ipv4NetInterface: "", Ipv4Cmd: "", Ipv4Domains: "",
-      Ipv6Enable: true, Ipv6GetType: "netInterface", Ipv6Url: urls.v6, Ipv6NetInterface: "", Ipv6Cmd: "", Ipv6Reg: "", Ipv6Domains: ""
+      Ipv6Enable: true, Ipv6GetType: "netInterface", Ipv6Url: urls.v6, Ipv6NetInterface: "", Ipv6Cmd: "", Ipv6Reg: "", Ipv6Domains: "",
+      Ipv4Sources: "", Ipv4Agree: "", Ipv6Sources: "", Ipv6Agree: "", Ipv6Suffix: "", Ipv6PrefixLen: ""
     };
   }
   // Text inputs and selects bound one-to-one to entry fields.
   const TEXT = {
     DnsName: "dnsName", DnsID: "dnsId", DnsSecret: "dnsSecret", DnsExtParam: "dnsExt", TTL: "ttl", HttpInterface: "httpIf",
     Ipv4Url: "v4Url", Ipv4NetInterface: "v4If", Ipv4Cmd: "v4Cmd", Ipv4Domains: "v4Domains",
-    Ipv6Url: "v6Url", Ipv6NetInterface: "v6If", Ipv6Cmd: "v6Cmd", Ipv6Reg: "v6Reg", Ipv6Domains: "v6Domains"
+    Ipv6Url: "v6Url", Ipv6NetInterface: "v6If", Ipv6Cmd: "v6Cmd", Ipv6Reg: "v6Reg", Ipv6Domains: "v6Domains",
+    Ipv4Sources: "v4Sources", Ipv4Agree: "v4Agree",
+    Ipv6Sources: "v6Sources", Ipv6Agree: "v6Agree", Ipv6Suffix: "v6Suffix", Ipv6PrefixLen: "v6PrefixLen"
   };
 
   function entryLabel(e, i) { return e.Name || t("entryN", i + 1); }
@@ -124,6 +127,8 @@
       $(f + "Enable").checked = !!e[p + "Enable"];
       const type = e[p + "GetType"] || "url";
       for (const r of document.getElementsByName(f + "Type")) r.checked = r.value === type;
+      // The advanced part opens by itself when it holds something.
+      $(f + "Adv").open = ["Sources", "Agree", "Suffix", "PrefixLen"].some((k) => !!e[p + k]);
     }
     syncVisibility();
     previewV6();

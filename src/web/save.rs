@@ -7,7 +7,6 @@
 use serde::{Deserialize, Serialize};
 
 use crate::config::password::check_strength;
-use crate::config::schema::IpConf;
 use crate::config::store::hash_password;
 use crate::config::{Config, DnsConfig};
 
@@ -56,6 +55,46 @@ pub struct DnsConfJs {
     pub ipv6_reg: String,
     #[serde(rename = "Ipv6Domains")]
     pub ipv6_domains: String,
+    /// ddns-rs's own keys below: absent (ddns-go's page, old scripts) keeps the stored value.
+    #[serde(rename = "Ipv4Sources", skip_serializing_if = "Option::is_none")]
+    pub ipv4_sources: Option<String>,
+    #[serde(rename = "Ipv4Agree", skip_serializing_if = "Option::is_none")]
+    pub ipv4_agree: Option<String>,
+    #[serde(rename = "Ipv6Sources", skip_serializing_if = "Option::is_none")]
+    pub ipv6_sources: Option<String>,
+    #[serde(rename = "Ipv6Agree", skip_serializing_if = "Option::is_none")]
+    pub ipv6_agree: Option<String>,
+    #[serde(rename = "Ipv6Suffix", skip_serializing_if = "Option::is_none")]
+    pub ipv6_suffix: Option<String>,
+    #[serde(rename = "Ipv6PrefixLen", skip_serializing_if = "Option::is_none")]
+    pub ipv6_prefix_len: Option<String>,
+}
+
+impl DnsConfJs {
+    /// True for an entry the page added and left empty (skipped on save, as in ddns-go).
+    fn is_blank(&self) -> bool {
+        let empty = |o: &Option<String>| o.as_deref().is_none_or(|v| v.trim().is_empty());
+        let ddns_go = DnsConfJs {
+            ipv4_sources: None,
+            ipv4_agree: None,
+            ipv6_sources: None,
+            ipv6_agree: None,
+            ipv6_suffix: None,
+            ipv6_prefix_len: None,
+            ..self.clone()
+        };
+        ddns_go == DnsConfJs::default()
+            && [
+                &self.ipv4_sources,
+                &self.ipv4_agree,
+                &self.ipv6_sources,
+                &self.ipv6_agree,
+                &self.ipv6_suffix,
+                &self.ipv6_prefix_len,
+            ]
+            .into_iter()
+            .all(empty)
+    }
 }
 
 /// The body of `POST /save`.
@@ -151,6 +190,12 @@ pub fn to_js(c: &DnsConfig) -> DnsConfJs {
         ipv6_cmd: c.ipv6.cmd.clone(),
         ipv6_reg: c.ipv6.ipv6reg.clone(),
         ipv6_domains: c.ipv6.domains.join("\r\n"),
+        ipv4_sources: Some(c.ipv4.sources.join("\r\n")),
+        ipv4_agree: Some(c.ipv4.agree.clone()),
+        ipv6_sources: Some(c.ipv6.sources.join("\r\n")),
+        ipv6_agree: Some(c.ipv6.agree.clone()),
+        ipv6_suffix: Some(c.ipv6.suffix.clone()),
+        ipv6_prefix_len: Some(c.ipv6.prefixlen.clone()),
     }
 }
 
@@ -187,15 +232,6 @@ pub struct Applied {
     pub account_changed: bool,
 }
 
-/// Copies the keys only ddns-rs knows (agreement sources, IPv6 suffix) from the stored family:
-/// ddns-go's page contract has no fields for them, so a save must not drop them.
-fn keep_extensions(page: &mut IpConf, stored: &IpConf) {
-    page.prefixlen.clone_from(&stored.prefixlen);
-    page.suffix.clone_from(&stored.suffix);
-    page.sources.clone_from(&stored.sources);
-    page.agree.clone_from(&stored.agree);
-}
-
 /// Applies the page's form to `current` with ddns-go's save rules. The error is the message
 /// the page shows in `result`.
 pub fn apply(current: &Config, req: SaveRequest) -> Result<Applied, String> {
@@ -225,7 +261,7 @@ pub fn apply(current: &Config, req: SaveRequest) -> Result<Applied, String> {
     let mut entries = Vec::new();
     for (k, v) in req.dns_conf.into_iter().enumerate() {
         // Deleted (null) or blank entries are skipped; indices stay those of the page's array.
-        let Some(v) = v.filter(|v| *v != DnsConfJs::default()) else {
+        let Some(v) = v.filter(|v| !v.is_blank()) else {
             continue;
         };
         if v.ipv4_domains.is_empty() && v.ipv6_domains.is_empty() {
@@ -257,10 +293,28 @@ pub fn apply(current: &Config, req: SaveRequest) -> Result<Applied, String> {
         c.ipv6.cmd = v.ipv6_cmd.trim().to_string();
         c.ipv6.ipv6reg = v.ipv6_reg.trim().to_string();
         c.ipv6.domains = split_lines(&v.ipv6_domains);
+        // ddns-rs's own keys: the page's value when it sent one, else the stored one (a page or
+        // script that speaks only ddns-go's fields must not drop them).
+        let stored = current.dnsconf.get(k).cloned().unwrap_or_default();
+        let text = |page: Option<String>, old: &str| {
+            page.map_or(old.to_string(), |v| v.trim().to_string())
+        };
+        let list = |page: Option<String>, old: &[String]| {
+            page.map_or(old.to_vec(), |v| {
+                v.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+        };
+        c.ipv4.sources = list(v.ipv4_sources, &stored.ipv4.sources);
+        c.ipv4.agree = text(v.ipv4_agree, &stored.ipv4.agree);
+        c.ipv6.sources = list(v.ipv6_sources, &stored.ipv6.sources);
+        c.ipv6.agree = text(v.ipv6_agree, &stored.ipv6.agree);
+        c.ipv6.suffix = text(v.ipv6_suffix, &stored.ipv6.suffix);
+        c.ipv6.prefixlen = text(v.ipv6_prefix_len, &stored.ipv6.prefixlen);
         if let Some(old) = current.dnsconf.get(k) {
-            // Keys of ddns-rs's own that the page does not edit survive a save untouched.
-            keep_extensions(&mut c.ipv4, &old.ipv4);
-            keep_extensions(&mut c.ipv6, &old.ipv6);
             // The mask came back unchanged: keep the stored credential.
             if c.dns.id == mask(&old.dns.id, &old.dns.name) {
                 c.dns.id = old.dns.id.clone();
@@ -341,8 +395,15 @@ mod tests {
         current.dnsconf[0].ipv4.agree = "2".into();
         current.dnsconf[0].ipv6.suffix = "::1234".into();
         current.dnsconf[0].ipv6.prefixlen = "56".into();
+        // A ddns-go page (or script) knows none of them.
         let mut page = to_js(&current.dnsconf[0]);
         page.ipv4_domains = "new.example.com".into();
+        page.ipv4_sources = None;
+        page.ipv4_agree = None;
+        page.ipv6_sources = None;
+        page.ipv6_agree = None;
+        page.ipv6_suffix = None;
+        page.ipv6_prefix_len = None;
         let req = SaveRequest {
             username: current.user.username.clone(),
             dns_conf: vec![Some(page)],
@@ -354,6 +415,26 @@ mod tests {
         assert_eq!(e.ipv4.sources, current.dnsconf[0].ipv4.sources);
         assert_eq!(e.ipv4.agree, "2");
         assert_eq!(e.ipv6.suffix, "::1234");
+        assert_eq!(e.ipv6.prefixlen, "56");
+
+        // Our page sends them: its values win; an emptied field clears the key.
+        let mut page = to_js(&current.dnsconf[0]);
+        assert_eq!(
+            page.ipv4_sources.as_deref(),
+            Some("dns:opendns\r\nstun:127.0.0.1:3478")
+        );
+        page.ipv4_sources = Some("dns:google\n\n https://echo.example/ip \n".into());
+        page.ipv4_agree = Some(" ".into());
+        page.ipv6_suffix = Some(" ::abcd ".into());
+        let req = SaveRequest {
+            username: current.user.username.clone(),
+            dns_conf: vec![Some(page)],
+            ..SaveRequest::default()
+        };
+        let e = apply(&current, req).unwrap().config.dnsconf.remove(0);
+        assert_eq!(e.ipv4.sources, ["dns:google", "https://echo.example/ip"]);
+        assert_eq!(e.ipv4.agree, "");
+        assert_eq!(e.ipv6.suffix, "::abcd");
         assert_eq!(e.ipv6.prefixlen, "56");
     }
 
