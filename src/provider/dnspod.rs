@@ -87,29 +87,7 @@ impl Dnspod {
             .post(url)
             .header(reqwest::header::USER_AGENT, USER_AGENT)
             .form(&form);
-        let super::Answer { status, body, .. } = super::send(req).await?;
-        if status >= 300 {
-            return Err(ProviderError::Api(format!(
-                "DNSPod {action} answered HTTP {status}: {}",
-                super::truncate(&body, 300)
-            )));
-        }
-        let v: Value = serde_json::from_str(&body).map_err(|_| {
-            ProviderError::Api(format!(
-                "DNSPod {action} answered something that is not JSON: {}",
-                super::truncate(&body, 300)
-            ))
-        })?;
-        let code = text(&v["status"]["code"]);
-        if code == "1" || tolerated.contains(&code.as_str()) {
-            return Ok((code, v));
-        }
-        Err(classify(
-            action,
-            &code,
-            &text(&v["status"]["message"]),
-            &domain.root,
-        ))
+        decode(action, super::send(req).await?, tolerated, &domain.root)
     }
 
     /// Creates or modifies one record; `record_id` is `None` for a create.
@@ -160,18 +138,7 @@ impl Provider for Dnspod {
             ];
             // Code 10 is "no records": the name simply does not exist yet.
             let (code, v) = self.call("Record.List", domain, &fields, &["10"]).await?;
-            let records = match v["records"].as_array() {
-                Some(list) if code == "1" => list
-                    .iter()
-                    .map(|r| Existing {
-                        id: text(&r["id"]),
-                        value: text(&r["value"]),
-                        ttl: text(&r["ttl"]).parse().ok(),
-                        proxied: None,
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            };
+            let records = read_records(&code, &v);
             Ok(Lookup::Found {
                 zone: None,
                 records,
@@ -203,6 +170,55 @@ impl Provider for Dnspod {
                 }
             }
         })
+    }
+}
+
+/// The code and JSON of an answer whose `status.code` is "1" or one of `tolerated`, or the
+/// error the answer carries.
+pub(super) fn decode(
+    action: &str,
+    answer: super::Answer,
+    tolerated: &[&str],
+    root: &str,
+) -> Result<(String, Value), ProviderError> {
+    let super::Answer { status, body, .. } = answer;
+    if status >= 300 {
+        return Err(ProviderError::Api(format!(
+            "DNSPod {action} answered HTTP {status}: {}",
+            super::truncate(&body, 300)
+        )));
+    }
+    let v: Value = serde_json::from_str(&body).map_err(|_| {
+        ProviderError::Api(format!(
+            "DNSPod {action} answered something that is not JSON: {}",
+            super::truncate(&body, 300)
+        ))
+    })?;
+    let code = text(&v["status"]["code"]);
+    if code == "1" || tolerated.contains(&code.as_str()) {
+        return Ok((code, v));
+    }
+    Err(classify(
+        action,
+        &code,
+        &text(&v["status"]["message"]),
+        root,
+    ))
+}
+
+/// The records of a `Record.List` answer (none for code 10, "no records").
+pub(super) fn read_records(code: &str, v: &Value) -> Vec<Existing> {
+    match v["records"].as_array() {
+        Some(list) if code == "1" => list
+            .iter()
+            .map(|r| Existing {
+                id: text(&r["id"]),
+                value: text(&r["value"]),
+                ttl: text(&r["ttl"]).parse().ok(),
+                proxied: None,
+            })
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
