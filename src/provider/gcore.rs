@@ -175,7 +175,7 @@ impl Provider for Gcore {
 }
 
 /// Turns an error answer (`{"error": …}` or `{"message": …}`) into a [`ProviderError`].
-fn classify(f: &super::Answer, root: &str) -> ProviderError {
+pub(super) fn classify(f: &super::Answer, root: &str) -> ProviderError {
     let v: Value = serde_json::from_str(&f.body).unwrap_or(Value::Null);
     let detail = ["error", "message", "detail"]
         .iter()

@@ -194,7 +194,7 @@ impl Provider for Nsone {
 }
 
 /// Turns an error answer (`{"message": …}`) into a [`ProviderError`].
-fn classify(f: &super::Answer, root: &str) -> ProviderError {
+pub(super) fn classify(f: &super::Answer, root: &str) -> ProviderError {
     let v: Value = serde_json::from_str(&f.body).unwrap_or(Value::Null);
     let detail = v
         .get("message")

@@ -235,7 +235,12 @@ fn gone(e: ProviderError, id: &str) -> ProviderError {
 
 /// Turns an error answer (`{"error":{"code","message","invalidToken"?}}`) into a
 /// [`ProviderError`].
-fn classify(status: u16, retry_after: Option<Duration>, body: &str, root: &str) -> ProviderError {
+pub(super) fn classify(
+    status: u16,
+    retry_after: Option<Duration>,
+    body: &str,
+    root: &str,
+) -> ProviderError {
     let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
     let err = &v["error"];
     let code = err["code"].as_str().unwrap_or_default();
