@@ -158,9 +158,15 @@ pub fn provider_json(data: &[u8]) {
         let text = String::from_utf8_lossy(body).to_lowercase();
         let no_data = match provider {
             "tencentcloud" => text.contains("resourcenotfound.nodataofrecord"),
-            "nowcn" => ["记录不存在", "没有记录", "no record", "record not found", "record not exist"]
-                .iter()
-                .any(|w| text.contains(w)),
+            "nowcn" => [
+                "记录不存在",
+                "没有记录",
+                "no record",
+                "record not found",
+                "record not exist",
+            ]
+            .iter()
+            .any(|w| text.contains(w)),
             _ => false,
         };
         assert!(
@@ -341,7 +347,8 @@ pub fn web_login(data: &[u8]) {
     let mut req = req
         .body(axum::body::Body::from(body.to_vec()))
         .expect("static request");
-    req.extensions_mut().insert(ddns_rs::web::ClientAddr(client));
+    req.extensions_mut()
+        .insert(ddns_rs::web::ClientAddr(client));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -356,10 +363,12 @@ pub fn web_login(data: &[u8]) {
         (status, bytes)
     });
     let answer = String::from_utf8_lossy(&answer);
-    assert!(!answer.contains(login_hash()), "hash in the answer: {answer}");
+    assert!(
+        !answer.contains(login_hash()),
+        "hash in the answer: {answer}"
+    );
     let accepted = status == 200
-        && serde_json::from_str::<serde_json::Value>(&answer)
-            .is_ok_and(|v| v["Code"] == 200);
+        && serde_json::from_str::<serde_json::Value>(&answer).is_ok_and(|v| v["Code"] == 200);
     if !accepted {
         return;
     }
@@ -368,12 +377,19 @@ pub fn web_login(data: &[u8]) {
     let pw = sent["Password"].as_str().unwrap_or_default();
     if first_run {
         let lan = ddns_rs::web::auth::is_lan(client.ip());
-        assert!(password::check_strength(pw, lan).is_ok(), "weak password accepted");
+        assert!(
+            password::check_strength(pw, lan).is_ok(),
+            "weak password accepted"
+        );
         let saved = store::parse_for_fuzzing(&std::fs::read_to_string(&path).expect("saved"))
             .expect("the saved config loads");
         assert_eq!(saved.user.username, user);
         assert!(saved.user.password.starts_with("$2"), "password not hashed");
     } else {
-        assert_eq!((user, pw), ("admin", LOGIN_PW), "login with wrong credentials");
+        assert_eq!(
+            (user, pw),
+            ("admin", LOGIN_PW),
+            "login with wrong credentials"
+        );
     }
 }

@@ -251,7 +251,10 @@ async fn wrong_secret_is_badsig_and_changes_nothing() {
     )
     .await;
     fails_cleanly(&mut rig, &log, &["BADSIG"], "198.51.100.10").await;
-    assert!(!log.text().contains("d3Jvbmcgc2VjcmV0"), "the wrong secret in the log");
+    assert!(
+        !log.text().contains("d3Jvbmcgc2VjcmV0"),
+        "the wrong secret in the log"
+    );
     assert_eq!(
         servers::query(bind.addr, "old.example.test", Wire::A)
             .await
@@ -351,7 +354,11 @@ async fn truncated_answer_goes_over_tcp_in_a_run() {
     let before = bind.updates_approved();
     let r = rig.engine.run_once().await;
     assert_eq!(r.failed, 0, "{r:?}");
-    assert_eq!(bind.updates_approved(), before, "rewrote an unchanged record");
+    assert_eq!(
+        bind.updates_approved(),
+        before,
+        "rewrote an unchanged record"
+    );
 }
 
 fn unix_now() -> u64 {

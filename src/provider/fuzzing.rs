@@ -114,7 +114,7 @@ pub fn parse_answer(
         }
         ("dnspod", Op::Records) => {
             let (code, v) = dnspod::decode("Record.List", a, &["10"], ROOT)?;
-            Ok(dnspod::read_records(&code, &v))
+            dnspod::read_records(&code, &v)
         }
         ("dnspod", Op::Write) => dnspod::decode("Record.Modify", a, &[], ROOT).map(|_| Vec::new()),
         ("dynadot", Op::Write) => {
