@@ -161,27 +161,27 @@ async fn bind_stopped_between_runs_then_back() {
         "www:example.test",
         "key-sha256",
         &secret_of("key-sha256"),
-        "198.51.100.7",
+        "9.9.9.7",
     )
     .await;
     let r = rig.engine.run_once().await;
     assert_eq!((r.updated, r.failed), (2, 0), "{r:?}");
     let www = |b: SocketAddr| servers::query(b, "www.example.test", Wire::A);
-    assert_eq!(www(bind.addr).await.1, vec![ip("198.51.100.7")]);
+    assert_eq!(www(bind.addr).await.1, vec![ip("9.9.9.7")]);
 
     // The address changes while BIND is down.
-    rig.set_addr("198.51.100.8");
+    rig.set_addr("9.9.9.8");
     bind.stop();
     fails_cleanly(
         &mut rig,
         &log,
         &["did not answer", "refused", "Connection"],
-        "198.51.100.8",
+        "9.9.9.8",
     )
     .await;
     assert_ne!(
         rig.under().published.as_deref(),
-        Some("198.51.100.8"),
+        Some("9.9.9.8"),
         "the failed record is shown as published"
     );
 
@@ -189,13 +189,13 @@ async fn bind_stopped_between_runs_then_back() {
     bind.restart().await;
     assert_eq!(
         www(bind.addr).await.1,
-        vec![ip("198.51.100.7")],
+        vec![ip("9.9.9.7")],
         "the earlier update survived the restart"
     );
     let r = rig.engine.run_once().await;
     assert_eq!(r.failed, 0, "not retried after BIND came back: {r:?}");
     assert_eq!(rig.under().outcome, Outcome::Updated);
-    assert_eq!(www(bind.addr).await.1, vec![ip("198.51.100.8")]);
+    assert_eq!(www(bind.addr).await.1, vec![ip("9.9.9.8")]);
 }
 
 #[tokio::test]
@@ -211,10 +211,10 @@ async fn update_policy_refuses_the_key() {
         "mail:policy.test",
         "key-sha256",
         &secret_of("key-sha256"),
-        "198.51.100.9",
+        "9.9.9.9",
     )
     .await;
-    fails_cleanly(&mut rig, &log, &["REFUSED"], "198.51.100.9").await;
+    fails_cleanly(&mut rig, &log, &["REFUSED"], "9.9.9.9").await;
     let err = rig.under().error.unwrap_or_default();
     assert!(err.contains("update-policy"), "no hint what to fix: {err}");
     let denied = |b: &Bind| b.log().matches("REFUSED").count();
@@ -247,10 +247,10 @@ async fn wrong_secret_is_badsig_and_changes_nothing() {
         "old:example.test",
         "key-sha256",
         wrong,
-        "198.51.100.10",
+        "9.9.9.10",
     )
     .await;
-    fails_cleanly(&mut rig, &log, &["BADSIG"], "198.51.100.10").await;
+    fails_cleanly(&mut rig, &log, &["BADSIG"], "9.9.9.10").await;
     assert!(
         !log.text().contains("d3Jvbmcgc2VjcmV0"),
         "the wrong secret in the log"
@@ -276,10 +276,10 @@ async fn zone_not_served_is_refused_and_an_update_notauth() {
         "www:nowhere.test",
         "key-sha256",
         &secret_of("key-sha256"),
-        "198.51.100.11",
+        "9.9.9.11",
     )
     .await;
-    fails_cleanly(&mut rig, &log, &["nowhere.test"], "198.51.100.11").await;
+    fails_cleanly(&mut rig, &log, &["nowhere.test"], "9.9.9.11").await;
     assert_eq!(bind.updates_approved(), 0);
 
     // The engine stops at the lookup; an UPDATE sent anyway (signed as the provider signs it)
@@ -287,7 +287,7 @@ async fn zone_not_served_is_refused_and_an_update_notauth() {
     let key = tsig::Key::parse("key-sha256", &secret_of("key-sha256")).unwrap();
     let zone = Name::from_ascii("nowhere.test.").unwrap();
     let name = Name::from_ascii("www.nowhere.test.").unwrap();
-    let msg = rfc2136::update_message(7001, &zone, &name, 300, ip("198.51.100.11"));
+    let msg = rfc2136::update_message(7001, &zone, &name, 300, ip("9.9.9.11"));
     let (signed, _) = tsig::sign(&msg.to_vec().unwrap(), &key, unix_now()).unwrap();
     let answer = Message::from_vec(&exchange(bind.addr, &signed).await).unwrap();
     assert_eq!(answer.metadata.response_code, ResponseCode::NotAuth);
@@ -308,7 +308,7 @@ async fn clock_an_hour_off_is_badtime() {
     let zone = Name::from_ascii("example.test.").unwrap();
     let name = Name::from_ascii("old.example.test.").unwrap();
     let skewed = unix_now() - 3600;
-    let msg = rfc2136::update_message(7002, &zone, &name, 300, ip("198.51.100.12"));
+    let msg = rfc2136::update_message(7002, &zone, &name, 300, ip("9.9.9.12"));
     let (signed, mac) = tsig::sign(&msg.to_vec().unwrap(), &key, skewed).unwrap();
     let raw = exchange(bind.addr, &signed).await;
     let answer = Message::from_vec(&raw).unwrap();
@@ -337,7 +337,7 @@ async fn truncated_answer_goes_over_tcp_in_a_run() {
         "many:example.test",
         "key-sha256",
         &secret_of("key-sha256"),
-        "198.51.100.13",
+        "9.9.9.13",
     )
     .await;
     let r = rig.engine.run_once().await;
@@ -346,7 +346,7 @@ async fn truncated_answer_goes_over_tcp_in_a_run() {
         servers::query(bind.addr, "many.example.test", Wire::A)
             .await
             .1,
-        vec![ip("198.51.100.13")],
+        vec![ip("9.9.9.13")],
         "the 60-record RRset was not replaced"
     );
     // The next compare reads the one record and writes nothing.
