@@ -134,6 +134,7 @@ async fn fails_cleanly(rig: &mut Rig, log: &fakes::capture::Captured, texts: &[&
     let st = rig.under();
     assert_eq!(st.outcome, Outcome::Failed);
     let err = st.error.clone().unwrap_or_default();
+    eprintln!("status error: {err}");
     assert!(
         texts.iter().any(|t| err.contains(t)),
         "status error {err:?} should name one of {texts:?}"

@@ -11,7 +11,7 @@
 //! `.origin-pool` update an origin pool instead (module `pool`). The custom param `IpAddrPool`
 //! is a value template (`{ipv4Addr}`, `{ipv6Addr}`, fixed addresses) for the record's value.
 
-mod pool;
+pub(super) mod pool;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;

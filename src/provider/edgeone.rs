@@ -7,7 +7,7 @@
 //! With `GroupId` or `OriginGroupName` the address goes into an origin group instead
 //! (module `origin`).
 
-mod origin;
+pub(super) mod origin;
 
 use std::net::IpAddr;
 

@@ -22,7 +22,8 @@ pub enum Op {
     Records,
     /// A zone or site search, where the provider has one.
     Zone,
-    /// The answer to a create or an update, where the provider reads it.
+    /// The answer to a create or an update, where the provider reads it; for ESA and EdgeOne,
+    /// the origin pool / origin group their origin modes read instead of a record list.
     Write,
 }
 
@@ -87,6 +88,11 @@ pub fn parse_answer(
             Ok(id_only(format!("{id}/{access}")))
         }
         ("aliesa", Op::Records) => aliesa::read_records(&aliesa::answer_body(a, ROOT)?, NAME),
+        // An origin pool named `pool` with an origin `www` (ESA's pool mode).
+        ("aliesa", Op::Write) => {
+            let body = aliesa::answer_body(a, ROOT)?;
+            aliesa::pool::read_pool(&body, "pool", "www", "77").map(|(_, origins)| origins)
+        }
         ("baiducloud", Op::Records) => {
             let page = baiducloud::read_page(&baiducloud::answer_body(a, ROOT)?)?;
             Ok(baiducloud::matching(page.result, "www", rtype))
@@ -133,6 +139,11 @@ pub fn parse_answer(
             dynv6::read_records(&body, "www", rtype)
         }
         ("edgeone", Op::Zone) => edgeone::zone_of(edgeone::decode(a, ROOT)?, ROOT).map(id_only),
+        // EdgeOne's origin-group mode: group `www` (an id or a name).
+        ("edgeone", Op::Write) => {
+            edgeone::origin::read_group(edgeone::decode(a, ROOT)?, "www", "zone-1")
+                .map(|(_, origins)| origins)
+        }
         ("edgeone", Op::Records) => Ok(edgeone::read_records(
             edgeone::decode(a, ROOT)?,
             NAME,
