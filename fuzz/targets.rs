@@ -32,6 +32,8 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("tsig_verify", tsig_verify),
     ("webhook_template", webhook_template),
     ("web_save", web_save),
+    ("provider_json", provider_json),
+    ("web_login", web_login),
 ];
 
 /// Splits `data` at NUL bytes into at most `n` text fields (lossy UTF-8; missing ones empty).
@@ -122,6 +124,56 @@ pub fn provider_answers(data: &[u8]) {
     let _ = xmltext::decode(&body);
     let _ = provider::same_address(&body, IpAddr::V6(Ipv6Addr::LOCALHOST));
     let _ = provider::truncate(&body, usize::from(status % 64));
+}
+
+/// Every provider's answer readers (record lists, zone searches, write confirmations and the
+/// error envelopes around them), through `provider::fuzzing::parse_answer`. Byte 0 picks the
+/// provider; byte 1 the answer (`% 3`: records, zone, write), the record type (bit 2) and the
+/// status (bit 7 clear: 200; set: one of eight error statuses); the rest is the body.
+///
+/// Checked besides "no panic": an answer with an error status is never read as a record list,
+/// a zone or a confirmation (reading it as "no records" would make the engine create a
+/// duplicate), except the "no records" answers two APIs send as errors.
+pub fn provider_json(data: &[u8]) {
+    use ddns_rs::provider::fuzzing::{Op, PROVIDERS, parse_answer};
+    let [p, sel, body @ ..] = data else {
+        return;
+    };
+    let provider = PROVIDERS[usize::from(*p) % PROVIDERS.len()];
+    let op = [Op::Records, Op::Zone, Op::Write][usize::from(sel % 3)];
+    let rtype = if sel & 4 == 0 {
+        RecordType::A
+    } else {
+        RecordType::Aaaa
+    };
+    let status = if sel & 0x80 == 0 {
+        200
+    } else {
+        [400, 401, 403, 404, 429, 500, 502, 503][usize::from((sel >> 3) & 7)]
+    };
+    let result = parse_answer(provider, op, rtype, status, body);
+    if status >= 300
+        && let Ok(records) = &result
+    {
+        let text = String::from_utf8_lossy(body).to_lowercase();
+        let no_data = match provider {
+            "tencentcloud" => text.contains("resourcenotfound.nodataofrecord"),
+            "nowcn" => [
+                "记录不存在",
+                "没有记录",
+                "no record",
+                "record not found",
+                "record not exist",
+            ]
+            .iter()
+            .any(|w| text.contains(w)),
+            _ => false,
+        };
+        assert!(
+            no_data && records.is_empty(),
+            "{provider} {op:?}: HTTP {status} read as {records:?}"
+        );
+    }
 }
 
 /// The rtnetlink link and address message parsers.
@@ -221,4 +273,123 @@ pub fn web_save(data: &[u8]) {
         again, applied.config,
         "config changed across save/load:\n{yaml}"
     );
+}
+
+/// The password every `web_login` account has.
+const LOGIN_PW: &str = "correct horse battery staple 42";
+
+/// bcrypt of [`LOGIN_PW`] at the lowest cost, so a login attempt costs ~1 ms, not ~50 ms.
+fn login_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| bcrypt::hash(LOGIN_PW, 4).expect("bcrypt at cost 4"))
+}
+
+/// `/loginFunc` through the real router (guards, body limit, JSON parsing, throttle, first-run
+/// setup with the password strength check). Byte 0: bit 0 first-run (no config file) or an
+/// existing account, bit 1 with or without `Origin`, bits 2–3 the client (LAN v4, WAN v4,
+/// loopback v6, WAN v6); the rest is the body. Also feeds the body's text to the password
+/// strength check and entropy directly.
+///
+/// Checked besides "no panic": a login succeeds only with the account's username and password
+/// (or, on first run, with a password the strength check accepts, which is then stored as a
+/// bcrypt hash); the hash never appears in an answer.
+pub fn web_login(data: &[u8]) {
+    use ddns_rs::config::password;
+    let [mode, body @ ..] = data else {
+        return;
+    };
+    let text = String::from_utf8_lossy(body);
+    for lan in [true, false] {
+        let _ = password::check_strength(&text, lan);
+    }
+    let e = password::entropy(&text);
+    assert!(e.is_finite() && e >= 0.0, "entropy {e}");
+
+    let first_run = mode & 1 == 1;
+    let origin = mode & 2 == 2;
+    let client: SocketAddr = match (mode >> 2) & 3 {
+        0 => "192.168.1.20:50000",
+        1 => "203.0.113.7:50000",
+        2 => "[::1]:50000",
+        _ => "[2001:db8::5]:50000",
+    }
+    .parse()
+    .expect("static address");
+    let Ok(dir) = tempfile::tempdir() else {
+        return;
+    };
+    let path = dir.path().join("ddns.yaml");
+    if !first_run {
+        let mut config = Config::default();
+        config.user.username = "admin".into();
+        config.user.password = login_hash().to_string();
+        // A plain write: `store::save`'s fsyncs would slow every input down for nothing.
+        std::fs::write(&path, store::to_yaml(&config)).expect("write the account");
+    }
+    let (tx, _rx) = ddns_rs::sync::schedule::control_channel();
+    let opts = ddns_rs::web::WebOptions::new(
+        path.clone(),
+        ddns_rs::sync::status::StatusBoard::default(),
+        ddns_rs::logging::LogRing::new(),
+        tx,
+    );
+    let router = ddns_rs::web::router(opts);
+    let mut req = axum::http::Request::builder()
+        .method("POST")
+        .uri("/loginFunc")
+        .header("host", "nas:9876")
+        .header("content-type", "application/json");
+    if origin {
+        req = req
+            .header("origin", "http://nas:9876")
+            .header("sec-fetch-site", "same-origin");
+    }
+    let mut req = req
+        .body(axum::body::Body::from(body.to_vec()))
+        .expect("static request");
+    req.extensions_mut()
+        .insert(ddns_rs::web::ClientAddr(client));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let (status, answer) = runtime.block_on(async {
+        use tower::ServiceExt;
+        let resp = router.oneshot(req).await.expect("infallible");
+        let status = resp.status();
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        (status, bytes)
+    });
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        !answer.contains(login_hash()),
+        "hash in the answer: {answer}"
+    );
+    let accepted = status == 200
+        && serde_json::from_str::<serde_json::Value>(&answer).is_ok_and(|v| v["Code"] == 200);
+    if !accepted {
+        return;
+    }
+    let sent: serde_json::Value = serde_json::from_slice(body).expect("an accepted body is JSON");
+    let user = sent["Username"].as_str().unwrap_or_default().trim();
+    let pw = sent["Password"].as_str().unwrap_or_default();
+    if first_run {
+        let lan = ddns_rs::web::auth::is_lan(client.ip());
+        assert!(
+            password::check_strength(pw, lan).is_ok(),
+            "weak password accepted"
+        );
+        let saved = store::parse_for_fuzzing(&std::fs::read_to_string(&path).expect("saved"))
+            .expect("the saved config loads");
+        assert_eq!(saved.user.username, user);
+        assert!(saved.user.password.starts_with("$2"), "password not hashed");
+    } else {
+        assert_eq!(
+            (user, pw),
+            ("admin", LOGIN_PW),
+            "login with wrong credentials"
+        );
+    }
 }

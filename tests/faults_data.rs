@@ -34,6 +34,7 @@ fn error_body(key: &str) -> &'static str {
             r#"{"success":false,"errors":[{"code":1000,"message":"boom"}],"messages":[],"result":null}"#
         }
         "porkbun" => r#"{"status":"ERROR","message":"boom"}"#,
+        "dnspod" => r#"{"status":{"code":"500","message":"boom"}}"#,
         "dyndns2" => "dnserr",
         other => panic!("{other}"),
     }

@@ -1,6 +1,6 @@
 //! Fault injection for every HTTP provider family, driven through the real `sync::Engine`:
-//! signed JSON APIs (alidns, tencentcloud, huaweicloud), token APIs (cloudflare, porkbun) and
-//! dyndns2. A [`Faulty`] front sits between the provider and its strict fake and replaces
+//! signed JSON APIs (alidns, tencentcloud, huaweicloud), token APIs (cloudflare, porkbun,
+//! dnspod) and dyndns2. A [`Faulty`] front sits between the provider and its strict fake and replaces
 //! answers with faults: no answer (timeout), connection reset, 500/502/503, 429 with and without
 //! Retry-After, HTML instead of JSON, a truncated body, a success status with an error body.
 //!

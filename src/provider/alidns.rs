@@ -120,20 +120,7 @@ impl Alidns {
         );
 
         let answer = super::send(self.settings.http.get(url)).await?;
-        let err: ErrorResponse = serde_json::from_str(&answer.body).unwrap_or_default();
-        // A success status with an error body (seen behind proxies and gateways) must not
-        // read as "no records", or the next step would create a duplicate.
-        if answer.ok() && err.code.is_empty() {
-            return Ok(answer.body);
-        }
-        if err.code.is_empty() {
-            return Err(ProviderError::Api(format!(
-                "Alidns answered HTTP {}: {}",
-                answer.status,
-                super::truncate(&answer.body, 300)
-            )));
-        }
-        Err(classify(&err.code, &err.message, zone, answer.retry_after))
+        answer_body(answer, zone)
     }
 
     /// The custom parameters plus `own`, which win over a custom parameter of the same name.
@@ -149,19 +136,66 @@ impl Alidns {
         params: BTreeMap<String, String>,
     ) -> Result<(), ProviderError> {
         let body = self.call(&domain.root, params).await?;
-        let resp: WriteResponse = serde_json::from_str(&body).map_err(|e| {
-            ProviderError::Api(format!(
-                "Alidns sent an answer that is not understood ({e})"
-            ))
-        })?;
-        if resp.record_id.is_empty() {
-            return Err(ProviderError::Api(format!(
-                "Alidns did not confirm the write of {} (no RecordId in the answer)",
-                domain.name()
-            )));
-        }
-        Ok(())
+        write_confirmed(&body, &domain.name())
     }
+}
+
+/// The body of a successful answer, or the error an answer carries (in its status or its
+/// `Code`, which a gateway may send with a success status).
+pub(super) fn answer_body(answer: super::Answer, zone: &str) -> Result<String, ProviderError> {
+    let err: ErrorResponse = serde_json::from_str(&answer.body).unwrap_or_default();
+    // A success status with an error body (seen behind proxies and gateways) must not
+    // read as "no records", or the next step would create a duplicate.
+    if answer.ok() && err.code.is_empty() {
+        return Ok(answer.body);
+    }
+    if err.code.is_empty() {
+        return Err(ProviderError::Api(format!(
+            "Alidns answered HTTP {}: {}",
+            answer.status,
+            super::truncate(&answer.body, 300)
+        )));
+    }
+    Err(classify(&err.code, &err.message, zone, answer.retry_after))
+}
+
+/// The records of a `DescribeSubDomainRecords` answer that have the asked type.
+pub(super) fn read_records(body: &str, rtype: RecordType) -> Result<Vec<Existing>, ProviderError> {
+    let resp: DescribeResponse = serde_json::from_str(body).map_err(|e| {
+        ProviderError::Api(format!(
+            "Alidns sent a record list that is not understood ({e})"
+        ))
+    })?;
+    let records = resp
+        .domain_records
+        .record
+        .into_iter()
+        // The query already filters by type; checking again keeps other records safe.
+        .filter(|r| r.rtype.eq_ignore_ascii_case(rtype.as_str()))
+        .map(|r| Existing {
+            id: r.record_id,
+            value: r.value,
+            ttl: r.ttl,
+            proxied: None,
+        })
+        .collect();
+    Ok(records)
+}
+
+/// Checks that a write's answer confirms it with a `RecordId`.
+pub(super) fn write_confirmed(body: &str, name: &str) -> Result<(), ProviderError> {
+    let resp: WriteResponse = serde_json::from_str(body).map_err(|e| {
+        ProviderError::Api(format!(
+            "Alidns sent an answer that is not understood ({e})"
+        ))
+    })?;
+    if resp.record_id.is_empty() {
+        return Err(ProviderError::Api(format!(
+            "Alidns did not confirm the write of {} (no RecordId in the answer)",
+            name
+        )));
+    }
+    Ok(())
 }
 
 /// Maps an Aliyun error code to the error a user can act on.
@@ -215,24 +249,7 @@ impl Provider for Alidns {
                 ],
             );
             let body = self.call(&domain.root, params).await?;
-            let resp: DescribeResponse = serde_json::from_str(&body).map_err(|e| {
-                ProviderError::Api(format!(
-                    "Alidns sent a record list that is not understood ({e})"
-                ))
-            })?;
-            let records = resp
-                .domain_records
-                .record
-                .into_iter()
-                // The query already filters by type; checking again keeps other records safe.
-                .filter(|r| r.rtype.eq_ignore_ascii_case(rtype.as_str()))
-                .map(|r| Existing {
-                    id: r.record_id,
-                    value: r.value,
-                    ttl: r.ttl,
-                    proxied: None,
-                })
-                .collect();
+            let records = read_records(&body, rtype)?;
             Ok(Lookup::Found {
                 zone: None,
                 records,

@@ -11,7 +11,7 @@
 //! `.origin-pool` update an origin pool instead (module `pool`). The custom param `IpAddrPool`
 //! is a value template (`{ipv4Addr}`, `{ipv6Addr}`, fixed addresses) for the record's value.
 
-mod pool;
+pub(super) mod pool;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -152,25 +152,7 @@ impl AliEsa {
         } else {
             self.settings.http.get(url)
         };
-        let answer = super::send(req).await?;
-        if answer.ok() {
-            return Ok(answer.body);
-        }
-        let err: ErrorResponse = serde_json::from_str(&answer.body).unwrap_or_default();
-        if err.code.is_empty() {
-            return Err(ProviderError::Api(format!(
-                "ESA answered HTTP {}: {}",
-                answer.status,
-                super::truncate(&answer.body, 300)
-            )));
-        }
-        Err(classify(
-            answer.status,
-            &err.code,
-            &err.message,
-            zone,
-            answer.retry_after,
-        ))
+        answer_body(super::send(req).await?, zone)
     }
 
     /// The site id and access type (`NS`/`CNAME`) of the root: param `SiteId` (assumed CNAME,
@@ -183,13 +165,7 @@ impl AliEsa {
         p.insert("Action".to_string(), "ListSites".to_string());
         p.insert("SiteName".to_string(), domain.root.clone());
         let body = self.call("GET", &domain.root, p).await?;
-        let sites: Sites = parse(&body, "site list")?;
-        sites
-            .sites
-            .into_iter()
-            .find(|s| s.site_name.eq_ignore_ascii_case(&domain.root))
-            .map(|s| (s.site_id.to_string(), s.access_type))
-            .ok_or_else(|| ProviderError::ZoneNotFound(domain.root.clone()))
+        site_of(&body, &domain.root)
     }
 
     /// The custom params (minus ddns-rs's own) plus `own`, which win.
@@ -203,6 +179,56 @@ impl AliEsa {
         p.extend(own.iter().map(|(k, v)| (k.to_string(), v.clone())));
         p
     }
+}
+
+/// The body of a successful answer, or the error an error answer carries.
+pub(super) fn answer_body(answer: super::Answer, zone: &str) -> Result<String, ProviderError> {
+    if answer.ok() {
+        return Ok(answer.body);
+    }
+    let err: ErrorResponse = serde_json::from_str(&answer.body).unwrap_or_default();
+    if err.code.is_empty() {
+        return Err(ProviderError::Api(format!(
+            "ESA answered HTTP {}: {}",
+            answer.status,
+            super::truncate(&answer.body, 300)
+        )));
+    }
+    Err(classify(
+        answer.status,
+        &err.code,
+        &err.message,
+        zone,
+        answer.retry_after,
+    ))
+}
+
+/// The id and access type of the site named `root` in a `ListSites` answer.
+pub(super) fn site_of(body: &str, root: &str) -> Result<(String, String), ProviderError> {
+    let sites: Sites = parse(body, "site list")?;
+    sites
+        .sites
+        .into_iter()
+        .find(|s| s.site_name.eq_ignore_ascii_case(root))
+        .map(|s| (s.site_id.to_string(), s.access_type))
+        .ok_or_else(|| ProviderError::ZoneNotFound(root.to_string()))
+}
+
+/// The records of a `ListRecords` answer named `name` with ESA's address type.
+pub(super) fn read_records(body: &str, name: &str) -> Result<Vec<Existing>, ProviderError> {
+    let list: Records = parse(body, "record list")?;
+    Ok(list
+        .records
+        .into_iter()
+        .filter(|r| r.record_name.eq_ignore_ascii_case(name))
+        .filter(|r| r.record_type == ESA_TYPE)
+        .map(|r| Existing {
+            id: r.record_id.to_string(),
+            value: r.data.value,
+            ttl: r.ttl,
+            proxied: None,
+        })
+        .collect())
 }
 
 fn parse<'a, T: Deserialize<'a>>(body: &'a str, what: &str) -> Result<T, ProviderError> {
@@ -354,19 +380,7 @@ impl Provider for AliEsa {
             p.insert("RecordName".to_string(), name.clone());
             p.insert("Type".to_string(), ESA_TYPE.to_string());
             let body = self.call("GET", &domain.root, p).await?;
-            let list: Records = parse(&body, "record list")?;
-            let records = list
-                .records
-                .into_iter()
-                .filter(|r| r.record_name.eq_ignore_ascii_case(&name))
-                .filter(|r| r.record_type == ESA_TYPE)
-                .map(|r| Existing {
-                    id: r.record_id.to_string(),
-                    value: r.data.value,
-                    ttl: r.ttl,
-                    proxied: None,
-                })
-                .collect();
+            let records = read_records(&body, &name)?;
             // The site's access type rides along: CNAME sites need Proxied on create.
             Ok(Lookup::Found {
                 zone: Some(format!("{site_id}/{access}")),

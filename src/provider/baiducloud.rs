@@ -58,16 +58,16 @@ struct ListRequest<'a> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ListResponse {
+pub(super) struct ListResponse {
     #[serde(default)]
     total_count: u64,
     #[serde(default)]
-    result: Vec<Record>,
+    pub(super) result: Vec<Record>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Record {
+pub(super) struct Record {
     record_id: u64,
     #[serde(default)]
     domain: String,
@@ -148,19 +148,48 @@ impl BaiduCloud {
             .header("x-bce-content-sha256", &sha)
             .header(reqwest::header::AUTHORIZATION, auth)
             .body(payload);
-        let answer = super::send(req).await?;
-        if answer.ok() {
-            return Ok(answer.body);
-        }
-        let err: ApiError = serde_json::from_str(&answer.body).unwrap_or_default();
-        Err(classify(
-            answer.status,
-            &err,
-            &answer.body,
-            zone,
-            answer.retry_after,
-        ))
+        answer_body(super::send(req).await?, zone)
     }
+}
+
+/// The body of a successful answer, or the error an error answer carries.
+pub(super) fn answer_body(answer: super::Answer, zone: &str) -> Result<String, ProviderError> {
+    if answer.ok() {
+        return Ok(answer.body);
+    }
+    let err: ApiError = serde_json::from_str(&answer.body).unwrap_or_default();
+    Err(classify(
+        answer.status,
+        &err,
+        &answer.body,
+        zone,
+        answer.retry_after,
+    ))
+}
+
+/// One page of a record list.
+pub(super) fn read_page(body: &str) -> Result<ListResponse, ProviderError> {
+    serde_json::from_str(body).map_err(|e| {
+        ProviderError::Api(format!(
+            "Baidu Cloud sent a record list that is not understood ({e})"
+        ))
+    })
+}
+
+/// The records of `host` with the asked type.
+pub(super) fn matching(all: Vec<Record>, host: &str, rtype: RecordType) -> Vec<Existing> {
+    all.into_iter()
+        // ddns-go matched the host only; the type must match too.
+        .filter(|r| r.domain.eq_ignore_ascii_case(host))
+        .filter(|r| r.rdtype.eq_ignore_ascii_case(rtype.as_str()))
+        .map(|r| Existing {
+            // The view travels with the id: the edit call needs it back.
+            id: format!("{}/{}", r.record_id, r.view),
+            value: r.rdata,
+            ttl: r.ttl,
+            proxied: None,
+        })
+        .collect()
 }
 
 /// Maps an error answer to the error a user can act on.
@@ -220,31 +249,14 @@ impl Provider for BaiduCloud {
                 let body = self
                     .call("/v1/domain/resolve/list", &req, &domain.root)
                     .await?;
-                let resp: ListResponse = serde_json::from_str(&body).map_err(|e| {
-                    ProviderError::Api(format!(
-                        "Baidu Cloud sent a record list that is not understood ({e})"
-                    ))
-                })?;
+                let resp = read_page(&body)?;
                 let got = resp.result.len() as u64;
                 all.extend(resp.result);
                 if got == 0 || all.len() as u64 >= resp.total_count {
                     break;
                 }
             }
-            let host = domain.sub_or_at();
-            let records = all
-                .into_iter()
-                // ddns-go matched the host only; the type must match too.
-                .filter(|r| r.domain.eq_ignore_ascii_case(host))
-                .filter(|r| r.rdtype.eq_ignore_ascii_case(rtype.as_str()))
-                .map(|r| Existing {
-                    // The view travels with the id: the edit call needs it back.
-                    id: format!("{}/{}", r.record_id, r.view),
-                    value: r.rdata,
-                    ttl: r.ttl,
-                    proxied: None,
-                })
-                .collect();
+            let records = matching(all, domain.sub_or_at(), rtype);
             Ok(Lookup::Found {
                 zone: None,
                 records,

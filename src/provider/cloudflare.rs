@@ -53,12 +53,12 @@ struct Envelope<T> {
 }
 
 #[derive(Deserialize)]
-struct Zone {
+pub(super) struct Zone {
     id: String,
 }
 
 #[derive(Deserialize)]
-struct Record {
+pub(super) struct Record {
     id: String,
     content: String,
     #[serde(default)]
@@ -82,19 +82,7 @@ impl Cloudflare {
         &self,
         req: reqwest::RequestBuilder,
     ) -> Result<T, ProviderError> {
-        let super::Answer {
-            status,
-            body,
-            retry_after,
-        } = super::send(req.bearer_auth(&self.s.secret)).await?;
-        let env: Option<Envelope<T>> = serde_json::from_str(&body).ok();
-        match env {
-            Some(Envelope {
-                success: true,
-                result: Some(result),
-            }) if status < 300 => Ok(result),
-            _ => Err(classify(status, retry_after, &body)),
-        }
+        decode(super::send(req.bearer_auth(&self.s.secret)).await?)
     }
 
     async fn zone_id(&self, root: &str) -> Result<String, ProviderError> {
@@ -103,12 +91,7 @@ impl Cloudflare {
             ("status", "active"),
             ("per_page", "50"),
         ]);
-        let zones: Vec<Zone> = self.call(req).await?;
-        zones
-            .into_iter()
-            .next()
-            .map(|z| z.id)
-            .ok_or_else(|| ProviderError::ZoneNotFound(root.to_string()))
+        first_zone(self.call(req).await?, root)
     }
 
     /// The JSON body of a create or a full (PUT) update.
@@ -131,6 +114,47 @@ impl Cloudflare {
         }
         body
     }
+}
+
+/// Decodes `result` of a successful answer; anything else is classified as an error.
+pub(super) fn decode<T: for<'de> Deserialize<'de>>(
+    answer: super::Answer,
+) -> Result<T, ProviderError> {
+    let super::Answer {
+        status,
+        body,
+        retry_after,
+    } = answer;
+    let env: Option<Envelope<T>> = serde_json::from_str(&body).ok();
+    match env {
+        Some(Envelope {
+            success: true,
+            result: Some(result),
+        }) if status < 300 => Ok(result),
+        _ => Err(classify(status, retry_after, &body)),
+    }
+}
+
+/// The id of the first zone a zone search returned.
+pub(super) fn first_zone(zones: Vec<Zone>, root: &str) -> Result<String, ProviderError> {
+    zones
+        .into_iter()
+        .next()
+        .map(|z| z.id)
+        .ok_or_else(|| ProviderError::ZoneNotFound(root.to_string()))
+}
+
+/// The records of a record search.
+pub(super) fn existing(found: Vec<Record>) -> Vec<Existing> {
+    found
+        .into_iter()
+        .map(|r| Existing {
+            id: r.id,
+            value: r.content,
+            ttl: r.ttl,
+            proxied: r.proxied,
+        })
+        .collect()
 }
 
 /// The `proxied` param as a wish, or `None` when absent (keep each record's state).
@@ -161,16 +185,7 @@ impl Provider for Cloudflare {
             }
             let path = format!("/zones/{zone}/dns_records");
             let req = self.s.http.get(self.url(&path)).query(&query);
-            let found: Vec<Record> = self.call(req).await?;
-            let records = found
-                .into_iter()
-                .map(|r| Existing {
-                    id: r.id,
-                    value: r.content,
-                    ttl: r.ttl,
-                    proxied: r.proxied,
-                })
-                .collect();
+            let records = existing(self.call(req).await?);
             Ok(Lookup::Found {
                 zone: Some(zone),
                 records,

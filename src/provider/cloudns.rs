@@ -70,30 +70,7 @@ impl Cloudns {
         form.extend_from_slice(fields);
         let url = format!("{}/dns/{method}", self.s.base(PRODUCTION));
         let a = super::send(self.s.http.post(url).form(&form)).await?;
-        if a.status == 429 {
-            return Err(ProviderError::RateLimited {
-                retry_after: a.retry_after,
-                msg: format!("ClouDNS {method} answered HTTP 429"),
-            });
-        }
-        if !a.ok() {
-            return Err(ProviderError::Api(format!(
-                "ClouDNS {method} answered HTTP {}: {}",
-                a.status,
-                super::truncate(&a.body, 300)
-            )));
-        }
-        let v: Value = serde_json::from_str(&a.body).map_err(|_| {
-            ProviderError::Api(format!(
-                "ClouDNS {method} answered something that is not JSON: {}",
-                super::truncate(&a.body, 300)
-            ))
-        })?;
-        if v.get("status").and_then(Value::as_str) == Some("Failed") {
-            let desc = v["statusDescription"].as_str().unwrap_or_default();
-            return Err(classify(method, desc, &domain.root_ascii()));
-        }
-        Ok(v)
+        decode(method, a, &domain.root_ascii())
     }
 
     async fn write(
@@ -173,25 +150,7 @@ impl Provider for Cloudns {
             let v = self.call("records.json", domain, &fields).await?;
             // The list is an object keyed by id, or `[]` when empty. The host and type are
             // checked again here: an empty host or an unknown type widens ClouDNS's filter.
-            let records = v
-                .as_object()
-                .map(|o| {
-                    o.values()
-                        .filter(|r| {
-                            r["type"].as_str() == Some(rtype.as_str())
-                                && r["host"]
-                                    .as_str()
-                                    .is_some_and(|h| h.eq_ignore_ascii_case(&want))
-                        })
-                        .map(|r| Existing {
-                            id: text(&r["id"]),
-                            value: text(&r["record"]),
-                            ttl: text(&r["ttl"]).parse().ok(),
-                            proxied: None,
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
+            let records = read_records(&v, &want, rtype);
             Ok(Lookup::Found {
                 zone: None,
                 records,
@@ -224,6 +183,57 @@ impl Provider for Cloudns {
             }
         })
     }
+}
+
+/// The JSON of a successful answer, or the error an answer carries (HTTP status or
+/// `"status": "Failed"`).
+pub(super) fn decode(method: &str, a: super::Answer, root: &str) -> Result<Value, ProviderError> {
+    if a.status == 429 {
+        return Err(ProviderError::RateLimited {
+            retry_after: a.retry_after,
+            msg: format!("ClouDNS {method} answered HTTP 429"),
+        });
+    }
+    if !a.ok() {
+        return Err(ProviderError::Api(format!(
+            "ClouDNS {method} answered HTTP {}: {}",
+            a.status,
+            super::truncate(&a.body, 300)
+        )));
+    }
+    let v: Value = serde_json::from_str(&a.body).map_err(|_| {
+        ProviderError::Api(format!(
+            "ClouDNS {method} answered something that is not JSON: {}",
+            super::truncate(&a.body, 300)
+        ))
+    })?;
+    if v.get("status").and_then(Value::as_str) == Some("Failed") {
+        let desc = v["statusDescription"].as_str().unwrap_or_default();
+        return Err(classify(method, desc, root));
+    }
+    Ok(v)
+}
+
+/// The records of `want` with the asked type in a `records.json` answer.
+pub(super) fn read_records(v: &Value, want: &str, rtype: RecordType) -> Vec<Existing> {
+    v.as_object()
+        .map(|o| {
+            o.values()
+                .filter(|r| {
+                    r["type"].as_str() == Some(rtype.as_str())
+                        && r["host"]
+                            .as_str()
+                            .is_some_and(|h| h.eq_ignore_ascii_case(want))
+                })
+                .map(|r| Existing {
+                    id: text(&r["id"]),
+                    value: text(&r["record"]),
+                    ttl: text(&r["ttl"]).parse().ok(),
+                    proxied: None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// ClouDNS sends ids and TTLs as strings, but tolerate numbers.

@@ -102,6 +102,41 @@ fn subname(domain: &Domain) -> String {
         .unwrap_or_default()
 }
 
+/// The first record of the RRset of `sub` with the asked type in an RRset list.
+pub(super) fn read_records(
+    body: &str,
+    sub: &str,
+    rtype: RecordType,
+) -> Result<Vec<Existing>, ProviderError> {
+    let sets: Vec<RrSet> = serde_json::from_str(body).map_err(|_| {
+        ProviderError::Api(format!(
+            "deSEC answered an RRset list that cannot be read: {}",
+            super::truncate(body, 300)
+        ))
+    })?;
+    // One RRset per name and type; its first record is the one compared (the update
+    // replaces the whole set with the one address).
+    // The filter is checked again here, so an ignored query parameter cannot make
+    // another name's RRset look like ours.
+    Ok(sets
+        .into_iter()
+        .filter(|s| s.subname == sub && s.rtype == rtype.as_str())
+        .filter_map(|s| {
+            let ttl = s.ttl;
+            s.records.into_iter().next().map(|value| Existing {
+                id: format!(
+                    "{}/{}",
+                    if sub.is_empty() { "@" } else { sub },
+                    rtype.as_str()
+                ),
+                value,
+                ttl,
+                proxied: None,
+            })
+        })
+        .collect())
+}
+
 impl Provider for Desec {
     fn key(&self) -> &'static str {
         "desec"
@@ -121,33 +156,7 @@ impl Provider for Desec {
                 .get(self.url(&root, ""))
                 .query(&[("subname", sub.as_str()), ("type", rtype.as_str())]);
             let body = self.call(req, &root).await?;
-            let sets: Vec<RrSet> = serde_json::from_str(&body).map_err(|_| {
-                ProviderError::Api(format!(
-                    "deSEC answered an RRset list that cannot be read: {}",
-                    super::truncate(&body, 300)
-                ))
-            })?;
-            // One RRset per name and type; its first record is the one compared (the update
-            // replaces the whole set with the one address).
-            // The filter is checked again here, so an ignored query parameter cannot make
-            // another name's RRset look like ours.
-            let records = sets
-                .into_iter()
-                .filter(|s| s.subname == sub && s.rtype == rtype.as_str())
-                .filter_map(|s| {
-                    let ttl = s.ttl;
-                    s.records.into_iter().next().map(|value| Existing {
-                        id: format!(
-                            "{}/{}",
-                            if sub.is_empty() { "@" } else { &sub },
-                            rtype.as_str()
-                        ),
-                        value,
-                        ttl,
-                        proxied: None,
-                    })
-                })
-                .collect();
+            let records = read_records(&body, &sub, rtype)?;
             Ok(Lookup::Found {
                 zone: None,
                 records,

@@ -91,18 +91,56 @@ impl Dnsla {
 
     /// Sends one request with the credentials and returns `data` of a `code == 200` answer.
     async fn call(&self, req: reqwest::RequestBuilder, zone: &str) -> Result<Value, ProviderError> {
-        let answer = super::send(req.basic_auth(&self.s.id, Some(&self.s.secret))).await?;
-        let env: Option<Envelope> = serde_json::from_str(&answer.body).ok();
-        match env {
-            Some(env) if answer.status == 200 && env.code == 200 => Ok(env.data),
-            env => Err(classify(
-                answer.status,
-                answer.retry_after,
-                env,
-                &answer.body,
-                zone,
-            )),
-        }
+        decode(
+            super::send(req.basic_auth(&self.s.id, Some(&self.s.secret))).await?,
+            zone,
+        )
+    }
+}
+
+/// The records of `host` (`apex`: the name is the zone itself) with the asked type in a
+/// record list's `data`.
+pub(super) fn read_records(
+    data: Value,
+    rtype: RecordType,
+    host: &str,
+    apex: bool,
+) -> Result<Vec<Existing>, ProviderError> {
+    let list: RecordList = serde_json::from_value(data).map_err(|e| {
+        ProviderError::Api(format!(
+            "DNS.LA sent a record list that is not understood ({e})"
+        ))
+    })?;
+    // The query filters by host and type already; checking again means a record of
+    // another type or host is never rewritten.
+    Ok(list
+        .results
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.rtype == type_code(rtype))
+        // ddns-go checks neither; an apex listed with an empty host is still the apex.
+        .filter(|r| r.host.eq_ignore_ascii_case(host) || (apex && r.host.is_empty()))
+        .map(|r| Existing {
+            id: id_text(&r.id),
+            value: r.data,
+            ttl: r.ttl,
+            proxied: None,
+        })
+        .collect())
+}
+
+/// The `data` of a successful answer, or the error an answer carries.
+pub(super) fn decode(answer: super::Answer, zone: &str) -> Result<Value, ProviderError> {
+    let env: Option<Envelope> = serde_json::from_str(&answer.body).ok();
+    match env {
+        Some(env) if answer.status == 200 && env.code == 200 => Ok(env.data),
+        env => Err(classify(
+            answer.status,
+            answer.retry_after,
+            env,
+            &answer.body,
+            zone,
+        )),
     }
 }
 
@@ -175,30 +213,7 @@ impl Provider for Dnsla {
             }
             let req = self.s.http.get(self.url("/api/recordList")).query(&query);
             let data = self.call(req, &domain.root).await?;
-            let list: RecordList = serde_json::from_value(data).map_err(|e| {
-                ProviderError::Api(format!(
-                    "DNS.LA sent a record list that is not understood ({e})"
-                ))
-            })?;
-            // The query filters by host and type already; checking again means a record of
-            // another type or host is never rewritten.
-            let records = list
-                .results
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|r| r.rtype == type_code(rtype))
-                // ddns-go checks neither; an apex listed with an empty host is still the apex.
-                .filter(|r| {
-                    r.host.eq_ignore_ascii_case(domain.sub_or_at())
-                        || (domain.sub.is_empty() && r.host.is_empty())
-                })
-                .map(|r| Existing {
-                    id: id_text(&r.id),
-                    value: r.data,
-                    ttl: r.ttl,
-                    proxied: None,
-                })
-                .collect();
+            let records = read_records(data, rtype, domain.sub_or_at(), domain.sub.is_empty())?;
             Ok(Lookup::Found {
                 zone: None,
                 records,

@@ -87,29 +87,7 @@ impl Dnspod {
             .post(url)
             .header(reqwest::header::USER_AGENT, USER_AGENT)
             .form(&form);
-        let super::Answer { status, body, .. } = super::send(req).await?;
-        if status >= 300 {
-            return Err(ProviderError::Api(format!(
-                "DNSPod {action} answered HTTP {status}: {}",
-                super::truncate(&body, 300)
-            )));
-        }
-        let v: Value = serde_json::from_str(&body).map_err(|_| {
-            ProviderError::Api(format!(
-                "DNSPod {action} answered something that is not JSON: {}",
-                super::truncate(&body, 300)
-            ))
-        })?;
-        let code = text(&v["status"]["code"]);
-        if code == "1" || tolerated.contains(&code.as_str()) {
-            return Ok((code, v));
-        }
-        Err(classify(
-            action,
-            &code,
-            &text(&v["status"]["message"]),
-            &domain.root,
-        ))
+        decode(action, super::send(req).await?, tolerated, &domain.root)
     }
 
     /// Creates or modifies one record; `record_id` is `None` for a create.
@@ -160,18 +138,7 @@ impl Provider for Dnspod {
             ];
             // Code 10 is "no records": the name simply does not exist yet.
             let (code, v) = self.call("Record.List", domain, &fields, &["10"]).await?;
-            let records = match v["records"].as_array() {
-                Some(list) if code == "1" => list
-                    .iter()
-                    .map(|r| Existing {
-                        id: text(&r["id"]),
-                        value: text(&r["value"]),
-                        ttl: text(&r["ttl"]).parse().ok(),
-                        proxied: None,
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            };
+            let records = read_records(&code, &v)?;
             Ok(Lookup::Found {
                 zone: None,
                 records,
@@ -204,6 +171,63 @@ impl Provider for Dnspod {
             }
         })
     }
+}
+
+/// The code and JSON of an answer whose `status.code` is "1" or one of `tolerated`, or the
+/// error the answer carries.
+pub(super) fn decode(
+    action: &str,
+    answer: super::Answer,
+    tolerated: &[&str],
+    root: &str,
+) -> Result<(String, Value), ProviderError> {
+    let super::Answer { status, body, .. } = answer;
+    if status >= 300 {
+        return Err(ProviderError::Api(format!(
+            "DNSPod {action} answered HTTP {status}: {}",
+            super::truncate(&body, 300)
+        )));
+    }
+    let v: Value = serde_json::from_str(&body).map_err(|_| {
+        ProviderError::Api(format!(
+            "DNSPod {action} answered something that is not JSON: {}",
+            super::truncate(&body, 300)
+        ))
+    })?;
+    let code = text(&v["status"]["code"]);
+    if code == "1" || tolerated.contains(&code.as_str()) {
+        return Ok((code, v));
+    }
+    Err(classify(
+        action,
+        &code,
+        &text(&v["status"]["message"]),
+        root,
+    ))
+}
+
+/// The records of a `Record.List` answer (none for code 10, "no records"). A success without
+/// a record list is an error: read as "no records" it would make the engine create a second
+/// record next to the existing one.
+pub(super) fn read_records(code: &str, v: &Value) -> Result<Vec<Existing>, ProviderError> {
+    if code != "1" {
+        return Ok(Vec::new());
+    }
+    let Some(list) = v["records"].as_array() else {
+        return Err(ProviderError::Api(format!(
+            "DNSPod Record.List answered success without a record list: {}",
+            super::truncate(&v.to_string(), 300)
+        )));
+    };
+    Ok(list
+        .iter()
+        .map(|r| Existing {
+            id: text(&r["id"]),
+            value: text(&r["value"]),
+            ttl: text(&r["ttl"]).parse().ok(),
+            proxied: None,
+        })
+        .collect())
 }
 
 /// DNSPod sends codes and ids as strings, but tolerate numbers.
@@ -243,6 +267,23 @@ mod tests {
         assert!(USER_AGENT.starts_with(concat!("ddns-rs/", env!("CARGO_PKG_VERSION"), " (")));
         assert!(USER_AGENT.ends_with(')'));
         assert!(!USER_AGENT.contains("Mozilla"));
+    }
+
+    #[test]
+    fn a_success_without_a_record_list_is_an_error() {
+        let v: Value = serde_json::from_str(r#"{"status":{"code":"1","message":"ok"}}"#).unwrap();
+        assert!(matches!(read_records("1", &v), Err(ProviderError::Api(_))));
+        let v: Value = serde_json::from_str(r#"{"status":{"code":"10"}}"#).unwrap();
+        assert!(read_records("10", &v).unwrap().is_empty());
+        let v: Value = serde_json::from_str(
+            r#"{"status":{"code":"1"},"records":[{"id":7,"value":"192.0.2.1","ttl":"600"}]}"#,
+        )
+        .unwrap();
+        let r = read_records("1", &v).unwrap();
+        assert_eq!(
+            (r[0].id.as_str(), r[0].value.as_str(), r[0].ttl),
+            ("7", "192.0.2.1", Some(600))
+        );
     }
 
     #[test]

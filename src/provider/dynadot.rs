@@ -100,7 +100,7 @@ impl Provider for Dynadot {
 }
 
 /// Reads the JSON answer: success when it decodes and `error_code` is not −1.
-fn check(
+pub(super) fn check(
     status: u16,
     retry_after: Option<std::time::Duration>,
     body: &str,

@@ -41,7 +41,7 @@ pub struct Dynv6 {
 }
 
 #[derive(Deserialize)]
-struct Zone {
+pub(super) struct Zone {
     id: Value,
     name: String,
     #[serde(default)]
@@ -108,13 +108,7 @@ impl Dynv6 {
     /// Lists the zones and picks the one holding `fqdn` (`root` names it in errors).
     async fn zones(&self, fqdn: &str, root: &str) -> Result<(Zone, String), ProviderError> {
         let body = self.call(self.s.http.get(self.url("/zones")), root).await?;
-        let zones: Vec<Zone> = serde_json::from_str(&body).map_err(|_| {
-            ProviderError::Api(format!(
-                "dynv6 answered a zone list that cannot be read: {}",
-                super::truncate(&body, 300)
-            ))
-        })?;
-        pick_zone(zones, fqdn).ok_or_else(|| ProviderError::ZoneNotFound(root.to_string()))
+        pick_listed_zone(&body, fqdn, root)
     }
 
     async fn target(&self, domain: &Domain) -> Result<(Zone, Target), ProviderError> {
@@ -125,6 +119,21 @@ impl Dynv6 {
         };
         Ok((zone, t))
     }
+}
+
+/// The zone of a zone list holding `fqdn`, with the name relative to it.
+pub(super) fn pick_listed_zone(
+    body: &str,
+    fqdn: &str,
+    root: &str,
+) -> Result<(Zone, String), ProviderError> {
+    let zones: Vec<Zone> = serde_json::from_str(body).map_err(|_| {
+        ProviderError::Api(format!(
+            "dynv6 answered a zone list that cannot be read: {}",
+            super::truncate(body, 300)
+        ))
+    })?;
+    pick_zone(zones, fqdn).ok_or_else(|| ProviderError::ZoneNotFound(root.to_string()))
 }
 
 /// The zone whose name is `fqdn` or a parent of it on a label boundary (the longest such),
@@ -144,6 +153,30 @@ fn pick_zone(zones: Vec<Zone>, fqdn: &str) -> Option<(Zone, String)> {
         })
         .max_by_key(|(len, _, _)| *len)
         .map(|(_, z, r)| (z, r))
+}
+
+/// The records named `rel` with the asked type in a zone's record list.
+pub(super) fn read_records(
+    body: &str,
+    rel: &str,
+    rtype: RecordType,
+) -> Result<Vec<Existing>, ProviderError> {
+    let list: Vec<DRecord> = serde_json::from_str(body).map_err(|_| {
+        ProviderError::Api(format!(
+            "dynv6 answered a record list that cannot be read: {}",
+            super::truncate(body, 300)
+        ))
+    })?;
+    Ok(list
+        .into_iter()
+        .filter(|r| r.rtype == rtype.as_str() && r.name.eq_ignore_ascii_case(rel))
+        .map(|r| Existing {
+            id: id_text(&r.id),
+            value: r.data,
+            ttl: None,
+            proxied: None,
+        })
+        .collect())
 }
 
 impl Provider for Dynv6 {
@@ -178,21 +211,7 @@ impl Provider for Dynv6 {
                 let body = self
                     .call(self.s.http.get(self.url(&path)), &domain.root_ascii())
                     .await?;
-                let list: Vec<DRecord> = serde_json::from_str(&body).map_err(|_| {
-                    ProviderError::Api(format!(
-                        "dynv6 answered a record list that cannot be read: {}",
-                        super::truncate(&body, 300)
-                    ))
-                })?;
-                list.into_iter()
-                    .filter(|r| r.rtype == rtype.as_str() && r.name.eq_ignore_ascii_case(&t.rel))
-                    .map(|r| Existing {
-                        id: id_text(&r.id),
-                        value: r.data,
-                        ttl: None,
-                        proxied: None,
-                    })
-                    .collect()
+                read_records(&body, &t.rel, rtype)?
             };
             Ok(Lookup::Found {
                 zone: Some(format!("{}/{}", t.zone_id, t.rel)),

@@ -7,7 +7,7 @@
 //! With `GroupId` or `OriginGroupName` the address goes into an origin group instead
 //! (module `origin`).
 
-mod origin;
+pub(super) mod origin;
 
 use std::net::IpAddr;
 
@@ -103,7 +103,7 @@ struct Envelope {
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
-struct Body {
+pub(super) struct Body {
     error: Option<ApiError>,
     #[serde(default)]
     zones: Vec<Zone>,
@@ -192,24 +192,7 @@ impl EdgeOne {
             .header("X-TC-Timestamp", timestamp.to_string())
             .header("X-TC-Version", VERSION)
             .body(payload);
-        let answer = super::send(req).await?;
-        match serde_json::from_str::<Envelope>(&answer.body).ok() {
-            Some(Envelope {
-                response: Body {
-                    error: Some(err), ..
-                },
-            }) => Err(classify(&err.code, &err.message, zone, answer.retry_after)),
-            Some(Envelope { response }) if answer.ok() => Ok(response),
-            _ if answer.status == 429 => Err(ProviderError::RateLimited {
-                retry_after: answer.retry_after,
-                msg: format!("HTTP 429: {}", super::truncate(&answer.body, 300)),
-            }),
-            _ => Err(ProviderError::Api(format!(
-                "EdgeOne answered HTTP {}: {}",
-                answer.status,
-                super::truncate(&answer.body, 300)
-            ))),
-        }
+        decode(super::send(req).await?, zone)
     }
 
     /// The site (zone) id of the punycode root, which must match exactly.
@@ -221,12 +204,54 @@ impl EdgeOne {
             }],
         };
         let body = self.call(root, "DescribeZones", &req).await?;
-        body.zones
-            .into_iter()
-            .find(|z| z.zone_name.eq_ignore_ascii_case(root))
-            .map(|z| z.zone_id)
-            .ok_or_else(|| ProviderError::ZoneNotFound(root.to_string()))
+        zone_of(body, root)
     }
+}
+
+/// The `Response` of a successful answer, or the error the answer carries.
+pub(super) fn decode(answer: super::Answer, zone: &str) -> Result<Body, ProviderError> {
+    match serde_json::from_str::<Envelope>(&answer.body).ok() {
+        Some(Envelope {
+            response: Body {
+                error: Some(err), ..
+            },
+        }) => Err(classify(&err.code, &err.message, zone, answer.retry_after)),
+        Some(Envelope { response }) if answer.ok() => Ok(response),
+        _ if answer.status == 429 => Err(ProviderError::RateLimited {
+            retry_after: answer.retry_after,
+            msg: format!("HTTP 429: {}", super::truncate(&answer.body, 300)),
+        }),
+        _ => Err(ProviderError::Api(format!(
+            "EdgeOne answered HTTP {}: {}",
+            answer.status,
+            super::truncate(&answer.body, 300)
+        ))),
+    }
+}
+
+/// The id of the site named exactly `root` in a `DescribeZones` response.
+pub(super) fn zone_of(body: Body, root: &str) -> Result<String, ProviderError> {
+    body.zones
+        .into_iter()
+        .find(|z| z.zone_name.eq_ignore_ascii_case(root))
+        .map(|z| z.zone_id)
+        .ok_or_else(|| ProviderError::ZoneNotFound(root.to_string()))
+}
+
+/// The records named `name` with the asked type in a `DescribeDnsRecords` response.
+pub(super) fn read_records(body: Body, name: &str, rtype: RecordType) -> Vec<Existing> {
+    body.dns_records
+        .into_iter()
+        .filter(|r| r.name.eq_ignore_ascii_case(name))
+        .filter(|r| r.rtype.eq_ignore_ascii_case(rtype.as_str()))
+        .map(|r| Existing {
+            // The status travels with the id: the plan prefers enabled records.
+            id: format!("{}/{}", r.record_id, r.status),
+            value: r.content,
+            ttl: r.ttl,
+            proxied: None,
+        })
+        .collect()
 }
 
 /// Maps a Tencent Cloud error code to the error a user can act on.
@@ -287,19 +312,7 @@ impl Provider for EdgeOne {
                 limit: 1000,
             };
             let body = self.call(&root, "DescribeDnsRecords", &req).await?;
-            let records = body
-                .dns_records
-                .into_iter()
-                .filter(|r| r.name.eq_ignore_ascii_case(&name))
-                .filter(|r| r.rtype.eq_ignore_ascii_case(rtype.as_str()))
-                .map(|r| Existing {
-                    // The status travels with the id: the plan prefers enabled records.
-                    id: format!("{}/{}", r.record_id, r.status),
-                    value: r.content,
-                    ttl: r.ttl,
-                    proxied: None,
-                })
-                .collect();
+            let records = read_records(body, &name, rtype);
             Ok(Lookup::Found {
                 zone: Some(zone_id),
                 records,

@@ -91,6 +91,29 @@ impl Gcore {
     }
 }
 
+/// The first record of an RRset answer, with `id` as its id.
+pub(super) fn read_rrset(body: &str, id: &str) -> Result<Vec<Existing>, ProviderError> {
+    let set: RrSet = serde_json::from_str(body).map_err(|_| {
+        ProviderError::Api(format!(
+            "Gcore answered an RRset that cannot be read: {}",
+            super::truncate(body, 300)
+        ))
+    })?;
+    let ttl = set.ttl;
+    Ok(set
+        .resource_records
+        .iter()
+        .filter_map(|r| r.content.first().and_then(Value::as_str))
+        .map(|v| Existing {
+            id: id.to_string(),
+            value: v.to_string(),
+            ttl,
+            proxied: None,
+        })
+        .take(1)
+        .collect())
+}
+
 impl Provider for Gcore {
     fn key(&self) -> &'static str {
         "gcore"
@@ -117,25 +140,7 @@ impl Provider for Gcore {
                 }
                 Err(f) => return Err(classify(&f, &root)),
             };
-            let set: RrSet = serde_json::from_str(&body).map_err(|_| {
-                ProviderError::Api(format!(
-                    "Gcore answered an RRset that cannot be read: {}",
-                    super::truncate(&body, 300)
-                ))
-            })?;
-            let ttl = set.ttl;
-            let records = set
-                .resource_records
-                .iter()
-                .filter_map(|r| r.content.first().and_then(Value::as_str))
-                .map(|v| Existing {
-                    id: domain.to_ascii(),
-                    value: v.to_string(),
-                    ttl,
-                    proxied: None,
-                })
-                .take(1)
-                .collect();
+            let records = read_rrset(&body, &domain.to_ascii())?;
             Ok(Lookup::Found {
                 zone: None,
                 records,
@@ -170,7 +175,7 @@ impl Provider for Gcore {
 }
 
 /// Turns an error answer (`{"error": …}` or `{"message": …}`) into a [`ProviderError`].
-fn classify(f: &super::Answer, root: &str) -> ProviderError {
+pub(super) fn classify(f: &super::Answer, root: &str) -> ProviderError {
     let v: Value = serde_json::from_str(&f.body).unwrap_or(Value::Null);
     let detail = ["error", "message", "detail"]
         .iter()

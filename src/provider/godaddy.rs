@@ -76,6 +76,25 @@ impl GoDaddy {
     }
 }
 
+/// The records of a record set answer (a JSON array).
+pub(super) fn read_records(body: &str) -> Result<Vec<Existing>, ProviderError> {
+    let list: Vec<Value> = serde_json::from_str(body).map_err(|_| {
+        ProviderError::Api(format!(
+            "GoDaddy answered a record list that is not a JSON array: {}",
+            super::truncate(body, 300)
+        ))
+    })?;
+    Ok(list
+        .iter()
+        .map(|r| Existing {
+            id: String::new(),
+            value: r["data"].as_str().unwrap_or_default().to_string(),
+            ttl: r["ttl"].as_u64().and_then(|t| u32::try_from(t).ok()),
+            proxied: None,
+        })
+        .collect())
+}
+
 impl Provider for GoDaddy {
     fn key(&self) -> &'static str {
         "godaddy"
@@ -90,21 +109,7 @@ impl Provider for GoDaddy {
             let body = self
                 .call(self.s.http.get(self.url(domain, rtype)), &domain.root)
                 .await?;
-            let list: Vec<Value> = serde_json::from_str(&body).map_err(|_| {
-                ProviderError::Api(format!(
-                    "GoDaddy answered a record list that is not a JSON array: {}",
-                    super::truncate(&body, 300)
-                ))
-            })?;
-            let records = list
-                .iter()
-                .map(|r| Existing {
-                    id: String::new(),
-                    value: r["data"].as_str().unwrap_or_default().to_string(),
-                    ttl: r["ttl"].as_u64().and_then(|t| u32::try_from(t).ok()),
-                    proxied: None,
-                })
-                .collect();
+            let records = read_records(&body)?;
             Ok(Lookup::Found {
                 zone: None,
                 records,

@@ -62,7 +62,7 @@ struct DomainEntry {
 }
 
 #[derive(Deserialize)]
-struct Record {
+pub(super) struct Record {
     id: Value,
     #[serde(default)]
     name: String,
@@ -122,30 +122,7 @@ impl HipmDnsMgr {
 
     /// Sends one request with the token and returns `data` of a `code == 0` answer.
     async fn call(&self, req: reqwest::RequestBuilder, zone: &str) -> Result<Value, ProviderError> {
-        let answer = super::send(req.bearer_auth(&self.s.secret)).await?;
-        let env: Option<Envelope> = serde_json::from_str(&answer.body).ok();
-        let (code, msg) = match env {
-            Some(env) if answer.ok() && env.code == 0 => return Ok(env.data),
-            Some(env) => (Some(env.code), env.msg),
-            None => (None, super::truncate(&answer.body, 300).to_string()),
-        };
-        let detail = format!(
-            "HiPM DNSMgr answered HTTP {}{}: {msg}",
-            answer.status,
-            code.map(|c| format!(", code {c}")).unwrap_or_default()
-        );
-        Err(match (answer.status, code) {
-            (429, _) => ProviderError::RateLimited {
-                retry_after: answer.retry_after,
-                msg: detail,
-            },
-            (401, _) | (_, Some(401)) => ProviderError::Auth(detail),
-            (403, _) | (_, Some(403)) => ProviderError::Permission(detail),
-            (404, _) | (_, Some(404)) if !zone.is_empty() => {
-                ProviderError::ZoneNotFound(zone.to_string())
-            }
-            _ => ProviderError::Api(detail),
-        })
+        decode(super::send(req.bearer_auth(&self.s.secret)).await?, zone)
     }
 
     /// The panel's id of domain `root`: a keyword search first, then the domain list page by
@@ -187,10 +164,61 @@ impl HipmDnsMgr {
     }
 }
 
+/// One page of a record list's `data` and the total the panel reports.
+pub(super) fn record_page(data: Value) -> Result<(Vec<Record>, Option<usize>), ProviderError> {
+    items::<Record>(data).map_err(|e| not_understood("record list", &e))
+}
+
+/// The records of `name` (`apex`: the name is the zone itself) with the asked type.
+pub(super) fn matching(
+    list: Vec<Record>,
+    rtype: RecordType,
+    name: &str,
+    apex: bool,
+) -> impl Iterator<Item = Existing> {
+    list.into_iter()
+        .filter(move |r| r.rtype.eq_ignore_ascii_case(rtype.as_str()))
+        // The apex may be listed as "@" or as an empty name.
+        .filter(move |r| r.name.eq_ignore_ascii_case(name) || (apex && r.name.is_empty()))
+        .map(|r| Existing {
+            id: id_text(&r.id),
+            value: r.value,
+            ttl: r.ttl,
+            proxied: None,
+        })
+}
+
 fn not_understood(what: &str, e: &str) -> ProviderError {
     ProviderError::Api(format!(
         "HiPM DNSMgr sent a {what} that is not understood ({e})"
     ))
+}
+
+/// The `data` of a successful answer, or the error an answer carries.
+pub(super) fn decode(answer: super::Answer, zone: &str) -> Result<Value, ProviderError> {
+    let env: Option<Envelope> = serde_json::from_str(&answer.body).ok();
+    let (code, msg) = match env {
+        Some(env) if answer.ok() && env.code == 0 => return Ok(env.data),
+        Some(env) => (Some(env.code), env.msg),
+        None => (None, super::truncate(&answer.body, 300).to_string()),
+    };
+    let detail = format!(
+        "HiPM DNSMgr answered HTTP {}{}: {msg}",
+        answer.status,
+        code.map(|c| format!(", code {c}")).unwrap_or_default()
+    );
+    Err(match (answer.status, code) {
+        (429, _) => ProviderError::RateLimited {
+            retry_after: answer.retry_after,
+            msg: detail,
+        },
+        (401, _) | (_, Some(401)) => ProviderError::Auth(detail),
+        (403, _) | (_, Some(403)) => ProviderError::Permission(detail),
+        (404, _) | (_, Some(404)) if !zone.is_empty() => {
+            ProviderError::ZoneNotFound(zone.to_string())
+        }
+        _ => ProviderError::Api(detail),
+    })
 }
 
 impl Provider for HipmDnsMgr {
@@ -215,24 +243,14 @@ impl Provider for HipmDnsMgr {
                     ("subdomain", domain.sub_or_at()),
                     ("type", rtype.as_str()),
                 ]);
-                let (list, total) = items::<Record>(self.call(req, &domain.root).await?)
-                    .map_err(|e| not_understood("record list", &e))?;
+                let (list, total) = record_page(self.call(req, &domain.root).await?)?;
                 let short = list.len() < PAGE_SIZE;
-                records.extend(
-                    list.into_iter()
-                        .filter(|r| r.rtype.eq_ignore_ascii_case(rtype.as_str()))
-                        // The apex may be listed as "@" or as an empty name.
-                        .filter(|r| {
-                            r.name.eq_ignore_ascii_case(domain.sub_or_at())
-                                || (domain.sub.is_empty() && r.name.is_empty())
-                        })
-                        .map(|r| Existing {
-                            id: id_text(&r.id),
-                            value: r.value,
-                            ttl: r.ttl,
-                            proxied: None,
-                        }),
-                );
+                records.extend(matching(
+                    list,
+                    rtype,
+                    domain.sub_or_at(),
+                    domain.sub.is_empty(),
+                ));
                 if short || total.is_some_and(|t| page * PAGE_SIZE >= t) {
                     break;
                 }

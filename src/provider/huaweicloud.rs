@@ -44,7 +44,7 @@ pub struct HuaweiCloud {
 }
 
 #[derive(Deserialize, Clone)]
-struct RecordSet {
+pub(super) struct RecordSet {
     #[serde(default)]
     id: String,
     #[serde(default)]
@@ -59,10 +59,10 @@ struct RecordSet {
 }
 
 #[derive(Deserialize)]
-struct RecordSets {
+pub(super) struct RecordSets {
     // Required: an error body with a success status must not read as "no record sets", or
     // the next step would create a duplicate.
-    recordsets: Vec<RecordSet>,
+    pub(super) recordsets: Vec<RecordSet>,
 }
 
 #[derive(Deserialize)]
@@ -148,18 +148,7 @@ impl HuaweiCloud {
             .header("X-Sdk-Date", &date)
             .header(reqwest::header::AUTHORIZATION, auth)
             .body(payload);
-        let answer = super::send(req).await?;
-        if answer.ok() {
-            return Ok(answer.body);
-        }
-        let err: ApiError = serde_json::from_str(&answer.body).unwrap_or_default();
-        Err(classify(
-            answer.status,
-            &err,
-            &answer.body,
-            zone,
-            answer.retry_after,
-        ))
+        answer_body(super::send(req).await?, zone)
     }
 
     /// The zone id for writes: the `zone_id` param, else the zone named exactly `root.`.
@@ -177,20 +166,11 @@ impl HuaweiCloud {
                 &domain.root,
             )
             .await?;
-        let zones: Zones = parse(&body, "zone list")?;
-        let want = format!("{}.", domain.root);
-        // ddns-go falls back to the first zone of the fuzzy search, which may be another
-        // domain's zone; only the exact zone is safe to write into.
-        zones
-            .zones
-            .into_iter()
-            .find(|z| z.name.eq_ignore_ascii_case(&want))
-            .map(|z| z.id)
-            .ok_or_else(|| ProviderError::ZoneNotFound(domain.root.clone()))
+        zone_of(&body, &domain.root)
     }
 
     /// Checks that a write answer carries the new address, as ddns-go does.
-    fn confirm(body: &str, domain: &Domain, addr: IpAddr) -> Result<(), ProviderError> {
+    pub(super) fn confirm(body: &str, domain: &Domain, addr: IpAddr) -> Result<(), ProviderError> {
         let set: RecordSet = parse(body, "write answer")?;
         match set.records.first() {
             Some(v) if super::same_address(v, addr) => Ok(()),
@@ -202,7 +182,52 @@ impl HuaweiCloud {
     }
 }
 
-fn parse<'a, T: Deserialize<'a>>(body: &'a str, what: &str) -> Result<T, ProviderError> {
+/// The body of a successful answer, or the error an error answer carries.
+pub(super) fn answer_body(answer: super::Answer, zone: &str) -> Result<String, ProviderError> {
+    if answer.ok() {
+        return Ok(answer.body);
+    }
+    let err: ApiError = serde_json::from_str(&answer.body).unwrap_or_default();
+    Err(classify(
+        answer.status,
+        &err,
+        &answer.body,
+        zone,
+        answer.retry_after,
+    ))
+}
+
+/// The id of the zone named exactly `root.` in a zone search answer.
+pub(super) fn zone_of(body: &str, root: &str) -> Result<String, ProviderError> {
+    let zones: Zones = parse(body, "zone list")?;
+    let want = format!("{root}.");
+    // ddns-go falls back to the first zone of the fuzzy search, which may be another
+    // domain's zone; only the exact zone is safe to write into.
+    zones
+        .zones
+        .into_iter()
+        .find(|z| z.name.eq_ignore_ascii_case(&want))
+        .map(|z| z.id)
+        .ok_or_else(|| ProviderError::ZoneNotFound(root.to_string()))
+}
+
+/// The record sets named exactly `want` (`<fqdn>.`) with the asked type.
+pub(super) fn matching(sets: Vec<RecordSet>, want: &str, rtype: RecordType) -> Vec<Existing> {
+    sets.into_iter()
+        // The search is fuzzy: `www.example.com.` also finds `www.example.com.cn.`.
+        .filter(|s| s.name.eq_ignore_ascii_case(want))
+        .filter(|s| s.rtype.eq_ignore_ascii_case(rtype.as_str()))
+        .map(|s| Existing {
+            // The zone travels with the id: the update URL needs both.
+            id: format!("{}/{}", s.zone_id, s.id),
+            value: s.records.first().cloned().unwrap_or_default(),
+            ttl: s.ttl,
+            proxied: None,
+        })
+        .collect()
+}
+
+pub(super) fn parse<'a, T: Deserialize<'a>>(body: &'a str, what: &str) -> Result<T, ProviderError> {
     serde_json::from_str(body).map_err(|e| {
         ProviderError::Api(format!(
             "Huawei Cloud sent a {what} that is not understood ({e})"
@@ -288,20 +313,7 @@ impl Provider for HuaweiCloud {
                     parse::<RecordSets>(&body, "record set list")?.recordsets
                 }
             };
-            let want = fqdn(domain);
-            let records: Vec<Existing> = sets
-                .into_iter()
-                // The search is fuzzy: `www.example.com.` also finds `www.example.com.cn.`.
-                .filter(|s| s.name.eq_ignore_ascii_case(&want))
-                .filter(|s| s.rtype.eq_ignore_ascii_case(rtype.as_str()))
-                .map(|s| Existing {
-                    // The zone travels with the id: the update URL needs both.
-                    id: format!("{}/{}", s.zone_id, s.id),
-                    value: s.records.first().cloned().unwrap_or_default(),
-                    ttl: s.ttl,
-                    proxied: None,
-                })
-                .collect();
+            let records = matching(sets, &fqdn(domain), rtype);
             if records.is_empty()
                 && let Some(id) = domain.param("recordset_id")
             {

@@ -22,6 +22,8 @@ pub mod dyndns2;
 pub mod dynv6;
 pub mod edgeone;
 pub mod eranet;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gcore;
 pub mod godaddy;
 pub mod hipmdnsmgr;

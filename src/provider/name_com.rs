@@ -110,6 +110,36 @@ fn host(domain: &Domain) -> String {
         .unwrap_or_default()
 }
 
+/// The records of host `want` with the asked type on one page of a record list, and the
+/// next page's number if the API gave one.
+pub(super) fn read_page(
+    body: &str,
+    want: &str,
+    rtype: RecordType,
+) -> Result<(Vec<Existing>, Option<u32>), ProviderError> {
+    let list: RecordList = serde_json::from_str(body).map_err(|_| {
+        ProviderError::Api(format!(
+            "name.com answered a record list that cannot be read: {}",
+            super::truncate(body, 300)
+        ))
+    })?;
+    let found = list
+        .records
+        .into_iter()
+        .filter(|r| r.rtype == rtype.as_str() && r.host.eq_ignore_ascii_case(want))
+        .map(|r| Existing {
+            id: match r.id {
+                Value::String(s) => s,
+                other => other.to_string(),
+            },
+            value: r.answer,
+            ttl: r.ttl,
+            proxied: None,
+        })
+        .collect();
+    Ok((found, list.next_page))
+}
+
 impl Provider for NameCom {
     fn key(&self) -> &'static str {
         "name_com"
@@ -132,27 +162,9 @@ impl Provider for NameCom {
                     .get(self.url(&root, ""))
                     .query(&[("perPage", PER_PAGE), ("page", &page.to_string())]);
                 let body = self.call(req, &root).await?;
-                let list: RecordList = serde_json::from_str(&body).map_err(|_| {
-                    ProviderError::Api(format!(
-                        "name.com answered a record list that cannot be read: {}",
-                        super::truncate(&body, 300)
-                    ))
-                })?;
-                records.extend(
-                    list.records
-                        .into_iter()
-                        .filter(|r| r.rtype == rtype.as_str() && r.host.eq_ignore_ascii_case(&want))
-                        .map(|r| Existing {
-                            id: match r.id {
-                                Value::String(s) => s,
-                                other => other.to_string(),
-                            },
-                            value: r.answer,
-                            ttl: r.ttl,
-                            proxied: None,
-                        }),
-                );
-                match list.next_page {
+                let (found, next_page) = read_page(&body, &want, rtype)?;
+                records.extend(found);
+                match next_page {
                     Some(n) if n > page => page = n,
                     _ => break,
                 }

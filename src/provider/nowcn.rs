@@ -108,40 +108,11 @@ impl Nowcn {
             self.s.base(self.flavor.production).trim_end_matches('/'),
             sign::signed_query(&all, &self.s.secret)
         );
-        let answer = super::send(self.s.http.get(url)).await?;
-        let name = self.flavor.name;
-        // ddns-go requires exactly 200 here; anything else is an error whatever the body says.
-        let detail = |max| super::truncate(&answer.body, max).to_string();
-        match answer.status {
-            200 => {}
-            429 => {
-                return Err(ProviderError::RateLimited {
-                    retry_after: answer.retry_after,
-                    msg: detail(200),
-                });
-            }
-            401 => return Err(ProviderError::Auth(format!("{name} answered HTTP 401"))),
-            403 => {
-                return Err(ProviderError::Permission(format!(
-                    "{name} answered HTTP 403: {}",
-                    detail(200)
-                )));
-            }
-            status => {
-                return Err(ProviderError::Api(format!(
-                    "{name} answered HTTP {status}: {}",
-                    detail(300)
-                )));
-            }
-        }
-        // Every action reports failure the same way: a non-empty `error` text.
-        let error = serde_json::from_str::<ErrorField>(&answer.body)
-            .map(|w| w.error)
-            .unwrap_or_default();
-        if !error.is_empty() {
-            return Err(classify(name, &error, zone, answer.retry_after));
-        }
-        Ok(answer.body)
+        answer_body(
+            self.flavor.name,
+            super::send(self.s.http.get(url)).await?,
+            zone,
+        )
     }
 
     async fn write(
@@ -160,6 +131,80 @@ impl Nowcn {
         })?;
         Ok(())
     }
+}
+
+/// The body of an HTTP 200 answer without an `error` text, or the error the answer carries
+/// (`name`: the provider's name for messages).
+pub(super) fn answer_body(
+    name: &str,
+    answer: super::Answer,
+    zone: &str,
+) -> Result<String, ProviderError> {
+    // ddns-go requires exactly 200 here; anything else is an error whatever the body says.
+    let detail = |max| super::truncate(&answer.body, max).to_string();
+    match answer.status {
+        200 => {}
+        429 => {
+            return Err(ProviderError::RateLimited {
+                retry_after: answer.retry_after,
+                msg: detail(200),
+            });
+        }
+        401 => return Err(ProviderError::Auth(format!("{name} answered HTTP 401"))),
+        403 => {
+            return Err(ProviderError::Permission(format!(
+                "{name} answered HTTP 403: {}",
+                detail(200)
+            )));
+        }
+        status => {
+            return Err(ProviderError::Api(format!(
+                "{name} answered HTTP {status}: {}",
+                detail(300)
+            )));
+        }
+    }
+    // Every action reports failure the same way: a non-empty `error` text.
+    let error = serde_json::from_str::<ErrorField>(&answer.body)
+        .map(|w| w.error)
+        .unwrap_or_default();
+    if !error.is_empty() {
+        return Err(classify(name, &error, zone, answer.retry_after));
+    }
+    Ok(answer.body)
+}
+
+/// The records of `host` (`apex`: the name is the zone itself) with the asked type in a
+/// `DescribeRecordIndex` answer (`name`: the provider's name for messages).
+pub(super) fn read_records(
+    body: &str,
+    name: &str,
+    rtype: RecordType,
+    host: &str,
+    apex: bool,
+) -> Result<Vec<Existing>, ProviderError> {
+    let resp: ListResponse = serde_json::from_str(body).map_err(|e| {
+        ProviderError::Api(format!(
+            "{} sent a record list that is not understood ({e})",
+            name
+        ))
+    })?;
+    // The query filters by host and type already; checking again keeps other records
+    // (a differently typed one, another host) from ever being rewritten.
+    Ok(resp
+        .data
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.rtype.eq_ignore_ascii_case(rtype.as_str()))
+        // ddns-go checks neither; an apex listed with an empty host is still the apex.
+        .filter(|r| r.host.eq_ignore_ascii_case(host) || (apex && r.host.is_empty()))
+        .map(|r| Existing {
+            id: id_text(&r.id),
+            value: r.value,
+            ttl: None,
+            proxied: None,
+        })
+        .collect())
 }
 
 /// Maps the API's `error` text to an error a user can act on. The API has no error codes, so
@@ -206,7 +251,7 @@ fn classify(
 }
 
 /// True when an `error` text only says that the name has no records yet (which means create).
-fn is_no_record(error: &str) -> bool {
+pub(super) fn is_no_record(error: &str) -> bool {
     let lower = error.to_lowercase();
     [
         "记录不存在",
@@ -264,31 +309,13 @@ impl Provider for Nowcn {
                 }
                 Err(e) => return Err(e),
             };
-            let resp: ListResponse = serde_json::from_str(&body).map_err(|e| {
-                ProviderError::Api(format!(
-                    "{} sent a record list that is not understood ({e})",
-                    self.flavor.name
-                ))
-            })?;
-            // The query filters by host and type already; checking again keeps other records
-            // (a differently typed one, another host) from ever being rewritten.
-            let records = resp
-                .data
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|r| r.rtype.eq_ignore_ascii_case(rtype.as_str()))
-                // ddns-go checks neither; an apex listed with an empty host is still the apex.
-                .filter(|r| {
-                    r.host.eq_ignore_ascii_case(domain.sub_or_at())
-                        || (domain.sub.is_empty() && r.host.is_empty())
-                })
-                .map(|r| Existing {
-                    id: id_text(&r.id),
-                    value: r.value,
-                    ttl: None,
-                    proxied: None,
-                })
-                .collect();
+            let records = read_records(
+                &body,
+                self.flavor.name,
+                rtype,
+                domain.sub_or_at(),
+                domain.sub.is_empty(),
+            )?;
             Ok(Lookup::Found {
                 zone: None,
                 records,

@@ -104,6 +104,30 @@ impl Nsone {
     }
 }
 
+/// The record of a record answer, its first answer as the value.
+pub(super) fn read_record(body: &str) -> Result<Existing, ProviderError> {
+    let rec: NsRecord = serde_json::from_str(body).map_err(|_| {
+        ProviderError::Api(format!(
+            "NS1 answered a record that cannot be read: {}",
+            super::truncate(body, 300)
+        ))
+    })?;
+    let value = rec
+        .answers
+        .first()
+        .and_then(|a| a.answer.first())
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    // The record exists even with no answer; it is then updated, not created again.
+    Ok(Existing {
+        id: rec.id,
+        value,
+        ttl: rec.ttl,
+        proxied: None,
+    })
+}
+
 impl Provider for Nsone {
     fn key(&self) -> &'static str {
         "nsone"
@@ -133,28 +157,9 @@ impl Provider for Nsone {
                 }
                 Err(f) => return Err(classify(&f, &root)),
             };
-            let rec: NsRecord = serde_json::from_str(&body).map_err(|_| {
-                ProviderError::Api(format!(
-                    "NS1 answered a record that cannot be read: {}",
-                    super::truncate(&body, 300)
-                ))
-            })?;
-            let value = rec
-                .answers
-                .first()
-                .and_then(|a| a.answer.first())
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
-            // The record exists even with no answer; it is then updated, not created again.
             Ok(Lookup::Found {
                 zone: None,
-                records: vec![Existing {
-                    id: rec.id,
-                    value,
-                    ttl: rec.ttl,
-                    proxied: None,
-                }],
+                records: vec![read_record(&body)?],
             })
         })
     }
@@ -189,7 +194,7 @@ impl Provider for Nsone {
 }
 
 /// Turns an error answer (`{"message": …}`) into a [`ProviderError`].
-fn classify(f: &super::Answer, root: &str) -> ProviderError {
+pub(super) fn classify(f: &super::Answer, root: &str) -> ProviderError {
     let v: Value = serde_json::from_str(&f.body).unwrap_or(Value::Null);
     let detail = v
         .get("message")

@@ -51,22 +51,43 @@ impl Porkbun {
         body["apikey"] = Value::from(self.s.id.as_str());
         body["secretapikey"] = Value::from(self.s.secret.as_str());
         let url = format!("{}{PREFIX}{path}", self.s.base(PRODUCTION));
-        let super::Answer {
-            status,
-            body,
-            retry_after,
-        } = super::send(self.s.http.post(url).json(&body)).await?;
-        let v: Option<Value> = serde_json::from_str(&body).ok();
-        match &v {
-            Some(v) if status < 300 && v["status"] == "SUCCESS" => Ok(v.clone()),
-            _ => Err(classify(status, retry_after, &body, v.as_ref(), root)),
-        }
+        decode(super::send(self.s.http.post(url).json(&body)).await?, root)
     }
 
     /// `/<root>/<type>/<sub>` with the sub empty for the apex (Porkbun's convention).
     fn by_name_type(n: &AsciiName, rtype: RecordType) -> String {
         format!("/{}/{}/{}", n.root, rtype.as_str(), n.sub)
     }
+}
+
+/// The JSON of a `"status": "SUCCESS"` answer, or the error the answer carries.
+pub(super) fn decode(answer: super::Answer, root: &str) -> Result<Value, ProviderError> {
+    let super::Answer {
+        status,
+        body,
+        retry_after,
+    } = answer;
+    let v: Option<Value> = serde_json::from_str(&body).ok();
+    match &v {
+        Some(v) if status < 300 && v["status"] == "SUCCESS" => Ok(v.clone()),
+        _ => Err(classify(status, retry_after, &body, v.as_ref(), root)),
+    }
+}
+
+/// The records of a `retrieveByNameType` answer.
+pub(super) fn read_records(v: &Value) -> Vec<Existing> {
+    v["records"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|r| Existing {
+            id: text(&r["id"]),
+            value: text(&r["content"]),
+            ttl: text(&r["ttl"]).parse().ok(),
+            proxied: None,
+        })
+        .collect()
 }
 
 impl Provider for Porkbun {
@@ -83,18 +104,7 @@ impl Provider for Porkbun {
             let n = AsciiName::of(domain);
             let path = format!("/retrieveByNameType{}", Self::by_name_type(&n, rtype));
             let v = self.call(&path, json!({}), &domain.root).await?;
-            let records = v["records"]
-                .as_array()
-                .map(Vec::as_slice)
-                .unwrap_or_default()
-                .iter()
-                .map(|r| Existing {
-                    id: text(&r["id"]),
-                    value: text(&r["content"]),
-                    ttl: text(&r["ttl"]).parse().ok(),
-                    proxied: None,
-                })
-                .collect();
+            let records = read_records(&v);
             Ok(Lookup::Found {
                 zone: None,
                 records,

@@ -66,7 +66,7 @@ fn canonical(name: &str) -> String {
 }
 
 /// The records of `name`/`rtype` in a zone document (enabled ones only).
-fn records_of(
+pub(super) fn records_of(
     zone_json: &str,
     name: &str,
     rtype: RecordType,
@@ -161,11 +161,16 @@ impl PowerDns {
                 .header(reqwest::header::ACCEPT, "application/json"),
         )
         .await?;
-        if a.ok() {
-            Ok(a.body)
-        } else {
-            Err(classify(&a, zone))
-        }
+        answer_body(a, zone)
+    }
+}
+
+/// The body of a successful answer, or the error an error answer carries.
+pub(super) fn answer_body(a: super::Answer, zone: &str) -> Result<String, ProviderError> {
+    if a.ok() {
+        Ok(a.body)
+    } else {
+        Err(classify(&a, zone))
     }
 }
 

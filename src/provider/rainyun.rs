@@ -65,7 +65,7 @@ struct Page {
 }
 
 #[derive(Deserialize, Clone)]
-struct Record {
+pub(super) struct Record {
     record_id: i64,
     #[serde(default)]
     host: String,
@@ -105,40 +105,10 @@ impl Rainyun {
 
     /// Sends one request with the key and returns `data` of a `code == 200` answer.
     async fn call(&self, req: reqwest::RequestBuilder) -> Result<Value, ProviderError> {
-        let answer = super::send(req.header("x-api-key", &self.s.secret)).await?;
-        let env: Option<Envelope> = serde_json::from_str(&answer.body).ok();
-        match env {
-            Some(env) if answer.ok() && env.code == 200 => Ok(env.data),
-            env => Err(self.classify(answer.status, answer.retry_after, env, &answer.body)),
-        }
-    }
-
-    fn classify(
-        &self,
-        status: u16,
-        retry_after: Option<std::time::Duration>,
-        env: Option<Envelope>,
-        body: &str,
-    ) -> ProviderError {
-        let (code, msg) = match &env {
-            Some(e) => (e.code, e.message.clone()),
-            None => (0, super::truncate(body, 300).to_string()),
-        };
-        let detail = format!("Rainyun answered HTTP {status}, code {code}: {msg}");
-        if status == 429 || code == 429 {
-            ProviderError::RateLimited {
-                retry_after,
-                msg: detail,
-            }
-        } else if status == 401 || code == 401 {
-            ProviderError::Auth(detail)
-        } else if status == 403 || code == 403 {
-            ProviderError::Permission(detail)
-        } else if status == 404 || code == 404 {
-            ProviderError::ZoneNotFound(format!("with Domain ID {}", self.s.id.trim()))
-        } else {
-            ProviderError::Api(detail)
-        }
+        decode(
+            super::send(req.header("x-api-key", &self.s.secret)).await?,
+            &self.s.id,
+        )
     }
 
     /// Every record of the domain, page by page.
@@ -152,15 +122,10 @@ impl Rainyun {
                 .get(self.url(&format!("/product/domain/{id}/dns/")))
                 .query(&[("limit", limit.as_str()), ("page_no", page_no.as_str())]);
             let data = self.call(req).await?;
-            let p: Page = serde_json::from_value(data).map_err(|e| {
-                ProviderError::Api(format!(
-                    "Rainyun sent a record list that is not understood ({e})"
-                ))
-            })?;
-            let records = p.records.unwrap_or_default();
+            let (records, total) = read_page(data)?;
             let short = records.len() < PAGE_SIZE;
             all.extend(records);
-            if short || all.len() >= p.total {
+            if short || all.len() >= total {
                 break;
             }
         }
@@ -168,10 +133,75 @@ impl Rainyun {
     }
 }
 
+/// The `data` of a `code == 200` answer, or the error the answer carries (`domain_id`, the
+/// account's Domain ID, names the zone in a not-found error).
+pub(super) fn decode(answer: super::Answer, domain_id: &str) -> Result<Value, ProviderError> {
+    let env: Option<Envelope> = serde_json::from_str(&answer.body).ok();
+    match env {
+        Some(env) if answer.ok() && env.code == 200 => Ok(env.data),
+        env => Err(classify(
+            domain_id,
+            answer.status,
+            answer.retry_after,
+            env,
+            &answer.body,
+        )),
+    }
+}
+
+/// Maps an error answer (HTTP status, and `code`/`message` when the body is the API's JSON).
+fn classify(
+    domain_id: &str,
+    status: u16,
+    retry_after: Option<std::time::Duration>,
+    env: Option<Envelope>,
+    body: &str,
+) -> ProviderError {
+    let (code, msg) = match &env {
+        Some(e) => (e.code, e.message.clone()),
+        None => (0, super::truncate(body, 300).to_string()),
+    };
+    let detail = format!("Rainyun answered HTTP {status}, code {code}: {msg}");
+    if status == 429 || code == 429 {
+        ProviderError::RateLimited {
+            retry_after,
+            msg: detail,
+        }
+    } else if status == 401 || code == 401 {
+        ProviderError::Auth(detail)
+    } else if status == 403 || code == 403 {
+        ProviderError::Permission(detail)
+    } else if status == 404 || code == 404 {
+        ProviderError::ZoneNotFound(format!("with Domain ID {}", domain_id.trim()))
+    } else {
+        ProviderError::Api(detail)
+    }
+}
+
+/// One page of a record list's `data` and the total the API reports.
+pub(super) fn read_page(data: Value) -> Result<(Vec<Record>, usize), ProviderError> {
+    let p: Page = serde_json::from_value(data).map_err(|e| {
+        ProviderError::Api(format!(
+            "Rainyun sent a record list that is not understood ({e})"
+        ))
+    })?;
+    Ok((p.records.unwrap_or_default(), p.total))
+}
+
 /// True when `r` is the record of `domain` and `rtype` (`@` is the apex; hosts compare without
 /// case, as DNS names do).
-fn matches(r: &Record, domain: &Domain, rtype: RecordType) -> bool {
+pub(super) fn matches(r: &Record, domain: &Domain, rtype: RecordType) -> bool {
     r.rtype.eq_ignore_ascii_case(rtype.as_str()) && r.host.eq_ignore_ascii_case(domain.sub_or_at())
+}
+
+/// A listed record as the engine sees it.
+pub(super) fn existing(r: Record) -> Existing {
+    Existing {
+        id: r.record_id.to_string(),
+        value: r.value,
+        ttl: r.ttl,
+        proxied: None,
+    }
 }
 
 impl Provider for Rainyun {
@@ -191,12 +221,7 @@ impl Provider for Rainyun {
                 .await?
                 .into_iter()
                 .filter(|r| matches(r, domain, rtype))
-                .map(|r| Existing {
-                    id: r.record_id.to_string(),
-                    value: r.value,
-                    ttl: r.ttl,
-                    proxied: None,
-                })
+                .map(existing)
                 .collect();
             Ok(Lookup::Found {
                 zone: Some(id.to_string()),

@@ -71,6 +71,39 @@ impl Spaceship {
     }
 }
 
+/// The records named `name` with the asked type on one page of a record list, with the
+/// number of items on the page and the total the API reports.
+pub(super) fn read_page(
+    body: &str,
+    name: &str,
+    rtype: RecordType,
+) -> Result<(Vec<Existing>, usize, usize), ProviderError> {
+    let v: Value = serde_json::from_str(body).map_err(|_| {
+        ProviderError::Api(format!(
+            "Spaceship answered a record list that is not JSON: {}",
+            super::truncate(body, 300)
+        ))
+    })?;
+    let mut found = Vec::new();
+    let items = v["items"].as_array().map(Vec::as_slice).unwrap_or_default();
+    for r in items {
+        let same_type = r["type"].as_str() == Some(rtype.as_str());
+        let same_name = r["name"]
+            .as_str()
+            .is_some_and(|found| found.eq_ignore_ascii_case(name));
+        if same_type && same_name {
+            found.push(Existing {
+                id: String::new(),
+                value: r["address"].as_str().unwrap_or_default().to_string(),
+                ttl: r["ttl"].as_u64().and_then(|t| u32::try_from(t).ok()),
+                proxied: None,
+            });
+        }
+    }
+    let total = v["total"].as_u64().unwrap_or(0) as usize;
+    Ok((found, items.len(), total))
+}
+
 impl Provider for Spaceship {
     fn key(&self) -> &'static str {
         "spaceship"
@@ -94,30 +127,10 @@ impl Provider for Spaceship {
                     .get(self.url(&n.root))
                     .query(&[("take", PAGE.to_string()), ("skip", skip.to_string())]);
                 let body = self.call(req, &n.root).await?;
-                let v: Value = serde_json::from_str(&body).map_err(|_| {
-                    ProviderError::Api(format!(
-                        "Spaceship answered a record list that is not JSON: {}",
-                        super::truncate(&body, 300)
-                    ))
-                })?;
-                let items = v["items"].as_array().map(Vec::as_slice).unwrap_or_default();
-                for r in items {
-                    let same_type = r["type"].as_str() == Some(rtype.as_str());
-                    let same_name = r["name"]
-                        .as_str()
-                        .is_some_and(|found| found.eq_ignore_ascii_case(name));
-                    if same_type && same_name {
-                        records.push(Existing {
-                            id: String::new(),
-                            value: r["address"].as_str().unwrap_or_default().to_string(),
-                            ttl: r["ttl"].as_u64().and_then(|t| u32::try_from(t).ok()),
-                            proxied: None,
-                        });
-                    }
-                }
-                skip += items.len();
-                let total = v["total"].as_u64().unwrap_or(0) as usize;
-                if items.is_empty() || skip >= total {
+                let (found, listed, total) = read_page(&body, name, rtype)?;
+                records.extend(found);
+                skip += listed;
+                if listed == 0 || skip >= total {
                     return Ok(Lookup::Found {
                         zone: None,
                         records,

@@ -80,7 +80,7 @@ struct Envelope {
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
-struct Body {
+pub(super) struct Body {
     error: Option<ApiError>,
     #[serde(default)]
     record_list: Vec<Record>,
@@ -89,7 +89,7 @@ struct Body {
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
-struct ApiError {
+pub(super) struct ApiError {
     #[serde(default)]
     code: String,
     #[serde(default)]
@@ -98,7 +98,7 @@ struct ApiError {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct Record {
+pub(super) struct Record {
     record_id: u64,
     #[serde(rename = "Type", default)]
     rtype: String,
@@ -172,27 +172,59 @@ impl TencentCloud {
             .header("X-TC-Timestamp", timestamp.to_string())
             .header("X-TC-Version", VERSION)
             .body(payload);
-        let super::Answer {
-            status, body: text, ..
-        } = super::send(req).await?;
-        let parsed: Option<Envelope> = serde_json::from_str(&text).ok();
-        match parsed {
-            Some(Envelope {
-                response: Body {
-                    error: Some(err), ..
-                },
-            }) => Ok(Err(err)),
-            Some(Envelope { response }) if (200..300).contains(&status) => Ok(Ok(response)),
-            _ => Err(ProviderError::Api(format!(
-                "Tencent Cloud answered HTTP {status}: {}",
-                super::truncate(&text, 300)
-            ))),
-        }
+        decode(super::send(req).await?)
     }
 
     fn line(domain: &Domain) -> &str {
         domain.param("RecordLine").unwrap_or(DEFAULT_LINE)
     }
+}
+
+/// The `Response` of an answer: its body, or the API's own error (outer error: no usable
+/// answer).
+pub(super) fn decode(answer: super::Answer) -> Result<Result<Body, ApiError>, ProviderError> {
+    let super::Answer {
+        status, body: text, ..
+    } = answer;
+    let parsed: Option<Envelope> = serde_json::from_str(&text).ok();
+    match parsed {
+        Some(Envelope {
+            response: Body {
+                error: Some(err), ..
+            },
+        }) => Ok(Err(err)),
+        Some(Envelope { response }) if (200..300).contains(&status) => Ok(Ok(response)),
+        _ => Err(ProviderError::Api(format!(
+            "Tencent Cloud answered HTTP {status}: {}",
+            super::truncate(&text, 300)
+        ))),
+    }
+}
+
+/// The records with the asked type of a `DescribeRecordList` answer (the "no data" error is
+/// an empty list).
+pub(super) fn read_records(
+    answer: Result<Body, ApiError>,
+    rtype: RecordType,
+    zone: &str,
+) -> Result<Vec<Existing>, ProviderError> {
+    let list = match answer {
+        Ok(resp) => resp.record_list,
+        // The API reports an empty list as an error; it only means "create".
+        Err(e) if e.code == "ResourceNotFound.NoDataOfRecord" => Vec::new(),
+        Err(e) => return Err(classify(&e.code, &e.message, zone)),
+    };
+    Ok(list
+        .into_iter()
+        // The query already filters by type; checking again keeps other records safe.
+        .filter(|r| r.rtype.eq_ignore_ascii_case(rtype.as_str()))
+        .map(|r| Existing {
+            id: r.record_id.to_string(),
+            value: r.value,
+            ttl: r.ttl,
+            proxied: None,
+        })
+        .collect())
 }
 
 /// Maps a Tencent Cloud error code to the error a user can act on.
@@ -231,23 +263,11 @@ impl Provider for TencentCloud {
                 record_type: rtype.as_str(),
                 record_line: Self::line(domain),
             };
-            let list = match self.call_raw("DescribeRecordList", &body).await? {
-                Ok(resp) => resp.record_list,
-                // The API reports an empty list as an error; it only means "create".
-                Err(e) if e.code == "ResourceNotFound.NoDataOfRecord" => Vec::new(),
-                Err(e) => return Err(classify(&e.code, &e.message, &domain.root)),
-            };
-            let records = list
-                .into_iter()
-                // The query already filters by type; checking again keeps other records safe.
-                .filter(|r| r.rtype.eq_ignore_ascii_case(rtype.as_str()))
-                .map(|r| Existing {
-                    id: r.record_id.to_string(),
-                    value: r.value,
-                    ttl: r.ttl,
-                    proxied: None,
-                })
-                .collect();
+            let records = read_records(
+                self.call_raw("DescribeRecordList", &body).await?,
+                rtype,
+                &domain.root,
+            )?;
             Ok(Lookup::Found {
                 zone: None,
                 records,

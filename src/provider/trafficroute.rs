@@ -187,32 +187,7 @@ impl TrafficRoute {
             .header("X-Content-Sha256", &sha)
             .header(reqwest::header::AUTHORIZATION, auth)
             .body(payload);
-        let answer = super::send(req).await?;
-        let env: Option<Envelope> = serde_json::from_str(&answer.body).ok();
-        match env {
-            Some(Envelope {
-                response_metadata:
-                    Metadata {
-                        error: Some(err), ..
-                    },
-                ..
-            }) if !err.code.is_empty() => {
-                Err(classify(answer.status, &err, zone, answer.retry_after))
-            }
-            Some(Envelope {
-                result: Some(result),
-                ..
-            }) if answer.ok() => Ok(result),
-            _ if answer.status == 429 => Err(ProviderError::RateLimited {
-                retry_after: answer.retry_after,
-                msg: format!("HTTP 429: {}", super::truncate(&answer.body, 300)),
-            }),
-            _ => Err(ProviderError::Api(format!(
-                "Volcengine answered HTTP {}: {}",
-                answer.status,
-                super::truncate(&answer.body, 300)
-            ))),
-        }
+        decode(super::send(req).await?, zone)
     }
 
     /// The ZID of the zone named exactly `root`.
@@ -225,15 +200,71 @@ impl TrafficRoute {
                 &domain.root,
             )
             .await?;
-        let zones: Zones = parse(result, "zone list")?;
-        zones
-            .zones
-            .into_iter()
-            .find(|z| z.zone_name.eq_ignore_ascii_case(&domain.root))
-            .map(|z| z.zid)
-            // ddns-go went on with ZID 0 here; stopping is the only safe answer.
-            .ok_or_else(|| ProviderError::ZoneNotFound(domain.root.clone()))
+        zone_of(result, &domain.root)
     }
+}
+
+/// The `Result` of a successful answer, or the error the answer carries.
+pub(super) fn decode(
+    answer: super::Answer,
+    zone: &str,
+) -> Result<serde_json::Value, ProviderError> {
+    let env: Option<Envelope> = serde_json::from_str(&answer.body).ok();
+    match env {
+        Some(Envelope {
+            response_metadata: Metadata {
+                error: Some(err), ..
+            },
+            ..
+        }) if !err.code.is_empty() => Err(classify(answer.status, &err, zone, answer.retry_after)),
+        Some(Envelope {
+            result: Some(result),
+            ..
+        }) if answer.ok() => Ok(result),
+        _ if answer.status == 429 => Err(ProviderError::RateLimited {
+            retry_after: answer.retry_after,
+            msg: format!("HTTP 429: {}", super::truncate(&answer.body, 300)),
+        }),
+        _ => Err(ProviderError::Api(format!(
+            "Volcengine answered HTTP {}: {}",
+            answer.status,
+            super::truncate(&answer.body, 300)
+        ))),
+    }
+}
+
+/// The ZID of the zone named exactly `root` in a `ListZones` result.
+pub(super) fn zone_of(result: serde_json::Value, root: &str) -> Result<u64, ProviderError> {
+    let zones: Zones = parse(result, "zone list")?;
+    zones
+        .zones
+        .into_iter()
+        .find(|z| z.zone_name.eq_ignore_ascii_case(root))
+        .map(|z| z.zid)
+        // ddns-go went on with ZID 0 here; stopping is the only safe answer.
+        .ok_or_else(|| ProviderError::ZoneNotFound(root.to_string()))
+}
+
+/// The records of `host` with the asked type in a `ListRecords` result.
+pub(super) fn read_records(
+    result: serde_json::Value,
+    host: &str,
+    rtype: RecordType,
+) -> Result<Vec<Existing>, ProviderError> {
+    let list: Records = parse(result, "record list")?;
+    Ok(list
+        .records
+        .into_iter()
+        .filter(|r| r.host.eq_ignore_ascii_case(host))
+        .filter(|r| r.rtype.eq_ignore_ascii_case(rtype.as_str()))
+        .map(|r| Existing {
+            // The line travels with the id: the update must keep it.
+            id: format!("{}/{}", r.record_id, r.line),
+            value: r.value,
+            ttl: r.ttl,
+            proxied: None,
+        })
+        .collect())
 }
 
 fn parse<T: serde::de::DeserializeOwned>(
@@ -302,20 +333,7 @@ impl Provider for TrafficRoute {
             let result = self
                 .call("ListRecords", &params, None, &domain.root)
                 .await?;
-            let list: Records = parse(result, "record list")?;
-            let records = list
-                .records
-                .into_iter()
-                .filter(|r| r.host.eq_ignore_ascii_case(host))
-                .filter(|r| r.rtype.eq_ignore_ascii_case(rtype.as_str()))
-                .map(|r| Existing {
-                    // The line travels with the id: the update must keep it.
-                    id: format!("{}/{}", r.record_id, r.line),
-                    value: r.value,
-                    ttl: r.ttl,
-                    proxied: None,
-                })
-                .collect();
+            let records = read_records(result, host, rtype)?;
             Ok(Lookup::Found {
                 zone: Some(zid.to_string()),
                 records,

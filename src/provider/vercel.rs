@@ -110,6 +110,33 @@ impl Vercel {
     }
 }
 
+/// The records named `sub` with the asked type on one page of a record list, and the
+/// `until` mark of the next page if there is one.
+pub(super) fn read_page(
+    body: &str,
+    sub: &str,
+    rtype: RecordType,
+) -> Result<(Vec<Existing>, Option<i64>), ProviderError> {
+    let page: RecordList = serde_json::from_str(body).map_err(|_| {
+        ProviderError::Api(format!(
+            "Vercel answered a record list that cannot be read: {}",
+            super::truncate(body, 300)
+        ))
+    })?;
+    let found = page
+        .records
+        .into_iter()
+        .filter(|r| r.rtype == rtype.as_str() && r.name.eq_ignore_ascii_case(sub))
+        .map(|r| Existing {
+            id: r.id,
+            value: r.value,
+            ttl: r.ttl,
+            proxied: None,
+        })
+        .collect();
+    Ok((found, page.pagination.and_then(|p| p.next)))
+}
+
 impl Provider for Vercel {
     fn key(&self) -> &'static str {
         "vercel"
@@ -134,24 +161,9 @@ impl Provider for Vercel {
                     req = req.query(&[("until", u)]);
                 }
                 let body = self.call(req, &root).await?;
-                let page: RecordList = serde_json::from_str(&body).map_err(|_| {
-                    ProviderError::Api(format!(
-                        "Vercel answered a record list that cannot be read: {}",
-                        super::truncate(&body, 300)
-                    ))
-                })?;
-                records.extend(
-                    page.records
-                        .into_iter()
-                        .filter(|r| r.rtype == rtype.as_str() && r.name.eq_ignore_ascii_case(&sub))
-                        .map(|r| Existing {
-                            id: r.id,
-                            value: r.value,
-                            ttl: r.ttl,
-                            proxied: None,
-                        }),
-                );
-                match page.pagination.and_then(|p| p.next) {
+                let (found, next) = read_page(&body, &sub, rtype)?;
+                records.extend(found);
+                match next {
                     Some(next) => until = Some(next),
                     None => break,
                 }
@@ -223,7 +235,12 @@ fn gone(e: ProviderError, id: &str) -> ProviderError {
 
 /// Turns an error answer (`{"error":{"code","message","invalidToken"?}}`) into a
 /// [`ProviderError`].
-fn classify(status: u16, retry_after: Option<Duration>, body: &str, root: &str) -> ProviderError {
+pub(super) fn classify(
+    status: u16,
+    retry_after: Option<Duration>,
+    body: &str,
+    root: &str,
+) -> ProviderError {
     let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
     let err = &v["error"];
     let code = err["code"].as_str().unwrap_or_default();

@@ -1,5 +1,6 @@
-//! Shared rig of the fault-injection tests: each HTTP provider family behind a [`Faulty`]
-//! front with its strict fake, plus a healthy Cloudflare entry, driven by the real engine.
+//! Shared rig of the fault-injection tests: each HTTP provider family (dnspod among the token
+//! APIs) behind a [`Faulty`] front with its strict fake, plus a healthy Cloudflare entry, driven
+//! by the real engine.
 
 #![allow(dead_code)]
 
@@ -168,6 +169,32 @@ pub async fn family(key: &'static str) -> Fam {
                 write_marker: "/editByNameType",
             }
         }
+        "dnspod" => {
+            let f = fakes::dnspod::FakeDnspod::new("12345", "dp-token-XYZ");
+            f.add_domain("example.com");
+            f.seed("example.com", "www", "A", OLD, "默认");
+            let a = fakes::serve_http(f.router()).await;
+            let front = Faulty::start(a).await;
+            let (f1, f2) = (f.clone(), f.clone());
+            Fam {
+                key,
+                id: "12345".into(),
+                secret: "dp-token-XYZ".into(),
+                front,
+                values: Box::new(move || {
+                    f1.records()
+                        .into_iter()
+                        .filter(|r| r.sub == "www" && r.rtype == "A")
+                        .map(|r| r.value)
+                        .collect()
+                }),
+                seed: Some(Box::new(move |v| {
+                    f2.seed("example.com", "www", "A", v, "默认");
+                })),
+                change_only: false,
+                write_marker: "Record.Modify",
+            }
+        }
         "dyndns2" => {
             let f = fakes::dyndns2::FakeDyndns2::new("alice", "dyn-secret-XYZ", "duck");
             f.add_host(NAME);
@@ -200,6 +227,7 @@ pub const FAMILIES: &[&str] = &[
     "huaweicloud",
     "cloudflare",
     "porkbun",
+    "dnspod",
     "dyndns2",
 ];
 

@@ -260,6 +260,32 @@ zone "policy.test" {{ type primary; file "{d}/policy.test.db";
         std::fs::read_to_string(self.dir.path().join("named.log")).unwrap_or_default()
     }
 
+    /// Stops named (SIGKILL, as a crash or a power cut would); the zones and their journals
+    /// stay in the directory for [`Bind::restart`].
+    pub fn stop(&mut self) {
+        stop(&mut self.child);
+    }
+
+    /// Starts named again on the same address with the same config, zones and journals, and
+    /// waits until it answers. The log goes on in the same file.
+    pub async fn restart(&mut self) {
+        let named = require("named").expect("named was there at start");
+        let log_path = self.dir.path().join("named.log");
+        let log = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&log_path)
+            .unwrap();
+        self.child = Command::new(named)
+            .args(["-g", "-4", "-c"])
+            .arg(self.dir.path().join("named.conf"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        wait_ready(self.addr, "example.test", &mut self.child, &log_path).await;
+    }
+
     /// How many UPDATE requests named has approved so far.
     pub fn updates_approved(&self) -> usize {
         self.log()

@@ -47,22 +47,15 @@ fn target(domain: &Domain) -> Result<&str, ProviderError> {
     })
 }
 
-/// Reads the pool; every origin travels whole (as JSON in `Existing::id`), the site and pool
-/// ids in `Lookup::Found::zone`.
-pub(super) async fn lookup(
-    esa: &AliEsa,
-    domain: &Domain,
+/// The id of pool `pool` in a `ListOriginPools` answer and its origins (each whole, as JSON
+/// in `Existing::id`); `name` must be one of them (`site_id` names the site in errors).
+pub(in crate::provider) fn read_pool(
+    body: &str,
     pool: &str,
-) -> Result<Lookup, ProviderError> {
-    let name = target(domain)?;
-    let (site_id, _) = esa.site(domain).await?;
-    let mut p = BTreeMap::new();
-    p.insert("Action".to_string(), "ListOriginPools".to_string());
-    p.insert("SiteId".to_string(), site_id.clone());
-    p.insert("Name".to_string(), pool.to_string());
-    p.insert("MatchType".to_string(), "exact".to_string());
-    let body = esa.call("GET", &domain.root, p).await?;
-    let list: Value = parse(&body, "origin pool list")?;
+    name: &str,
+    site_id: &str,
+) -> Result<(String, Vec<Existing>), ProviderError> {
+    let list: Value = parse(body, "origin pool list")?;
     let found = list["OriginPools"]
         .as_array()
         .and_then(|pools| pools.iter().find(|x| x["Name"].as_str() == Some(pool)));
@@ -94,6 +87,25 @@ pub(super) async fn lookup(
             proxied: None,
         })
         .collect();
+    Ok((pool_id, records))
+}
+
+/// Reads the pool; every origin travels whole (as JSON in `Existing::id`), the site and pool
+/// ids in `Lookup::Found::zone`.
+pub(super) async fn lookup(
+    esa: &AliEsa,
+    domain: &Domain,
+    pool: &str,
+) -> Result<Lookup, ProviderError> {
+    let name = target(domain)?;
+    let (site_id, _) = esa.site(domain).await?;
+    let mut p = BTreeMap::new();
+    p.insert("Action".to_string(), "ListOriginPools".to_string());
+    p.insert("SiteId".to_string(), site_id.clone());
+    p.insert("Name".to_string(), pool.to_string());
+    p.insert("MatchType".to_string(), "exact".to_string());
+    let body = esa.call("GET", &domain.root, p).await?;
+    let (pool_id, records) = read_pool(&body, pool, name, &site_id)?;
     Ok(Lookup::Found {
         zone: Some(format!("{site_id}/{pool_id}")),
         records,

@@ -12,7 +12,7 @@ use std::net::IpAddr;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::{EdgeOne, Filter};
+use super::{Body, EdgeOne, Filter};
 use crate::config::Domain;
 use crate::provider::{Existing, Lookup, Plan, ProviderError};
 
@@ -55,6 +55,39 @@ fn origin_of(e: &Existing) -> Value {
     serde_json::from_str(&e.id).unwrap_or(Value::Null)
 }
 
+/// The id of the origin group `want` (an id or a name) in a `DescribeOriginGroup` response and
+/// its origins (each whole, as JSON in `Existing::id`; `zone_id` names the site in errors).
+pub(in crate::provider) fn read_group(
+    body: Body,
+    want: &str,
+    zone_id: &str,
+) -> Result<(String, Vec<Existing>), ProviderError> {
+    let group = body
+        .origin_groups
+        .into_iter()
+        .find(|g| g["GroupId"].as_str() == Some(want) || g["Name"].as_str() == Some(want))
+        .ok_or_else(|| {
+            ProviderError::Api(format!(
+                "EdgeOne origin group {want} was not found in site {zone_id}; check the \
+                 GroupId / OriginGroupName parameter"
+            ))
+        })?;
+    let group_id = group["GroupId"].as_str().unwrap_or(want).to_string();
+    let records = group["Records"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|o| Existing {
+            id: o.to_string(),
+            value: o["Record"].as_str().unwrap_or("").to_string(),
+            ttl: None,
+            proxied: None,
+        })
+        .collect();
+    Ok((group_id, records))
+}
+
 /// Reads the group. Each origin travels whole (as JSON in `Existing::id`) so a rewrite keeps
 /// every field the API returned; the zone and group ids travel in `Lookup::Found::zone`.
 pub(super) async fn lookup(eo: &EdgeOne, domain: &Domain) -> Result<Lookup, ProviderError> {
@@ -80,29 +113,7 @@ pub(super) async fn lookup(eo: &EdgeOne, domain: &Domain) -> Result<Lookup, Prov
         }],
     };
     let body = eo.call(&root, "DescribeOriginGroup", &req).await?;
-    let group = body
-        .origin_groups
-        .into_iter()
-        .find(|g| g["GroupId"].as_str() == Some(want) || g["Name"].as_str() == Some(want))
-        .ok_or_else(|| {
-            ProviderError::Api(format!(
-                "EdgeOne origin group {want} was not found in site {zone_id}; check the \
-                 GroupId / OriginGroupName parameter"
-            ))
-        })?;
-    let group_id = group["GroupId"].as_str().unwrap_or(want).to_string();
-    let records = group["Records"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-        .iter()
-        .map(|o| Existing {
-            id: o.to_string(),
-            value: o["Record"].as_str().unwrap_or("").to_string(),
-            ttl: None,
-            proxied: None,
-        })
-        .collect();
+    let (group_id, records) = read_group(body, want, &zone_id)?;
     Ok(Lookup::Found {
         zone: Some(format!("{zone_id}/{group_id}")),
         records,
