@@ -114,11 +114,9 @@ impl Account {
             }
             // The semaphore is never closed, so this fails only in theory; treat it as a hold
             // of zero length rather than panicking.
-            let permit = self
-                .permits
-                .acquire()
-                .await
-                .map_err(|_| Held { left: Duration::ZERO })?;
+            let permit = self.permits.acquire().await.map_err(|_| Held {
+                left: Duration::ZERO,
+            })?;
             // A hold may have been set while this request queued for its slot.
             if self.held_for().is_none() {
                 return Ok(permit);
@@ -127,7 +125,9 @@ impl Account {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<Instant>> {
-        self.hold_until.lock().unwrap_or_else(PoisonError::into_inner)
+        self.hold_until
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 

@@ -24,7 +24,8 @@ use std::net::IpAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use futures_util::{StreamExt, stream};
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 
 use tracing::{error, info, warn};
 
@@ -238,15 +239,21 @@ impl Engine {
             .collect();
         let mut runs: Vec<(usize, EntryRun)> = Vec::with_capacity(taken.len());
         {
+            // A plain loop rather than iterator adapters with closures over `&mut` items: the
+            // daemon's future must be `Send`, which such closures defeat (rustc's
+            // higher-ranked lifetime limits).
             let this = &*self;
-            let mut pending = stream::iter(
-                taken
-                    .iter_mut()
-                    .map(|(i, st)| async move { (*i, this.run_entry(*i, st).await) }),
-            )
-            .buffer_unordered(limit::ENTRY_CONCURRENCY);
-            while let Some(r) = pending.next().await {
-                runs.push(r);
+            let mut queue = taken.iter_mut();
+            let mut pending = FuturesUnordered::new();
+            loop {
+                while pending.len() < limit::ENTRY_CONCURRENCY {
+                    let Some((i, st)) = queue.next() else { break };
+                    pending.push(this.run_entry(*i, st));
+                }
+                match pending.next().await {
+                    Some(r) => runs.push(r),
+                    None => break,
+                }
             }
         }
         for (i, st) in taken {
@@ -322,7 +329,7 @@ impl Engine {
     }
 
     /// Detects and syncs one entry; touches only `st` and the entry's account limiter.
-    async fn run_entry(&self, i: usize, st: &mut EntryState) -> EntryRun {
+    async fn run_entry(&self, i: usize, st: &mut EntryState) -> (usize, EntryRun) {
         let conf = &self.config.dnsconf[i];
         let label = entry_label(i, conf);
         let mut run = EntryRun {
@@ -335,7 +342,7 @@ impl Engine {
                 "{label}: skipped, the provider asked to wait {}s more",
                 left.as_secs()
             );
-            return run;
+            return (i, run);
         }
         if let Some(until) = st.backoff_until {
             if Instant::now() < until {
@@ -344,7 +351,7 @@ impl Engine {
                     st.failed_runs,
                     (until - Instant::now()).as_secs()
                 );
-                return run;
+                return (i, run);
             }
             st.backoff_until = None;
         }
@@ -364,7 +371,7 @@ impl Engine {
             }
         }
         note_transient(st, &label, transient);
-        run
+        (i, run)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -584,23 +591,32 @@ impl Engine {
             return Vec::new();
         }
         let stop = OnceLock::new();
-        let one = |k: usize| {
-            let stop = &stop;
-            async move {
-                let done = self
-                    .domain_task(label, account, &**provider, &domains[k], rtype, addr, st, stop)
-                    .await;
-                (k, done)
-            }
+        let task = |k: usize| {
+            self.domain_task(
+                label,
+                account,
+                &**provider,
+                &domains[k],
+                rtype,
+                addr,
+                st,
+                &stop,
+            )
         };
         let mut out: Vec<Option<DomainDone>> = domains.iter().map(|_| None).collect();
-        let (k, first) = one(0).await;
-        out[k] = Some(first);
-        let mut rest = stream::iter(1..domains.len())
-            .map(one)
-            .buffer_unordered(limit::account_limit(provider.key()));
-        while let Some((k, done)) = rest.next().await {
-            out[k] = Some(done);
+        out[0] = Some(task(0).await);
+        let bound = limit::account_limit(provider.key());
+        let mut next = 1;
+        let mut pending = FuturesUnordered::new();
+        loop {
+            while pending.len() < bound && next < domains.len() {
+                pending.push(tagged(next, task(next)));
+                next += 1;
+            }
+            match pending.next().await {
+                Some((k, done)) => out[k] = Some(done),
+                None => break,
+            }
         }
         // Every index was filled above; the fallback only keeps this free of a panic path.
         out.into_iter()
@@ -818,6 +834,11 @@ fn cache_of(e: &mut EntryState, family: Family) -> &mut IpCache {
     }
 }
 
+/// `fut`'s output tagged with `k`, to put results back in order.
+async fn tagged<T>(k: usize, fut: impl std::future::Future<Output = T>) -> (usize, T) {
+    (k, fut.await)
+}
+
 /// First backoff step; doubled for every further failed run.
 pub const BACKOFF_BASE: Duration = Duration::from_secs(60);
 /// Longest backoff, so a provider back from an outage is used again within the hour.
@@ -880,5 +901,24 @@ mod backoff_tests {
             let d = backoff_delay(3, j).as_secs_f64();
             assert!((192.0..=288.0).contains(&d), "{d}");
         }
+    }
+}
+
+#[cfg(test)]
+mod send_tests {
+    use super::*;
+
+    /// The daemon spawns its loop, so a run's future must stay `Send` however the run is
+    /// made concurrent.
+    #[test]
+    fn a_run_is_send() {
+        fn send<T: Send>(_: &T) {}
+        let mut e = Engine::new(
+            Config::default(),
+            EngineOptions::default(),
+            StatusBoard::default(),
+        );
+        let run = e.run_entries(&[0]);
+        send(&run);
     }
 }
