@@ -431,7 +431,7 @@ def fig_latency(b, tmp, trials):
     d = tempfile.mkdtemp(dir=tmp)
     latency_config(d + "/l.yaml", 18103, 18106, "vb0")
     p = start([b, "-c", d + "/l.yaml", "-noweb", "-f", "300"], d + "/l.log")
-    time.sleep(2)  # the start-up run (both entries) lands first
+    time.sleep(4)  # the start-up run lands and the new link settles (IPv6 DAD on vb0)
     out = {"iface": [], "url": [], "missed": {"iface": 0, "url": 0}}
     for i in range(trials):
         bi, bu = fi.stats()["hits"], fu.stats()["hits"]

@@ -94,7 +94,16 @@ impl HistoryLog {
 
     /// Appends `e`; a failure is logged (once until a write succeeds again), never returned.
     pub fn append(&self, e: &HistoryEntry) {
-        match self.try_append(e) {
+        self.append_all(std::slice::from_ref(e));
+    }
+
+    /// Appends every entry of `es` with one write and one `fsync` (a run that updates many
+    /// records would otherwise block on one `fsync` per record); failures as [`Self::append`].
+    pub fn append_all(&self, es: &[HistoryEntry]) {
+        if es.is_empty() {
+            return;
+        }
+        match self.try_append(es) {
             Ok(()) => self.warned.store(false, Ordering::Relaxed),
             Err(err) => {
                 if !self.warned.swap(true, Ordering::Relaxed) {
@@ -108,9 +117,12 @@ impl HistoryLog {
         }
     }
 
-    fn try_append(&self, e: &HistoryEntry) -> std::io::Result<()> {
-        let mut line = serde_json::to_vec(e).map_err(std::io::Error::other)?;
-        line.push(b'\n');
+    fn try_append(&self, es: &[HistoryEntry]) -> std::io::Result<()> {
+        let mut line = Vec::new();
+        for e in es {
+            serde_json::to_writer(&mut line, e).map_err(std::io::Error::other)?;
+            line.push(b'\n');
+        }
         if let Ok(meta) = std::fs::metadata(&self.path)
             && meta.len() + line.len() as u64 > self.max_bytes
         {

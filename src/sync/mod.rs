@@ -308,8 +308,17 @@ impl Engine {
         for (name, rtype, obs) in run.status {
             self.status.record(i, &name, rtype, obs, run.now);
         }
-        for w in &run.writes {
-            self.note_write(i, &*w.provider, &w.domain, w.rtype, &w.plan, w.addr, false);
+        // One history write (and fsync) per entry, not one per record: the fsync blocks the
+        // runtime's only thread.
+        let lines: Vec<_> = run
+            .writes
+            .iter()
+            .filter_map(|w| {
+                self.write_entry(i, &*w.provider, &w.domain, w.rtype, &w.plan, w.addr, false)
+            })
+            .collect();
+        if let Some(history) = &self.opts.history {
+            history.append_all(&lines);
         }
         for line in &run.summary.plan_lines {
             println!("{line}");
