@@ -64,4 +64,7 @@ args=(--bin "$stripped" --repo "$repo" --runs "${BENCH_RUNS:-3}" --cycles "${BEN
 
 echo "run.sh: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) before the run" >&2
 # A fresh network namespace with only loopback: nothing the programs do can leave the machine.
-unshare -n -- bash -c 'ip link set lo up && exec python3 "$0" "$@"' "$repo/bench/bench.py" "${args[@]}"
+# A global address on lo (11.9.9.9, only a string nobody routes to) lets ddns-rs's start-up
+# wait for the network (service/netwait) see a network, as it would on a real host.
+unshare -n -- bash -c 'ip link set lo up && ip addr add 11.9.9.9/32 dev lo &&
+    exec python3 "$0" "$@"' "$repo/bench/bench.py" "${args[@]}"

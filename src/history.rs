@@ -204,6 +204,21 @@ mod tests {
     }
 
     #[test]
+    fn append_all_writes_every_line_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let h = HistoryLog::beside(&dir.path().join("c.yaml"));
+        h.append_all(&[]);
+        assert!(!h.path().exists(), "nothing to write, no file");
+        h.append(&entry("a.example.com", None, "1.1.1.1"));
+        h.append_all(&[
+            entry("b.example.com", None, "2.2.2.2"),
+            entry("c.example.com", None, "3.3.3.3"),
+        ]);
+        let names: Vec<String> = h.read(None, None).into_iter().map(|e| e.domain).collect();
+        assert_eq!(names, ["a.example.com", "b.example.com", "c.example.com"]);
+    }
+
+    #[test]
     fn appends_filters_and_finds_the_previous_value() {
         let dir = tempfile::tempdir().unwrap();
         let h = HistoryLog::beside(&dir.path().join("c.yaml"));

@@ -18,8 +18,9 @@ use crate::config::DnsConfig;
 
 /// Entries synced at once. Each holds at most its account's limit of requests in flight, so a
 /// run never has more than `ENTRY_CONCURRENCY × limit` requests (and their buffers) alive.
-/// Four, not more: every entry running builds its own detection client (with a root store), so
-/// this also bounds the run's peak memory (8 measured +2 MiB peak RSS over 1,000 records).
+/// Four, not more: every running entry holds its own detection and provider clients (each
+/// with a TLS root store) and connections, so this also bounds a run's peak memory
+/// (docs/benchmarks.md, figure 5).
 pub const ENTRY_CONCURRENCY: usize = 4;
 
 /// Requests one account may have in flight when its provider has no stricter rule.
