@@ -6,7 +6,7 @@
 # Environment:
 #   BENCH_RUNS=3       runs per median (figures 2, 5, 6)
 #   BENCH_CYCLES=10000 sync cycles for figure 3
-#   BENCH_TRIALS=20    trials for figure 4
+#   BENCH_TRIALS=50    trials for figure 4
 #   BENCH_LONG=1       figure 6 over a real 10-minute window instead of 60 s scaled
 #   BENCH_PEERS=0      skip inadyn and ddclient
 #   BENCH_JSON=path    also write the raw numbers as JSON
@@ -57,11 +57,14 @@ fi
 chmod 755 "$stripped"
 
 args=(--bin "$stripped" --repo "$repo" --runs "${BENCH_RUNS:-3}" --cycles "${BENCH_CYCLES:-10000}"
-    --trials "${BENCH_TRIALS:-20}")
+    --trials "${BENCH_TRIALS:-50}")
 [[ ${BENCH_LONG:-0} == 1 ]] && args+=(--long)
 [[ ${BENCH_PEERS:-1} == 0 ]] && args+=(--no-peers)
 [[ -n ${BENCH_JSON:-} ]] && args+=(--json "$BENCH_JSON")
 
 echo "run.sh: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) before the run" >&2
 # A fresh network namespace with only loopback: nothing the programs do can leave the machine.
-unshare -n -- bash -c 'ip link set lo up && exec python3 "$0" "$@"' "$repo/bench/bench.py" "${args[@]}"
+# A global address on lo (11.9.9.9, only a string nobody routes to) lets ddns-rs's start-up
+# wait for the network (service/netwait) see a network, as it would on a real host.
+unshare -n -- bash -c 'ip link set lo up && ip addr add 11.9.9.9/32 dev lo &&
+    exec python3 "$0" "$@"' "$repo/bench/bench.py" "${args[@]}"

@@ -2,10 +2,17 @@
 //! IP cache, then per domain ask the provider (lookup → plan → apply), record the status and
 //! fire the webhook. Entries are independent; one failing domain does not stop the others.
 //!
+//! A run syncs entries, and the records of an entry, concurrently on the current task, within
+//! the bounds of [`limit`]: a few entries at once, a few requests in flight per provider
+//! account, and a rate limit pausing the whole account. What a run found is applied to the
+//! status board, the history and the notifications in config and domain order, so their
+//! content does not depend on which request finished first.
+//!
 //! Not here: the timer, reload and signals (`schedule`), or how addresses are found
 //! (`detect`) and written (`provider`).
 
 pub mod cache;
+pub mod limit;
 mod ops;
 pub mod push;
 pub mod schedule;
@@ -15,8 +22,11 @@ pub use ops::{RollbackError, RollbackOutcome, RollbackRequest};
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 
 use tracing::{error, info, warn};
 
@@ -27,6 +37,7 @@ use crate::http::HttpOptions;
 use crate::notify::{FamilyResult, RunDetails, RunReport, WebhookGate};
 use crate::provider::{self, Plan, Provider, ProviderError, ProviderSettings, RecordType};
 use cache::IpCache;
+use limit::{Account, AccountKey};
 use status::{Observation, StatusBoard};
 
 /// Settings from the command line that shape every run.
@@ -70,8 +81,6 @@ struct EntryState {
     /// What we last know each record holds, for change-only providers.
     published: HashMap<(String, RecordType), IpAddr>,
     provider: Option<Arc<dyn Provider>>,
-    /// After a rate limit: no provider calls before this instant.
-    hold_until: Option<Instant>,
     /// Consecutive runs in which a provider call failed for a transient reason (transport,
     /// timeout, 5xx or another API error); reset by a run without such a failure.
     failed_runs: u32,
@@ -85,7 +94,34 @@ struct EntryState {
     sources_v6: crate::detect::agree::SourceHealth,
 }
 
-/// The sync engine. Runs are sequential (`&mut self`), so they never overlap.
+/// What one entry's run found, kept until every entry of the run is done and then applied to
+/// the shared state (status board, history, summary, webhook) in config order, so the result
+/// does not depend on which request happened to finish first.
+#[derive(Default)]
+struct EntryRun {
+    /// Unix time of the run's start (the status lines' `checked_at`).
+    now: i64,
+    /// False when the entry was skipped (hold, backoff): no webhook then.
+    ran: bool,
+    summary: RunSummary,
+    report: RunReport,
+    /// Status of each record, in domain order.
+    status: Vec<(String, RecordType, Observation)>,
+    /// Successful writes, for the history.
+    writes: Vec<Write>,
+}
+
+/// One successful write, recorded in the history after the run.
+struct Write {
+    provider: Arc<dyn Provider>,
+    domain: Domain,
+    rtype: RecordType,
+    plan: Plan,
+    addr: IpAddr,
+}
+
+/// The sync engine. Runs take `&mut self`, so they never overlap; within a run, entries and
+/// the records of an entry are synced concurrently within the bounds of [`limit`].
 pub struct Engine {
     opts: EngineOptions,
     config: Config,
@@ -94,6 +130,10 @@ pub struct Engine {
     webhook_client: Option<reqwest::Client>,
     /// Addresses routers pushed (`gettype: push`); kept across config changes.
     pushed: push::Pushed,
+    /// One limiter per provider account.
+    accounts: HashMap<AccountKey, Arc<Account>>,
+    /// The limiter of each entry (by config index).
+    entry_accounts: Vec<Arc<Account>>,
 }
 
 fn entry_label(i: usize, c: &DnsConfig) -> String {
@@ -120,6 +160,8 @@ impl Engine {
             .iter()
             .map(|_| EntryState::default())
             .collect();
+        let (accounts, entry_accounts) =
+            limit::accounts_for(&config.dnsconf, provider_key, &HashMap::new());
         Engine {
             opts,
             config,
@@ -127,6 +169,8 @@ impl Engine {
             status,
             webhook_client: None,
             pushed: push::Pushed::default(),
+            accounts,
+            entry_accounts,
         }
     }
 
@@ -136,7 +180,8 @@ impl Engine {
     }
 
     /// Swaps in a new config. Any change resets every cache (as a save does in ddns-go), so the
-    /// next run compares every record with its provider.
+    /// next run compares every record with its provider. A rate-limit hold on an account the
+    /// new config still uses stays in force.
     pub fn set_config(&mut self, config: Config) {
         if config == self.config {
             return;
@@ -146,6 +191,8 @@ impl Engine {
             .iter()
             .map(|_| EntryState::default())
             .collect();
+        (self.accounts, self.entry_accounts) =
+            limit::accounts_for(&config.dnsconf, provider_key, &self.accounts);
         self.webhook_client = None;
         let names: Vec<(usize, Vec<String>)> = config
             .dnsconf
@@ -178,29 +225,62 @@ impl Engine {
         }
     }
 
-    /// Runs every entry once, in order.
+    /// Runs every entry once.
     pub async fn run_once(&mut self) -> RunSummary {
-        let mut summary = RunSummary::default();
-        for i in 0..self.config.dnsconf.len() {
-            self.run_entry(i, &mut summary).await;
-        }
-        summary
+        let all: Vec<usize> = (0..self.config.dnsconf.len()).collect();
+        self.run_entries(&all).await
     }
 
-    /// Runs only the entries with these indices (in config order, each once), e.g. those a
-    /// network change affects; indices beyond the config are ignored.
+    /// Runs only the entries with these indices (each once), e.g. those a network change
+    /// affects; indices beyond the config are ignored.
+    ///
+    /// Up to [`limit::ENTRY_CONCURRENCY`] entries run at once, each account with at most its
+    /// limit of requests in flight. Results are applied in config order once all are done.
     pub async fn run_entries(&mut self, which: &[usize]) -> RunSummary {
-        let mut summary = RunSummary::default();
-        for i in 0..self.config.dnsconf.len() {
-            if which.contains(&i) {
-                self.run_entry(i, &mut summary).await;
+        let mut taken: Vec<(usize, EntryState)> = (0..self.config.dnsconf.len())
+            .filter(|i| which.contains(i))
+            .map(|i| (i, std::mem::take(&mut self.entries[i])))
+            .collect();
+        let mut runs: Vec<(usize, EntryRun)> = Vec::with_capacity(taken.len());
+        {
+            // A plain loop rather than iterator adapters with closures over `&mut` items: the
+            // daemon's future must be `Send`, which such closures defeat (rustc's
+            // higher-ranked lifetime limits).
+            let this = &*self;
+            let mut queue = taken.iter_mut();
+            let mut pending = FuturesUnordered::new();
+            loop {
+                while pending.len() < limit::ENTRY_CONCURRENCY {
+                    let Some((i, st)) = queue.next() else { break };
+                    pending.push(this.run_entry(*i, st));
+                }
+                match pending.next().await {
+                    Some(r) => runs.push(r),
+                    None => break,
+                }
             }
         }
+        for (i, st) in taken {
+            self.entries[i] = st;
+        }
+        runs.sort_by_key(|(i, _)| *i);
+        let mut summary = RunSummary::default();
+        for (i, run) in runs {
+            self.finish_entry(i, run, &mut summary).await;
+        }
         summary
     }
 
+    /// The entry's provider client, built on first use and then kept.
     fn provider_for(&mut self, i: usize) -> Result<Arc<dyn Provider>, String> {
-        if let Some(p) = &self.entries[i].provider {
+        let mut st = std::mem::take(&mut self.entries[i]);
+        let p = self.provider_of(i, &mut st);
+        self.entries[i] = st;
+        p
+    }
+
+    fn provider_of(&self, i: usize, st: &mut EntryState) -> Result<Arc<dyn Provider>, String> {
+        if let Some(p) = &st.provider {
             return Ok(p.clone());
         }
         let c = &self.config.dnsconf[i];
@@ -221,38 +301,74 @@ impl Engine {
             endpoint: self.opts.endpoints.get(&key).cloned(),
         };
         let p: Arc<dyn Provider> = Arc::from(provider::build(&key, settings)?);
-        self.entries[i].provider = Some(p.clone());
+        st.provider = Some(p.clone());
         Ok(p)
     }
 
-    async fn run_entry(&mut self, i: usize, summary: &mut RunSummary) {
-        let conf = self.config.dnsconf[i].clone();
-        let label = entry_label(i, &conf);
-        let now = crate::timefmt::unix_now();
-        let mut report = RunReport::default();
+    /// Applies one entry's run to the shared state and fires its notifications.
+    async fn finish_entry(&mut self, i: usize, run: EntryRun, summary: &mut RunSummary) {
         // What each record held before this run, for the notification's "old → new".
         let before = self.status.snapshot();
-        if let Some(until) = self.entries[i].hold_until {
-            if Instant::now() < until {
-                warn!(
-                    "{label}: skipped, the provider asked to wait {}s more",
-                    (until - Instant::now()).as_secs()
-                );
-                return;
-            }
-            self.entries[i].hold_until = None;
+        for (name, rtype, obs) in run.status {
+            self.status.record(i, &name, rtype, obs, run.now);
         }
-        if let Some(until) = self.entries[i].backoff_until {
+        // One history write (and fsync) per entry, not one per record: the fsync blocks the
+        // runtime's only thread.
+        let lines: Vec<_> = run
+            .writes
+            .iter()
+            .filter_map(|w| {
+                self.write_entry(i, &*w.provider, &w.domain, w.rtype, &w.plan, w.addr, false)
+            })
+            .collect();
+        if let Some(history) = &self.opts.history {
+            history.append_all(&lines);
+        }
+        for line in &run.summary.plan_lines {
+            println!("{line}");
+        }
+        summary.updated += run.summary.updated;
+        summary.unchanged += run.summary.unchanged;
+        summary.failed += run.summary.failed;
+        summary.planned += run.summary.planned;
+        summary.plan_lines.extend(run.summary.plan_lines);
+        if run.ran && !self.opts.dry_run {
+            let details = RunDetails {
+                entry: entry_label(i, &self.config.dnsconf[i]),
+                records: crate::notify::record_lines(i, run.now, &before, &self.status.snapshot()),
+            };
+            self.fire_webhook(i, &run.report, &details).await;
+        }
+    }
+
+    /// Detects and syncs one entry; touches only `st` and the entry's account limiter.
+    async fn run_entry(&self, i: usize, st: &mut EntryState) -> (usize, EntryRun) {
+        let conf = &self.config.dnsconf[i];
+        let label = entry_label(i, conf);
+        let mut run = EntryRun {
+            now: crate::timefmt::unix_now(),
+            ..Default::default()
+        };
+        let account = &self.entry_accounts[i];
+        if let Some(left) = account.held_for().filter(|l| *l > limit::INLINE_WAIT_MAX) {
+            warn!(
+                "{label}: skipped, the provider asked to wait {}s more",
+                left.as_secs()
+            );
+            return (i, run);
+        }
+        if let Some(until) = st.backoff_until {
             if Instant::now() < until {
                 warn!(
                     "{label}: skipped after {} failed runs in a row, next attempt in {}s",
-                    self.entries[i].failed_runs,
+                    st.failed_runs,
                     (until - Instant::now()).as_secs()
                 );
-                return;
+                return (i, run);
             }
-            self.entries[i].backoff_until = None;
+            st.backoff_until = None;
         }
+        run.ran = true;
         let mut transient = false;
         for family in [Family::V4, Family::V6] {
             let ipconf = match family {
@@ -260,49 +376,32 @@ impl Engine {
                 Family::V6 => &conf.ipv6,
             };
             let result = self
-                .run_family(
-                    i,
-                    &label,
-                    &conf,
-                    ipconf,
-                    family,
-                    now,
-                    summary,
-                    &mut report,
-                    &mut transient,
-                )
+                .run_family(i, &label, ipconf, family, st, &mut run, &mut transient)
                 .await;
             match family {
-                Family::V4 => report.ipv4_result = result,
-                Family::V6 => report.ipv6_result = result,
+                Family::V4 => run.report.ipv4_result = result,
+                Family::V6 => run.report.ipv6_result = result,
             }
         }
-        self.note_transient(i, &label, transient);
-        if !self.opts.dry_run {
-            let details = RunDetails {
-                entry: label,
-                records: crate::notify::record_lines(i, now, &before, &self.status.snapshot()),
-            };
-            self.fire_webhook(i, &report, &details).await;
-        }
+        note_transient(st, &label, transient);
+        (i, run)
     }
 
     #[allow(clippy::too_many_arguments)]
     async fn run_family(
-        &mut self,
+        &self,
         i: usize,
         label: &str,
-        conf: &DnsConfig,
         ipconf: &IpConf,
         family: Family,
-        now: i64,
-        summary: &mut RunSummary,
-        report: &mut RunReport,
+        st: &mut EntryState,
+        run: &mut EntryRun,
         transient: &mut bool,
     ) -> FamilyResult {
         if !ipconf.enable {
             return FamilyResult::Unchanged;
         }
+        let conf = &self.config.dnsconf[i];
         let rtype = match family {
             Family::V4 => RecordType::A,
             Family::V6 => RecordType::Aaaa,
@@ -310,7 +409,7 @@ impl Engine {
         let (domains, bad) = parse_domains(&ipconf.domains);
         for e in &bad {
             error!("{label}: {e}");
-            summary.failed += 1;
+            run.summary.failed += 1;
         }
         if domains.is_empty() {
             return if bad.is_empty() {
@@ -321,24 +420,20 @@ impl Engine {
         }
         let names: Vec<String> = domains.iter().map(Domain::name).collect();
         match family {
-            Family::V4 => report.ipv4_domains = names.clone(),
-            Family::V6 => report.ipv6_domains = names.clone(),
+            Family::V4 => run.report.ipv4_domains = names.clone(),
+            Family::V6 => run.report.ipv6_domains = names.clone(),
         }
         let ctx = DetectCtx {
             http: self.opts.http.clone(),
             httpinterface: conf.httpinterface.clone(),
             sources: match family {
-                Family::V4 => self.entries[i]
-                    .sources_v4
-                    .counted(&self.opts.metrics, label),
-                Family::V6 => self.entries[i]
-                    .sources_v6
-                    .counted(&self.opts.metrics, label),
+                Family::V4 => st.sources_v4.counted(&self.opts.metrics, label),
+                Family::V6 => st.sources_v6.counted(&self.opts.metrics, label),
             },
         };
         let detected = if push::is_push(ipconf) {
             // Router push: the address comes only from pushes (`sync::push`).
-            match self.pushed_address(i, label, &names, family, now) {
+            match self.pushed_address(i, label, &names, family, run) {
                 Some(a) => Ok(a),
                 None => return FamilyResult::Unchanged,
             }
@@ -356,68 +451,63 @@ impl Engine {
                     result = "failed",
                     "{label}: {e}; will not update"
                 );
-                for n in &names {
-                    self.status
-                        .record(i, n, rtype, Observation::failed(e.to_string()), now);
+                for n in names {
+                    run.status
+                        .push((n, rtype, Observation::failed(e.to_string())));
                 }
-                summary.failed += names.len();
-                self.cache(i, family).reset();
+                run.summary.failed += domains.len();
+                cache_of(st, family).reset();
                 return FamilyResult::Failed;
             }
         };
         match family {
-            Family::V4 => report.ipv4_addr = addr.to_string(),
-            Family::V6 => report.ipv6_addr = addr.to_string(),
+            Family::V4 => run.report.ipv4_addr = addr.to_string(),
+            Family::V6 => run.report.ipv6_addr = addr.to_string(),
         }
         let cache_times = self.opts.cache_times;
-        if !self.opts.dry_run && !self.cache(i, family).check(addr, cache_times) {
+        if !self.opts.dry_run && !cache_of(st, family).check(addr, cache_times) {
             info!(
                 "{label}: {} {addr} has not changed, will wait {} times to compare with DNS provider",
                 family.label(),
-                self.cache(i, family).remaining()
+                cache_of(st, family).remaining()
             );
-            for n in &names {
-                self.status
-                    .record(i, n, rtype, Observation::unchanged(None), now);
+            run.summary.unchanged += names.len();
+            for n in names {
+                run.status.push((n, rtype, Observation::unchanged(None)));
             }
-            summary.unchanged += names.len();
             return FamilyResult::Unchanged;
         }
-        let provider = match self.provider_for(i) {
+        let provider = match self.provider_of(i, st) {
             Ok(p) => p,
             Err(e) => {
                 error!("{label}: {e}");
-                for n in &names {
-                    self.status
-                        .record(i, n, rtype, Observation::failed(e.clone()), now);
+                run.summary.failed += names.len();
+                for n in names {
+                    run.status.push((n, rtype, Observation::failed(e.clone())));
                 }
-                summary.failed += names.len();
-                self.cache(i, family).reset();
+                cache_of(st, family).reset();
                 return FamilyResult::Failed;
             }
         };
+        let account = &self.entry_accounts[i];
+        let results = self
+            .sync_domains(label, account, &provider, &domains, rtype, addr, st)
+            .await;
         let mut any_failed = false;
         let mut any_updated = false;
-        let mut stop: Option<String> = None;
-        for d in &domains {
+        for (d, done) in domains.into_iter().zip(results) {
             let name = d.name();
-            if let Some(why) = &stop {
-                // The account is unusable this run (bad credentials, rate limit): asking again
-                // for every domain would only add failed calls.
-                self.status
-                    .record(i, &name, rtype, Observation::failed(why.clone()), now);
-                summary.failed += 1;
-                continue;
-            }
-            if let Some(why) = self.entries[i].refused.get(&(name.clone(), rtype)) {
-                let why = format!("not retried until the configuration changes: {why}");
-                warn!("{label}: {} record of {name} {why}", rtype.as_str());
-                self.status
-                    .record(i, &name, rtype, Observation::failed(why), now);
-                summary.failed += 1;
-                continue;
-            }
-            match self.sync_domain(i, &*provider, d, rtype, addr).await {
+            let key = (name.clone(), rtype);
+            let outcome = match done {
+                DomainDone::Skipped(why) => {
+                    run.status.push((name, rtype, Observation::failed(why)));
+                    run.summary.failed += 1;
+                    any_failed = true;
+                    continue;
+                }
+                DomainDone::Ran(r) => r,
+            };
+            match outcome {
                 Ok(DomainResult::Unchanged(current)) => {
                     info!(
                         entry = label,
@@ -428,11 +518,14 @@ impl Engine {
                         result = "unchanged",
                         "{label}: Your IP {addr} has not changed! Domain: {name}"
                     );
-                    self.status
-                        .record(i, &name, rtype, Observation::unchanged(Some(current)), now);
-                    summary.unchanged += 1;
+                    st.published.insert(key, addr);
+                    self.note_ok(i, &d, rtype, addr);
+                    run.status
+                        .push((name, rtype, Observation::unchanged(Some(current))));
+                    run.summary.unchanged += 1;
                 }
-                Ok(DomainResult::Written { created }) => {
+                Ok(DomainResult::Written { plan }) => {
+                    let created = plan == Plan::Create;
                     let verb = if created { "Added" } else { "Updated" };
                     info!(
                         entry = label,
@@ -443,23 +536,24 @@ impl Engine {
                         result = if created { "created" } else { "updated" },
                         "{label}: {verb} domain {name} successfully! IP: {addr}"
                     );
-                    self.status.record(
-                        i,
-                        &name,
+                    st.published.insert(key, addr);
+                    run.status
+                        .push((name, rtype, Observation::updated(addr.to_string())));
+                    run.writes.push(Write {
+                        provider: provider.clone(),
+                        domain: d,
                         rtype,
-                        Observation::updated(addr.to_string()),
-                        now,
-                    );
-                    summary.updated += 1;
+                        plan,
+                        addr,
+                    });
+                    run.summary.updated += 1;
                     any_updated = true;
                 }
                 Ok(DomainResult::Planned(line)) => {
                     let line = format!("{label}: {} {name}: {line}", rtype.as_str());
-                    println!("{line}");
-                    summary.plan_lines.push(line);
-                    summary.planned += 1;
-                    self.status
-                        .record(i, &name, rtype, Observation::planned(), now);
+                    run.summary.plan_lines.push(line);
+                    run.summary.planned += 1;
+                    run.status.push((name, rtype, Observation::planned()));
                 }
                 Err(e) => {
                     error!(
@@ -472,32 +566,23 @@ impl Engine {
                         "{label}: Failed to update {} record of {name}: {e}",
                         rtype.as_str()
                     );
-                    self.status
-                        .record(i, &name, rtype, Observation::failed(e.to_string()), now);
-                    summary.failed += 1;
-                    any_failed = true;
+                    st.published.remove(&key);
                     match &e {
                         ProviderError::Refused(why) if !self.opts.dry_run => {
-                            self.entries[i]
-                                .refused
-                                .insert((name.clone(), rtype), why.clone());
-                        }
-                        ProviderError::Auth(_) | ProviderError::Permission(_) => {
-                            stop = Some(format!("skipped after an earlier error: {e}"));
-                        }
-                        ProviderError::RateLimited { retry_after, .. } => {
-                            let wait = retry_after.unwrap_or(Duration::from_secs(60));
-                            self.entries[i].hold_until = Some(Instant::now() + wait);
-                            stop = Some(format!("skipped after an earlier error: {e}"));
+                            st.refused.insert(key, why.clone());
                         }
                         ProviderError::Transport(_) | ProviderError::Api(_) => *transient = true,
                         _ => {}
                     }
+                    run.status
+                        .push((name, rtype, Observation::failed(e.to_string())));
+                    run.summary.failed += 1;
+                    any_failed = true;
                 }
             }
         }
         if any_failed {
-            self.cache(i, family).reset();
+            cache_of(st, family).reset();
             FamilyResult::Failed
         } else if any_updated {
             FamilyResult::Success
@@ -506,48 +591,138 @@ impl Engine {
         }
     }
 
-    /// Counts a run with (or without) a transient provider failure and arms the backoff. The
-    /// first failure is retried on the next run as usual; from the second in a row on, the
-    /// entry waits [`backoff_delay`], so a provider that is down is not asked every interval.
-    fn note_transient(&mut self, i: usize, label: &str, transient: bool) {
-        let e = &mut self.entries[i];
-        if !transient {
-            e.failed_runs = 0;
-            return;
+    /// Syncs `domains` with bounded concurrency; the results come back in domain order.
+    ///
+    /// The first record goes alone: a bad credential or a rate limit then costs one request,
+    /// not a burst. The rest run with up to the account's limit in flight (shared with the
+    /// account's other entries). An authentication or permission error, or a rate limit too
+    /// long to wait out, stops the records not yet started.
+    #[allow(clippy::too_many_arguments)]
+    async fn sync_domains(
+        &self,
+        label: &str,
+        account: &Account,
+        provider: &Arc<dyn Provider>,
+        domains: &[Domain],
+        rtype: RecordType,
+        addr: IpAddr,
+        st: &EntryState,
+    ) -> Vec<DomainDone> {
+        if domains.is_empty() {
+            return Vec::new();
         }
-        e.failed_runs = e.failed_runs.saturating_add(1);
-        if e.failed_runs >= 2 {
-            let wait = backoff_delay(e.failed_runs - 1, jitter_unit());
-            e.backoff_until = Some(Instant::now() + wait);
-            warn!(
-                "{label}: {} failed runs in a row; backing off for {}s",
-                e.failed_runs,
-                wait.as_secs()
-            );
+        let stop = OnceLock::new();
+        let task = |k: usize| {
+            self.domain_task(
+                label,
+                account,
+                &**provider,
+                &domains[k],
+                rtype,
+                addr,
+                st,
+                &stop,
+            )
+        };
+        let mut out: Vec<Option<DomainDone>> = domains.iter().map(|_| None).collect();
+        out[0] = Some(task(0).await);
+        let bound = limit::account_limit(provider.key());
+        let mut next = 1;
+        let mut pending = FuturesUnordered::new();
+        loop {
+            while pending.len() < bound && next < domains.len() {
+                pending.push(tagged(next, task(next)));
+                next += 1;
+            }
+            match pending.next().await {
+                Some((k, done)) => out[k] = Some(done),
+                None => break,
+            }
         }
+        // Every index was filled above; the fallback only keeps this free of a panic path.
+        out.into_iter()
+            .map(|d| d.unwrap_or_else(|| DomainDone::Skipped("not synced".into())))
+            .collect()
     }
 
-    fn cache(&mut self, i: usize, family: Family) -> &mut IpCache {
-        match family {
-            Family::V4 => &mut self.entries[i].v4,
-            Family::V6 => &mut self.entries[i].v6,
-        }
-    }
-
-    async fn sync_domain(
-        &mut self,
-        i: usize,
+    /// One record: waits for a slot of the account, syncs, and handles a rate limit — the
+    /// whole account pauses; a short pause is waited out and the record retried.
+    #[allow(clippy::too_many_arguments)]
+    async fn domain_task(
+        &self,
+        label: &str,
+        account: &Account,
         provider: &dyn Provider,
         d: &Domain,
         rtype: RecordType,
         addr: IpAddr,
+        st: &EntryState,
+        stop: &OnceLock<String>,
+    ) -> DomainDone {
+        let name = d.name();
+        if let Some(why) = st.refused.get(&(name.clone(), rtype)) {
+            let why = format!("not retried until the configuration changes: {why}");
+            warn!("{label}: {} record of {name} {why}", rtype.as_str());
+            return DomainDone::Skipped(why);
+        }
+        let mut retries = 0;
+        loop {
+            if let Some(why) = stop.get() {
+                // The account is unusable this run (bad credentials, rate limit): asking again
+                // for every domain would only add failed calls.
+                return DomainDone::Skipped(why.clone());
+            }
+            let permit = match account.acquire().await {
+                Ok(p) => p,
+                Err(held) => {
+                    return DomainDone::Skipped(format!(
+                        "skipped: the provider rate-limited this account; next attempt in {}s",
+                        held.left.as_secs()
+                    ));
+                }
+            };
+            if let Some(why) = stop.get() {
+                return DomainDone::Skipped(why.clone());
+            }
+            let r = self.sync_domain(provider, d, rtype, addr, st).await;
+            drop(permit);
+            match &r {
+                Err(e @ ProviderError::RateLimited { retry_after, .. }) => {
+                    let wait = retry_after.unwrap_or(limit::DEFAULT_RATE_WAIT);
+                    account.hold(wait);
+                    if wait <= limit::INLINE_WAIT_MAX && retries < limit::MAX_RATE_RETRIES {
+                        retries += 1;
+                        warn!(
+                            "{label}: {e}; pausing this account for {:.0}s, then retrying {name}",
+                            wait.as_secs_f32().ceil()
+                        );
+                        continue;
+                    }
+                    let _ = stop.set(format!("skipped after an earlier error: {e}"));
+                }
+                Err(e @ (ProviderError::Auth(_) | ProviderError::Permission(_))) => {
+                    let _ = stop.set(format!("skipped after an earlier error: {e}"));
+                }
+                _ => {}
+            }
+            return DomainDone::Ran(r);
+        }
+    }
+
+    async fn sync_domain(
+        &self,
+        provider: &dyn Provider,
+        d: &Domain,
+        rtype: RecordType,
+        addr: IpAddr,
+        st: &EntryState,
     ) -> Result<DomainResult, ProviderError> {
         let key = (d.name(), rtype);
         let lookup = self
             .counted(provider, "lookup", provider.lookup(d, rtype))
             .await?;
         let mut plan = provider.plan(d, &lookup, addr);
-        if plan == Plan::Write && self.entries[i].published.get(&key) == Some(&addr) {
+        if plan == Plan::Write && st.published.get(&key) == Some(&addr) {
             // Change-only provider: it cannot be read, so compare with what we wrote last.
             plan = Plan::NoChange {
                 current: addr.to_string(),
@@ -556,32 +731,17 @@ impl Engine {
         if self.opts.dry_run {
             return Ok(DomainResult::Planned(plan.describe(addr)));
         }
-        match &plan {
-            Plan::NoChange { current } => {
-                self.entries[i].published.insert(key, addr);
-                self.note_ok(i, d, rtype, addr);
-                Ok(DomainResult::Unchanged(current.clone()))
-            }
-            _ => match self
-                .counted(
+        match plan {
+            Plan::NoChange { current } => Ok(DomainResult::Unchanged(current)),
+            plan => {
+                self.counted(
                     provider,
                     "write",
                     provider.apply(d, rtype, &lookup, &plan, addr),
                 )
-                .await
-            {
-                Ok(()) => {
-                    self.entries[i].published.insert(key, addr);
-                    self.note_write(i, provider, d, rtype, &plan, addr, false);
-                    Ok(DomainResult::Written {
-                        created: plan == Plan::Create,
-                    })
-                }
-                Err(e) => {
-                    self.entries[i].published.remove(&key);
-                    Err(e)
-                }
-            },
+                .await?;
+                Ok(DomainResult::Written { plan })
+            }
         }
     }
 
@@ -668,6 +828,38 @@ impl Engine {
     }
 }
 
+/// Counts a run with (or without) a transient provider failure and arms the backoff. The
+/// first failure is retried on the next run as usual; from the second in a row on, the entry
+/// waits [`backoff_delay`], so a provider that is down is not asked every interval.
+fn note_transient(e: &mut EntryState, label: &str, transient: bool) {
+    if !transient {
+        e.failed_runs = 0;
+        return;
+    }
+    e.failed_runs = e.failed_runs.saturating_add(1);
+    if e.failed_runs >= 2 {
+        let wait = backoff_delay(e.failed_runs - 1, jitter_unit());
+        e.backoff_until = Some(Instant::now() + wait);
+        warn!(
+            "{label}: {} failed runs in a row; backing off for {}s",
+            e.failed_runs,
+            wait.as_secs()
+        );
+    }
+}
+
+fn cache_of(e: &mut EntryState, family: Family) -> &mut IpCache {
+    match family {
+        Family::V4 => &mut e.v4,
+        Family::V6 => &mut e.v6,
+    }
+}
+
+/// `fut`'s output tagged with `k`, to put results back in order.
+async fn tagged<T>(k: usize, fut: impl std::future::Future<Output = T>) -> (usize, T) {
+    (k, fut.await)
+}
+
 /// First backoff step; doubled for every further failed run.
 pub const BACKOFF_BASE: Duration = Duration::from_secs(60);
 /// Longest backoff, so a provider back from an outage is used again within the hour.
@@ -693,8 +885,16 @@ fn jitter_unit() -> f64 {
 
 enum DomainResult {
     Unchanged(String),
-    Written { created: bool },
+    Written { plan: Plan },
     Planned(String),
+}
+
+/// What became of one record in a run.
+enum DomainDone {
+    /// Not asked (refused earlier, account stopped or held), with the reason.
+    Skipped(String),
+    /// Asked; the provider's answer.
+    Ran(Result<DomainResult, ProviderError>),
 }
 
 #[cfg(test)]
@@ -722,5 +922,24 @@ mod backoff_tests {
             let d = backoff_delay(3, j).as_secs_f64();
             assert!((192.0..=288.0).contains(&d), "{d}");
         }
+    }
+}
+
+#[cfg(test)]
+mod send_tests {
+    use super::*;
+
+    /// The daemon spawns its loop, so a run's future must stay `Send` however the run is
+    /// made concurrent.
+    #[test]
+    fn a_run_is_send() {
+        fn send<T: Send>(_: &T) {}
+        let mut e = Engine::new(
+            Config::default(),
+            EngineOptions::default(),
+            StatusBoard::default(),
+        );
+        let run = e.run_entries(&[0]);
+        send(&run);
     }
 }

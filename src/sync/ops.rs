@@ -185,10 +185,28 @@ impl Engine {
         addr: IpAddr,
         rollback: bool,
     ) {
+        if let Some(e) = self.write_entry(i, provider, d, rtype, plan, addr, rollback)
+            && let Some(history) = &self.opts.history
+        {
+            history.append(&e);
+        }
+    }
+
+    /// Counts a successful write in the metrics and returns its history line (None when no
+    /// history is kept), for the caller to append, possibly with others in one write.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn write_entry(
+        &self,
+        i: usize,
+        provider: &dyn Provider,
+        d: &Domain,
+        rtype: RecordType,
+        plan: &Plan,
+        addr: IpAddr,
+        rollback: bool,
+    ) -> Option<HistoryEntry> {
         self.note_ok(i, d, rtype, addr);
-        let Some(history) = &self.opts.history else {
-            return;
-        };
+        self.opts.history.as_ref()?;
         let conf = &self.config.dnsconf[i];
         let (old, reason) = match plan {
             Plan::Update { records } => (records.first().map(|r| r.value.clone()), Reason::Changed),
@@ -204,7 +222,7 @@ impl Engine {
         } else {
             (reason, source_label(gettype))
         };
-        history.append(&HistoryEntry {
+        Some(HistoryEntry {
             time: crate::timefmt::unix_now(),
             entry: entry_label(i, conf),
             domain: d.name(),
@@ -214,7 +232,7 @@ impl Engine {
             reason,
             source: source.to_string(),
             provider: provider.key().to_string(),
-        });
+        })
     }
 
     /// Finds the entry and domain line of `req`'s record.

@@ -144,12 +144,12 @@ impl Engine {
     /// The pushed address of a push-fed family, or None after recording "waiting for a push"
     /// for its records (logged once, not as an error: nothing is wrong yet).
     pub(super) fn pushed_address(
-        &mut self,
+        &self,
         i: usize,
         label: &str,
         names: &[String],
         family: Family,
-        now: i64,
+        run: &mut super::EntryRun,
     ) -> Option<IpAddr> {
         if let Some(a) = self.pushed.latest(names, family) {
             return Some(a);
@@ -163,10 +163,25 @@ impl Engine {
             if !already {
                 info!("{label}: {} {n}: {WAITING}", family.label());
             }
-            self.status
-                .record(i, n, rtype, Observation::waiting(WAITING.into()), now);
+            run.status
+                .push((n.clone(), rtype, Observation::waiting(WAITING.into())));
         }
         None
+    }
+
+    /// Whether entry `i` is held by its account's rate limit or by its error backoff: the run
+    /// would skip it, so a push for it is answered `911`, "try again later".
+    fn push_held(&self, i: usize) -> bool {
+        let account = self
+            .entry_accounts
+            .get(i)
+            .is_some_and(|a| a.held_for().is_some());
+        let now = Instant::now();
+        account
+            || self
+                .entries
+                .get(i)
+                .is_some_and(|e| e.backoff_until.is_some_and(|u| now < u))
     }
 
     /// Publishes a router's push: remembers the address for each hostname a push entry lists,
@@ -188,14 +203,10 @@ impl Engine {
         all.dedup();
         // An entry held by a provider's rate limit or an error backoff is not run (the run
         // would skip it anyway): its hostnames get `911`, "try again later".
-        let held = |e: &super::EntryState| {
-            let now = Instant::now();
-            e.hold_until.is_some_and(|u| now < u) || e.backoff_until.is_some_and(|u| now < u)
-        };
         let run: Vec<usize> = all
             .iter()
             .copied()
-            .filter(|i| self.entries.get(*i).is_some_and(|e| !held(e)))
+            .filter(|i| *i < self.entries.len() && !self.push_held(*i))
             .collect();
         if !run.is_empty() {
             self.run_entries(&run).await;
@@ -222,8 +233,8 @@ impl Engine {
                         Some(Outcome::Failed) => {
                             // A failure that arms a hold or backoff is temporary; any other
                             // (credentials, permissions, a refused record) is the DNS side's.
-                            let e = self.entries.get(*i);
-                            if e.is_some_and(|e| held(e) || e.failed_runs > 0) {
+                            let failing = self.entries.get(*i).is_some_and(|e| e.failed_runs > 0);
+                            if self.push_held(*i) || failing {
                                 PushAnswer::ServerError
                             } else {
                                 PushAnswer::DnsError
