@@ -4,64 +4,26 @@ mod fakes;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
-use std::sync::Arc;
 
-use ddns_rs::config::Domain;
-use ddns_rs::provider::{self, Plan, Provider, ProviderError, ProviderSettings, RecordType};
+use ddns_rs::provider::{Plan, ProviderError, RecordType};
 use fakes::alidns::{AliRecord, FakeAlidns, params};
+use fakes::harness::{self, Creds, dom, sync};
 
 const ID: &str = "LTAI5tTestKeyId";
 const SECRET: &str = "test secret/+=*~";
 
-struct Env {
-    fake: Arc<FakeAlidns>,
-    provider: Box<dyn Provider>,
-}
+type Env = harness::Env<FakeAlidns>;
 
 async fn start_with(id: &str, secret: &str, ttl: &str) -> Env {
     let fake = FakeAlidns::new(ID, SECRET, "");
     let addr = fakes::serve_http(fake.router()).await;
     fake.set_expected_host(&addr.to_string());
     fake.add_zone("example.com");
-    let settings = ProviderSettings {
-        id: id.into(),
-        secret: secret.into(),
-        extparam: String::new(),
-        ttl: ttl.into(),
-        http: ddns_rs::http::provider_client(&Default::default(), None).unwrap(),
-        endpoint: Some(format!("http://{addr}")),
-    };
-    Env {
-        fake,
-        provider: provider::build("alidns", settings).unwrap(),
-    }
+    Env::new(fake, addr, "alidns", Creds::new(id, secret).ttl(ttl))
 }
 
 async fn start() -> Env {
     start_with(ID, SECRET, "").await
-}
-
-fn domain(sub: &str, root: &str, params: &[(&str, &str)]) -> Domain {
-    Domain {
-        sub: sub.into(),
-        root: root.into(),
-        params: params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    }
-}
-
-/// One sync of one record, as the sync layer does it.
-async fn sync(p: &dyn Provider, d: &Domain, addr: &str) -> Result<Plan, ProviderError> {
-    let addr: IpAddr = addr.parse().unwrap();
-    let t = RecordType::of(addr);
-    let l = p.lookup(d, t).await?;
-    let plan = p.plan(d, &l, addr);
-    if !matches!(plan, Plan::NoChange { .. }) {
-        p.apply(d, t, &l, &plan, addr).await?;
-    }
-    Ok(plan)
 }
 
 fn request(env: &Env, i: usize) -> BTreeMap<String, String> {
@@ -83,7 +45,7 @@ async fn creates_a_missing_record_with_default_ttl() {
     let env = start().await;
     let plan = sync(
         &*env.provider,
-        &domain("www", "example.com", &[]),
+        &dom("www", "example.com", &[]),
         "198.51.100.7",
     )
     .await
@@ -124,7 +86,7 @@ async fn updates_a_stale_value_with_the_configured_ttl() {
         .add_record("example.com", "www", "A", "192.0.2.1", 600, "default");
     let plan = sync(
         &*env.provider,
-        &domain("www", "example.com", &[]),
+        &dom("www", "example.com", &[]),
         "198.51.100.7",
     )
     .await
@@ -162,7 +124,7 @@ async fn unchanged_value_sends_only_the_lookup() {
     let env = start().await;
     env.fake
         .add_record("example.com", "www", "A", "198.51.100.7", 600, "default");
-    let d = domain("www", "example.com", &[]);
+    let d = dom("www", "example.com", &[]);
     for _ in 0..2 {
         let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
         assert_eq!(
@@ -181,7 +143,7 @@ async fn unchanged_value_sends_only_the_lookup() {
 #[tokio::test]
 async fn apex_is_sent_as_at() {
     let env = start().await;
-    let d = domain("", "example.com", &[]);
+    let d = dom("", "example.com", &[]);
     assert_eq!(
         sync(&*env.provider, &d, "198.51.100.7").await.unwrap(),
         Plan::Create
@@ -204,7 +166,7 @@ async fn wildcard_is_signed_and_written() {
     let id = env
         .fake
         .add_record("example.com", "*", "A", "192.0.2.1", 600, "default");
-    let d = domain("*", "example.com", &[]);
+    let d = dom("*", "example.com", &[]);
     assert!(matches!(
         sync(&*env.provider, &d, "198.51.100.7").await.unwrap(),
         Plan::Update { .. }
@@ -223,7 +185,7 @@ async fn custom_params_reach_every_action() {
     // A record on another line must be left alone.
     env.fake
         .add_record("example.com", "www", "A", "192.0.2.1", 600, "default");
-    let d = domain(
+    let d = dom(
         "www",
         "example.com",
         &[("Line", "telecom"), ("Remark", "a b*c")],
@@ -266,7 +228,7 @@ async fn record_id_param_picks_the_record() {
     let second = env
         .fake
         .add_record("example.com", "www", "A", "192.0.2.2", 600, "unicom");
-    let d = domain("www", "example.com", &[("RecordId", &second)]);
+    let d = dom("www", "example.com", &[("RecordId", &second)]);
     let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
     assert!(matches!(plan, Plan::Update { ref records } if records[0].id == second));
     assert_eq!(request(&env, 1)["RecordId"], second);
@@ -280,7 +242,7 @@ async fn ipv6_values_compare_as_addresses() {
     let env = start().await;
     env.fake
         .add_record("example.com", "v6", "AAAA", "2001:0db8::1", 600, "default");
-    let d = domain("v6", "example.com", &[]);
+    let d = dom("v6", "example.com", &[]);
     let plan = sync(&*env.provider, &d, "2001:db8::1").await.unwrap();
     assert_eq!(
         plan,
@@ -311,7 +273,7 @@ async fn wrong_credentials_are_auth_errors_and_write_nothing() {
             .add_record("example.com", "www", "A", "192.0.2.1", 600, "default");
         let err = sync(
             &*env.provider,
-            &domain("www", "example.com", &[]),
+            &dom("www", "example.com", &[]),
             "198.51.100.7",
         )
         .await
@@ -331,7 +293,7 @@ async fn unknown_zone_is_zone_not_found() {
     let env = start().await;
     let err = sync(
         &*env.provider,
-        &domain("www", "example.org", &[]),
+        &dom("www", "example.org", &[]),
         "198.51.100.7",
     )
     .await
@@ -343,7 +305,7 @@ async fn unknown_zone_is_zone_not_found() {
 #[tokio::test]
 async fn throttling_and_forbidden_are_classified() {
     let env = start().await;
-    let d = domain("www", "example.com", &[]);
+    let d = dom("www", "example.com", &[]);
     env.fake.fail_next(
         400,
         "Throttling.User",
@@ -372,7 +334,7 @@ async fn throttling_and_forbidden_are_classified() {
 #[tokio::test]
 async fn failed_write_is_reported() {
     let env = start().await;
-    let d = domain("www", "example.com", &[]);
+    let d = dom("www", "example.com", &[]);
     let addr: IpAddr = "198.51.100.7".parse().unwrap();
     let l = env.provider.lookup(&d, RecordType::A).await.unwrap();
     let plan = env.provider.plan(&d, &l, addr);
@@ -402,7 +364,7 @@ async fn fake_rejects_stale_timestamps_and_reused_nonces() {
     let env = start().await;
     sync(
         &*env.provider,
-        &domain("www", "example.com", &[]),
+        &dom("www", "example.com", &[]),
         "198.51.100.7",
     )
     .await

@@ -2,63 +2,24 @@
 //! the sync layer drives it (lookup → plan → apply unless no change).
 mod fakes;
 
-use std::net::IpAddr;
-use std::sync::Arc;
-
-use ddns_rs::config::Domain;
-use ddns_rs::provider::{self, Plan, Provider, ProviderError, ProviderSettings, RecordType};
+use ddns_rs::provider::{Plan, ProviderError};
 use fakes::aliesa::{EsaRecord, FakeEsa};
+use fakes::harness::{self, Creds, dom, sync};
 
 const ID: &str = "LTAI-esa";
 const SECRET: &str = "esa secret/+=*~";
 
-struct Env {
-    fake: Arc<FakeEsa>,
-    provider: Box<dyn Provider>,
-}
+type Env = harness::Env<FakeEsa>;
 
 async fn start_with(id: &str, ttl: &str) -> Env {
     let fake = FakeEsa::new(ID, SECRET);
     let addr = fakes::serve_http(fake.router()).await;
     fake.add_site("example.com", "NS");
-    let settings = ProviderSettings {
-        id: id.into(),
-        secret: SECRET.into(),
-        extparam: String::new(),
-        ttl: ttl.into(),
-        http: ddns_rs::http::provider_client(&Default::default(), None).unwrap(),
-        endpoint: Some(format!("http://{addr}")),
-    };
-    Env {
-        fake,
-        provider: provider::build("aliesa", settings).unwrap(),
-    }
+    Env::new(fake, addr, "aliesa", Creds::new(id, SECRET).ttl(ttl))
 }
 
 async fn start() -> Env {
     start_with(ID, "").await
-}
-
-fn domain(sub: &str, root: &str, params: &[(&str, &str)]) -> Domain {
-    Domain {
-        sub: sub.into(),
-        root: root.into(),
-        params: params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    }
-}
-
-async fn sync(p: &dyn Provider, d: &Domain, addr: &str) -> Result<Plan, ProviderError> {
-    let addr: IpAddr = addr.parse().unwrap();
-    let t = RecordType::of(addr);
-    let l = p.lookup(d, t).await?;
-    let plan = p.plan(d, &l, addr);
-    if !matches!(plan, Plan::NoChange { .. }) {
-        p.apply(d, t, &l, &plan, addr).await?;
-    }
-    Ok(plan)
 }
 
 fn find(env: &Env, name: &str) -> Option<EsaRecord> {
@@ -71,7 +32,7 @@ async fn creates_a_missing_record_with_data_value() {
     let site = env.fake.add_site("example.com", "NS");
     let plan = sync(
         &*env.provider,
-        &domain("www", "example.com", &[]),
+        &dom("www", "example.com", &[]),
         "198.51.100.7",
     )
     .await
@@ -105,13 +66,9 @@ async fn creates_a_missing_record_with_data_value() {
 async fn cname_sites_get_proxied_web_records() {
     let env = start().await;
     env.fake.add_site("example.net", "CNAME");
-    sync(
-        &*env.provider,
-        &domain("", "example.net", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    sync(&*env.provider, &dom("", "example.net", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     let r = find(&env, "example.net").unwrap();
     assert!(r.proxied);
     assert_eq!(r.created_with["BizName"], "web");
@@ -122,7 +79,7 @@ async fn site_id_param_skips_list_sites_and_params_are_copied() {
     let env = start().await;
     let site = env.fake.add_site("example.com", "CNAME");
     let site = site.to_string();
-    let d = domain(
+    let d = dom(
         "www",
         "example.com",
         &[
@@ -146,7 +103,7 @@ async fn v6_update_keeps_the_v4_address_and_v4_no_change() {
     let id = env
         .fake
         .add_record("example.com", "www.example.com", "198.51.100.7,2001:db8::1");
-    let d = domain("www", "example.com", &[]);
+    let d = dom("www", "example.com", &[]);
     let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }));
     assert_eq!(env.fake.actions(), ["ListSites", "ListRecords"]);
@@ -170,7 +127,7 @@ async fn addresses_written_differently_compare_equal() {
         .add_record("example.com", "*.example.com", "2001:db8::1");
     let plan = sync(
         &*env.provider,
-        &domain("*", "example.com", &[]),
+        &dom("*", "example.com", &[]),
         "2001:0db8:0:0::1",
     )
     .await
@@ -181,7 +138,7 @@ async fn addresses_written_differently_compare_equal() {
 #[tokio::test]
 async fn ip_addr_pool_template_shapes_the_value_and_keeps_the_other_family() {
     let env = start().await;
-    let d = domain(
+    let d = dom(
         "www",
         "example.com",
         &[("IpAddrPool", "{ipv4Addr},{ipv6Addr},203.0.113.9")],
@@ -215,7 +172,7 @@ async fn ip_addr_pool_template_shapes_the_value_and_keeps_the_other_family() {
 #[tokio::test]
 async fn ip_addr_pool_on_an_origin_pool_is_refused_and_nothing_is_sent() {
     let env = start().await;
-    let d = domain(
+    let d = dom(
         "web.origin-pool",
         "example.com",
         &[("IpAddrPool", "{ipv4Addr}"), ("Name", "home")],
@@ -240,7 +197,7 @@ async fn origin_pool_updates_the_named_origin_of_this_family() {
             ("office", "192.0.2.9"),
         ],
     );
-    let d = domain("pool1.origin-pool", "example.com", &[("Name", "home")]);
+    let d = dom("pool1.origin-pool", "example.com", &[("Name", "home")]);
     let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
     assert!(matches!(plan, Plan::Update { .. }));
     assert_eq!(
@@ -277,7 +234,7 @@ async fn origin_pool_without_that_origin_is_an_error() {
     let env = start().await;
     env.fake
         .add_pool("example.com", "pool1", &[("office", "192.0.2.9")]);
-    let d = domain("pool1.origin-pool", "example.com", &[("Name", "home")]);
+    let d = dom("pool1.origin-pool", "example.com", &[("Name", "home")]);
     let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
     assert!(
         matches!(err, ProviderError::Api(ref m) if m.contains("no origin named home")),
@@ -289,7 +246,7 @@ async fn origin_pool_without_that_origin_is_an_error() {
 #[tokio::test]
 async fn error_answers_are_classified_and_nothing_is_written() {
     let env = start_with("LTAI-wrong", "").await;
-    let d = domain("www", "example.com", &[]);
+    let d = dom("www", "example.com", &[]);
     let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
     assert!(
         matches!(err, ProviderError::Auth(ref m) if m.contains("InvalidAccessKeyId")),
@@ -300,7 +257,7 @@ async fn error_answers_are_classified_and_nothing_is_written() {
     let env = start().await;
     let err = sync(
         &*env.provider,
-        &domain("www", "example.org", &[]),
+        &dom("www", "example.org", &[]),
         "198.51.100.7",
     )
     .await

@@ -2,41 +2,23 @@
 //! as the sync layer drives it (lookup → plan → apply unless no change).
 mod fakes;
 
-use std::net::IpAddr;
-use std::sync::Arc;
-
 use ddns_rs::config::Domain;
-use ddns_rs::provider::{self, Plan, Provider, ProviderError, ProviderSettings, RecordType};
+use ddns_rs::provider::{Plan, ProviderError};
 use fakes::baiducloud::{BdRecord, FakeBaidu};
+use fakes::harness::{self, Creds, sync};
 use serde_json::{Value, json};
 
 const AK: &str = "bce-test-ak";
 const SK: &str = "test sk/+=*~";
 
-struct Env {
-    fake: Arc<FakeBaidu>,
-    provider: Box<dyn Provider>,
-    host: String,
-}
+type Env = harness::Env<FakeBaidu>;
 
 async fn start_with(ak: &str, ttl: &str) -> Env {
     let fake = FakeBaidu::new(AK, SK, "");
     let addr = fakes::serve_http(fake.router()).await;
     fake.set_expected_host(&addr.to_string());
     fake.add_zone("example.com");
-    let settings = ProviderSettings {
-        id: ak.into(),
-        secret: SK.into(),
-        extparam: String::new(),
-        ttl: ttl.into(),
-        http: ddns_rs::http::provider_client(&Default::default(), None).unwrap(),
-        endpoint: Some(format!("http://{addr}")),
-    };
-    Env {
-        fake,
-        provider: provider::build("baiducloud", settings).unwrap(),
-        host: addr.to_string(),
-    }
+    Env::new(fake, addr, "baiducloud", Creds::new(ak, SK).ttl(ttl))
 }
 
 async fn start() -> Env {
@@ -44,22 +26,7 @@ async fn start() -> Env {
 }
 
 fn domain(sub: &str, root: &str) -> Domain {
-    Domain {
-        sub: sub.into(),
-        root: root.into(),
-        params: vec![],
-    }
-}
-
-async fn sync(p: &dyn Provider, d: &Domain, addr: &str) -> Result<Plan, ProviderError> {
-    let addr: IpAddr = addr.parse().unwrap();
-    let t = RecordType::of(addr);
-    let l = p.lookup(d, t).await?;
-    let plan = p.plan(d, &l, addr);
-    if !matches!(plan, Plan::NoChange { .. }) {
-        p.apply(d, t, &l, &plan, addr).await?;
-    }
-    Ok(plan)
+    harness::dom(sub, root, &[])
 }
 
 fn body(env: &Env, i: usize) -> Value {

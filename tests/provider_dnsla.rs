@@ -4,39 +4,25 @@ mod fakes;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use ddns_rs::config::Domain;
-use ddns_rs::provider::{self, Plan, Provider, ProviderError, ProviderSettings, RecordType};
+use ddns_rs::provider::{Plan, ProviderError, RecordType};
 use fakes::dnsla::FakeDnsla;
+use fakes::harness::{self, Creds, sync};
 use fakes::p4common::{Fault, query};
 use serde_json::{Value, json};
 
 const ID: &str = "apiid-123";
 const SECRET: &str = "dnsla secret:with colon";
 
-struct Env {
-    fake: Arc<FakeDnsla>,
-    provider: Box<dyn Provider>,
-}
+type Env = harness::Env<FakeDnsla>;
 
 async fn start_with(secret: &str, ttl: &str) -> Env {
     let fake = FakeDnsla::new(ID, SECRET);
     let addr = fakes::serve_http(fake.router()).await;
     fake.add_zone("example.com");
-    let settings = ProviderSettings {
-        id: ID.into(),
-        secret: secret.into(),
-        extparam: String::new(),
-        ttl: ttl.into(),
-        http: ddns_rs::http::provider_client(&Default::default(), None).unwrap(),
-        endpoint: Some(format!("http://{addr}")),
-    };
-    Env {
-        fake,
-        provider: provider::build("dnsla", settings).unwrap(),
-    }
+    Env::new(fake, addr, "dnsla", Creds::new(ID, secret).ttl(ttl))
 }
 
 async fn start() -> Env {
@@ -44,25 +30,7 @@ async fn start() -> Env {
 }
 
 fn domain(sub: &str, params: &[(&str, &str)]) -> Domain {
-    Domain {
-        sub: sub.into(),
-        root: "example.com".into(),
-        params: params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    }
-}
-
-async fn sync(p: &dyn Provider, d: &Domain, addr: &str) -> Result<Plan, ProviderError> {
-    let addr: IpAddr = addr.parse().unwrap();
-    let t = RecordType::of(addr);
-    let l = p.lookup(d, t).await?;
-    let plan = p.plan(d, &l, addr);
-    if !matches!(plan, Plan::NoChange { .. }) {
-        p.apply(d, t, &l, &plan, addr).await?;
-    }
-    Ok(plan)
+    harness::dom(sub, "example.com", params)
 }
 
 fn list_query(env: &Env, i: usize) -> BTreeMap<String, String> {

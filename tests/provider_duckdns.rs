@@ -3,15 +3,13 @@
 //! travels in the query) never in an error.
 mod fakes;
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use ddns_rs::config::Domain;
-use ddns_rs::http::{HttpOptions, provider_client};
-use ddns_rs::provider::{
-    Lookup, Plan, Provider, ProviderError, ProviderSettings, RecordType, build,
-};
+use ddns_rs::provider::{Lookup, Plan, Provider, ProviderError, RecordType};
 use fakes::dyndns2::FakeDyndns2;
+use fakes::harness::{self, Creds, ip, sync};
 
 struct Env {
     fake: Arc<FakeDyndns2>,
@@ -34,40 +32,12 @@ fn provider(
     endpoint: Option<String>,
 ) -> Box<dyn Provider> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    build(
-        key,
-        ProviderSettings {
-            id: id.into(),
-            secret: secret.into(),
-            extparam: extparam.into(),
-            ttl: String::new(),
-            http: provider_client(&HttpOptions::default(), None).unwrap(),
-            endpoint,
-        },
-    )
-    .unwrap()
+    Creds::new(id, secret)
+        .extparam(extparam)
+        .build_at(key, endpoint.as_deref())
 }
-
 fn dom(sub: &str, root: &str) -> Domain {
-    Domain {
-        sub: sub.into(),
-        root: root.into(),
-        params: vec![],
-    }
-}
-
-fn ip(s: &str) -> IpAddr {
-    s.parse().unwrap()
-}
-
-async fn sync(p: &dyn Provider, d: &Domain, addr: IpAddr) -> Result<Plan, ProviderError> {
-    let t = RecordType::of(addr);
-    let l = p.lookup(d, t).await?;
-    let plan = p.plan(d, &l, addr);
-    if !matches!(plan, Plan::NoChange { .. }) {
-        p.apply(d, t, &l, &plan, addr).await?;
-    }
-    Ok(plan)
+    harness::dom(sub, root, &[])
 }
 
 fn duck(e: &Env, token: &str) -> Box<dyn Provider> {

@@ -4,11 +4,10 @@ mod fakes;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
-use ddns_rs::config::Domain;
-use ddns_rs::provider::{self, Plan, Provider, ProviderError, ProviderSettings, RecordType};
+use ddns_rs::provider::{Plan, ProviderError, RecordType};
+use fakes::harness::{self, Creds, dom, sync};
 use fakes::nowcn::{BAD_ID, BAD_SIGNATURE, FakeNowcn};
 use fakes::p4common::{Fault, query};
 use serde_json::json;
@@ -16,54 +15,18 @@ use serde_json::json;
 const ID: &str = "nowcn-user-01";
 const SECRET: &str = "api key/+=*~ 密钥";
 
-struct Env {
-    fake: Arc<FakeNowcn>,
-    provider: Box<dyn Provider>,
-}
+type Env = harness::Env<FakeNowcn>;
 
 async fn start_as(key: &str, id: &str, secret: &str, ttl: &str) -> Env {
     let fake = FakeNowcn::new(ID, SECRET, "");
     let addr = fakes::serve_http(fake.router()).await;
     fake.set_expected_host(&addr.to_string());
     fake.add_zone("example.com");
-    let settings = ProviderSettings {
-        id: id.into(),
-        secret: secret.into(),
-        extparam: String::new(),
-        ttl: ttl.into(),
-        http: ddns_rs::http::provider_client(&Default::default(), None).unwrap(),
-        endpoint: Some(format!("http://{addr}")),
-    };
-    Env {
-        fake,
-        provider: provider::build(key, settings).unwrap(),
-    }
+    Env::new(fake, addr, key, Creds::new(id, secret).ttl(ttl))
 }
 
 async fn start() -> Env {
     start_as("nowcn", ID, SECRET, "").await
-}
-
-fn domain(sub: &str, root: &str, params: &[(&str, &str)]) -> Domain {
-    Domain {
-        sub: sub.into(),
-        root: root.into(),
-        params: params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    }
-}
-
-async fn sync(p: &dyn Provider, d: &Domain, addr: &str) -> Result<Plan, ProviderError> {
-    let addr: IpAddr = addr.parse().unwrap();
-    let t = RecordType::of(addr);
-    let l = p.lookup(d, t).await?;
-    let plan = p.plan(d, &l, addr);
-    if !matches!(plan, Plan::NoChange { .. }) {
-        p.apply(d, t, &l, &plan, addr).await?;
-    }
-    Ok(plan)
 }
 
 fn request(env: &Env, i: usize) -> BTreeMap<String, String> {
@@ -87,7 +50,7 @@ async fn creates_a_missing_record_with_default_ttl() {
     let env = start().await;
     let plan = sync(
         &*env.provider,
-        &domain("www", "example.com", &[]),
+        &dom("www", "example.com", &[]),
         "198.51.100.7",
     )
     .await
@@ -124,7 +87,7 @@ async fn updates_a_stale_value_with_the_configured_ttl() {
     let id = env.fake.seed("example.com", "www", "A", "192.0.2.1");
     let plan = sync(
         &*env.provider,
-        &domain("www", "example.com", &[]),
+        &dom("www", "example.com", &[]),
         "198.51.100.7",
     )
     .await
@@ -158,7 +121,7 @@ async fn updates_a_stale_value_with_the_configured_ttl() {
 async fn unchanged_value_sends_only_lookups() {
     let env = start().await;
     env.fake.seed("example.com", "www", "A", "198.51.100.7");
-    let d = domain("www", "example.com", &[]);
+    let d = dom("www", "example.com", &[]);
     for _ in 0..2 {
         let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
         assert!(matches!(plan, Plan::NoChange { .. }));
@@ -172,16 +135,12 @@ async fn unchanged_value_sends_only_lookups() {
 #[tokio::test]
 async fn apex_and_wildcard_hosts() {
     let env = start().await;
+    sync(&*env.provider, &dom("", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     sync(
         &*env.provider,
-        &domain("", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
-    sync(
-        &*env.provider,
-        &domain("*", "example.com", &[]),
+        &dom("*", "example.com", &[]),
         "198.51.100.8",
     )
     .await
@@ -196,12 +155,7 @@ async fn apex_and_wildcard_hosts() {
         ]
     );
     // The apex record is found again under "@", not created twice.
-    let again = sync(
-        &*env.provider,
-        &domain("", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await;
+    let again = sync(&*env.provider, &dom("", "example.com", &[]), "198.51.100.7").await;
     assert!(matches!(again, Ok(Plan::NoChange { .. })));
 }
 
@@ -210,7 +164,7 @@ async fn custom_param_id_picks_the_record_and_is_not_sent() {
     let env = start().await;
     env.fake.seed("example.com", "www", "A", "192.0.2.1");
     let second = env.fake.seed("example.com", "www", "A", "192.0.2.2");
-    let d = domain(
+    let d = dom(
         "www",
         "example.com",
         &[("Id", &second.to_string()), ("Line", "x")],
@@ -233,7 +187,7 @@ async fn ipv6_compares_as_addresses_and_other_types_are_left_alone() {
     env.fake
         .seed("example.com", "v6", "AAAA", "2001:0db8:0:0::1");
     env.fake.seed("example.com", "v6", "A", "192.0.2.1");
-    let d = domain("v6", "example.com", &[]);
+    let d = dom("v6", "example.com", &[]);
     assert!(matches!(
         sync(&*env.provider, &d, "2001:db8::1").await.unwrap(),
         Plan::NoChange { .. }
@@ -258,7 +212,7 @@ async fn bad_credentials_are_auth_errors_and_nothing_is_written() {
         let env = start_as("nowcn", id, secret, "").await;
         let err = sync(
             &*env.provider,
-            &domain("www", "example.com", &[]),
+            &dom("www", "example.com", &[]),
             "198.51.100.7",
         )
         .await
@@ -278,7 +232,7 @@ async fn zone_not_found() {
     let env = start().await;
     let err = sync(
         &*env.provider,
-        &domain("www", "example.org", &[]),
+        &dom("www", "example.org", &[]),
         "198.51.100.7",
     )
     .await
@@ -290,7 +244,7 @@ async fn zone_not_found() {
 #[tokio::test]
 async fn permission_rate_limit_and_server_errors() {
     let env = start().await;
-    let d = domain("www", "example.com", &[]);
+    let d = dom("www", "example.com", &[]);
     env.fake.fail_next("没有操作该域名的权限");
     assert!(matches!(
         sync(&*env.provider, &d, "198.51.100.7").await,
@@ -329,7 +283,7 @@ async fn a_no_record_error_on_lookup_means_create() {
     env.fake.fail_next("解析记录不存在");
     let plan = sync(
         &*env.provider,
-        &domain("www", "example.com", &[]),
+        &dom("www", "example.com", &[]),
         "198.51.100.7",
     )
     .await
@@ -342,7 +296,7 @@ async fn a_no_record_error_on_lookup_means_create() {
 async fn a_failed_write_is_reported() {
     let env = start().await;
     env.fake.seed("example.com", "www", "A", "192.0.2.1");
-    let d = domain("www", "example.com", &[]);
+    let d = dom("www", "example.com", &[]);
     let l = env.provider.lookup(&d, RecordType::A).await.unwrap();
     let addr: IpAddr = "198.51.100.7".parse().unwrap();
     let plan = env.provider.plan(&d, &l, addr);
@@ -366,14 +320,14 @@ async fn eranet_and_tnethk_are_the_same_api_under_their_own_keys() {
         env.fake.seed("example.com", "www", "A", "192.0.2.1");
         sync(
             &*env.provider,
-            &domain("www", "example.com", &[]),
+            &dom("www", "example.com", &[]),
             "198.51.100.7",
         )
         .await
         .unwrap();
         sync(
             &*env.provider,
-            &domain("new", "example.com", &[]),
+            &dom("new", "example.com", &[]),
             "198.51.100.7",
         )
         .await
@@ -407,7 +361,7 @@ async fn only_records_of_the_name_count_and_an_empty_host_is_the_apex() {
             {"id": 7, "domain": "example.com", "host": host, "type": rtype,
              "value": "198.51.100.7", "state": 1}]}),
     };
-    let apex = domain("", "example.com", &[]);
+    let apex = dom("", "example.com", &[]);
     let addr: IpAddr = "198.51.100.7".parse().unwrap();
     env.fake.fail_next_with(list("", "A"));
     let l = env.provider.lookup(&apex, RecordType::A).await.unwrap();

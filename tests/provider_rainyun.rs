@@ -2,40 +2,30 @@
 //! the sync layer drives it.
 mod fakes;
 
-use std::net::IpAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use ddns_rs::config::Domain;
-use ddns_rs::provider::{self, Plan, Provider, ProviderError, ProviderSettings, RecordType};
+use ddns_rs::provider::{Plan, ProviderError};
+use fakes::harness::{self, Creds, sync};
 use fakes::p4common::{Fault, query};
 use fakes::rainyun::FakeRainyun;
 use serde_json::{Value, json};
 
 const KEY: &str = "rainyun-key-0123";
 
-struct Env {
-    fake: Arc<FakeRainyun>,
-    provider: Box<dyn Provider>,
-}
+type Env = harness::Env<FakeRainyun>;
 
 /// A fake with zone example.com; `id` of None means "use the zone's real Domain ID".
 async fn start_with(id: Option<&str>, key: &str, ttl: &str) -> Env {
     let fake = FakeRainyun::new(KEY);
     let addr = fakes::serve_http(fake.router()).await;
     let zone_id = fake.add_zone("example.com").to_string();
-    let settings = ProviderSettings {
-        id: id.unwrap_or(&zone_id).into(),
-        secret: key.into(),
-        extparam: String::new(),
-        ttl: ttl.into(),
-        http: ddns_rs::http::provider_client(&Default::default(), None).unwrap(),
-        endpoint: Some(format!("http://{addr}")),
-    };
-    Env {
+    Env::new(
         fake,
-        provider: provider::build("rainyun", settings).unwrap(),
-    }
+        addr,
+        "rainyun",
+        Creds::new(id.unwrap_or(&zone_id), key).ttl(ttl),
+    )
 }
 
 async fn start() -> Env {
@@ -43,22 +33,7 @@ async fn start() -> Env {
 }
 
 fn domain(sub: &str) -> Domain {
-    Domain {
-        sub: sub.into(),
-        root: "example.com".into(),
-        params: vec![],
-    }
-}
-
-async fn sync(p: &dyn Provider, d: &Domain, addr: &str) -> Result<Plan, ProviderError> {
-    let addr: IpAddr = addr.parse().unwrap();
-    let t = RecordType::of(addr);
-    let l = p.lookup(d, t).await?;
-    let plan = p.plan(d, &l, addr);
-    if !matches!(plan, Plan::NoChange { .. }) {
-        p.apply(d, t, &l, &plan, addr).await?;
-    }
-    Ok(plan)
+    harness::dom(sub, "example.com", &[])
 }
 
 fn body(env: &Env, i: usize) -> Value {

@@ -2,22 +2,16 @@
 //! `Provider` trait as the sync layer drives it (lookup → plan → apply unless no change).
 mod fakes;
 
-use std::net::IpAddr;
-use std::sync::Arc;
-
 use ddns_rs::config::Domain;
-use ddns_rs::provider::{self, Plan, Provider, ProviderError, ProviderSettings, RecordType};
+use ddns_rs::provider::{Plan, ProviderError};
+use fakes::harness::{self, Creds, sync};
 use fakes::trafficroute::{FakeVolc, VeRecord};
 use serde_json::{Value, json};
 
 const AK: &str = "AKLTtestak";
 const SK: &str = "test sk/+=*~==";
 
-struct Env {
-    fake: Arc<FakeVolc>,
-    provider: Box<dyn Provider>,
-    host: String,
-}
+type Env = harness::Env<FakeVolc>;
 
 async fn start_with(ak: &str, ttl: &str) -> Env {
     let fake = FakeVolc::new(AK, SK, "");
@@ -26,19 +20,7 @@ async fn start_with(ak: &str, ttl: &str) -> Env {
     fake.add_zone("example.com");
     // A zone whose name contains the root: the fuzzy ListZones returns it too.
     fake.add_zone("myexample.com");
-    let settings = ProviderSettings {
-        id: ak.into(),
-        secret: SK.into(),
-        extparam: String::new(),
-        ttl: ttl.into(),
-        http: ddns_rs::http::provider_client(&Default::default(), None).unwrap(),
-        endpoint: Some(format!("http://{addr}")),
-    };
-    Env {
-        fake,
-        provider: provider::build("trafficroute", settings).unwrap(),
-        host: addr.to_string(),
-    }
+    Env::new(fake, addr, "trafficroute", Creds::new(ak, SK).ttl(ttl))
 }
 
 async fn start() -> Env {
@@ -46,22 +28,7 @@ async fn start() -> Env {
 }
 
 fn domain(sub: &str, root: &str) -> Domain {
-    Domain {
-        sub: sub.into(),
-        root: root.into(),
-        params: vec![],
-    }
-}
-
-async fn sync(p: &dyn Provider, d: &Domain, addr: &str) -> Result<Plan, ProviderError> {
-    let addr: IpAddr = addr.parse().unwrap();
-    let t = RecordType::of(addr);
-    let l = p.lookup(d, t).await?;
-    let plan = p.plan(d, &l, addr);
-    if !matches!(plan, Plan::NoChange { .. }) {
-        p.apply(d, t, &l, &plan, addr).await?;
-    }
-    Ok(plan)
+    harness::dom(sub, root, &[])
 }
 
 fn body(env: &Env, i: usize) -> Value {
