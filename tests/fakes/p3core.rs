@@ -134,3 +134,42 @@ pub fn fits(rtype: &str, value: &str) -> bool {
 pub use super::harness::{dom, ip, provider, sync};
 #[allow(unused_imports)]
 pub use super::{body_form, body_json, lines, query_of};
+
+/// The error answers the p3 APIs share, each ending in its own error class with nothing written:
+/// a wrong credential is Auth (its message passing `auth_says`); on the right account a zone it
+/// lacks (`example.net`) is ZoneNotFound, a 403 with `forbidden` is Permission, and a 429 with
+/// `limited = (secs, body)` is RateLimited carrying that Retry-After.
+pub async fn error_answers_are_classified(
+    wrong: (&Recorder, &dyn ddns_rs::provider::Provider),
+    right: (&Recorder, &dyn ddns_rs::provider::Provider),
+    auth_says: impl Fn(&str) -> bool,
+    forbidden: Value,
+    limited: (u64, Value),
+) {
+    use ddns_rs::provider::ProviderError;
+    let www = dom("www", "example.com", &[]);
+    let (rec, p) = wrong;
+    let err = sync(p, &www, ip("192.0.2.1")).await.unwrap_err();
+    assert!(
+        matches!(&err, ProviderError::Auth(m) if auth_says(m)),
+        "{err:?}"
+    );
+    assert!(rec.writes().is_empty());
+
+    let (rec, p) = right;
+    let err = sync(p, &dom("www", "example.net", &[]), ip("192.0.2.1"))
+        .await
+        .unwrap_err();
+    assert_eq!(err, ProviderError::ZoneNotFound("example.net".into()));
+    rec.fail_next(Fault::json(403, forbidden));
+    let err = sync(p, &www, ip("192.0.2.1")).await.unwrap_err();
+    assert!(matches!(err, ProviderError::Permission(_)), "{err:?}");
+    let (secs, body) = limited;
+    rec.fail_next(Fault::rate_limit(secs, body));
+    let err = sync(p, &www, ip("192.0.2.1")).await.unwrap_err();
+    assert!(
+        matches!(err, ProviderError::RateLimited { retry_after: Some(d), .. } if d == std::time::Duration::from_secs(secs)),
+        "{err:?}"
+    );
+    assert!(rec.writes().is_empty());
+}
