@@ -148,6 +148,13 @@ impl Core {
     pub fn requests(&self) -> Vec<Seen> {
         self.lock().seen.clone()
     }
+    /// The requests other than GET.
+    pub fn writes(&self) -> Vec<Seen> {
+        self.requests()
+            .into_iter()
+            .filter(|s| s.method != "GET")
+            .collect()
+    }
     pub fn fail_next(&self, f: Fault) {
         self.lock().faults.push_back(f);
     }
