@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use ddns_rs::provider::{Plan, ProviderError, RecordType};
 use fakes::alidns::{AliRecord, FakeAlidns, params};
-use fakes::harness::{self, Creds, dom, sync};
+use fakes::harness::{self, Creds, dom};
 
 const ID: &str = "LTAI5tTestKeyId";
 const SECRET: &str = "test secret/+=*~";
@@ -43,13 +43,10 @@ fn rec(r: &AliRecord) -> (&str, &str, &str, u32, &str) {
 #[tokio::test]
 async fn creates_a_missing_record_with_default_ttl() {
     let env = start().await;
-    let plan = sync(
-        &*env.provider,
-        &dom("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     assert_eq!(plan, Plan::Create);
     assert_eq!(
         env.fake.actions(),
@@ -84,13 +81,10 @@ async fn updates_a_stale_value_with_the_configured_ttl() {
     let id = env
         .fake
         .add_record("example.com", "www", "A", "192.0.2.1", 600, "default");
-    let plan = sync(
-        &*env.provider,
-        &dom("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     assert!(
         matches!(plan, Plan::Update { ref records } if records[0].id == id && records[0].value == "192.0.2.1")
     );
@@ -126,7 +120,7 @@ async fn unchanged_value_sends_only_the_lookup() {
         .add_record("example.com", "www", "A", "198.51.100.7", 600, "default");
     let d = dom("www", "example.com", &[]);
     for _ in 0..2 {
-        let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+        let plan = env.sync(&d, "198.51.100.7").await.unwrap();
         assert_eq!(
             plan,
             Plan::NoChange {
@@ -144,14 +138,11 @@ async fn unchanged_value_sends_only_the_lookup() {
 async fn apex_is_sent_as_at() {
     let env = start().await;
     let d = dom("", "example.com", &[]);
-    assert_eq!(
-        sync(&*env.provider, &d, "198.51.100.7").await.unwrap(),
-        Plan::Create
-    );
+    assert_eq!(env.sync(&d, "198.51.100.7").await.unwrap(), Plan::Create);
     assert_eq!(request(&env, 0)["SubDomain"], "@.example.com");
     assert_eq!(request(&env, 1)["RR"], "@");
     assert!(matches!(
-        sync(&*env.provider, &d, "198.51.100.7").await.unwrap(),
+        env.sync(&d, "198.51.100.7").await.unwrap(),
         Plan::NoChange { .. }
     ));
     assert_eq!(
@@ -168,7 +159,7 @@ async fn wildcard_is_signed_and_written() {
         .add_record("example.com", "*", "A", "192.0.2.1", 600, "default");
     let d = dom("*", "example.com", &[]);
     assert!(matches!(
-        sync(&*env.provider, &d, "198.51.100.7").await.unwrap(),
+        env.sync(&d, "198.51.100.7").await.unwrap(),
         Plan::Update { .. }
     ));
     assert_eq!(request(&env, 0)["SubDomain"], "*.example.com");
@@ -190,12 +181,9 @@ async fn custom_params_reach_every_action() {
         "example.com",
         &[("Line", "telecom"), ("Remark", "a b*c")],
     );
-    assert_eq!(
-        sync(&*env.provider, &d, "198.51.100.7").await.unwrap(),
-        Plan::Create
-    );
+    assert_eq!(env.sync(&d, "198.51.100.7").await.unwrap(), Plan::Create);
     assert!(matches!(
-        sync(&*env.provider, &d, "198.51.100.8").await.unwrap(),
+        env.sync(&d, "198.51.100.8").await.unwrap(),
         Plan::Update { .. }
     ));
     let actions = env.fake.actions();
@@ -229,7 +217,7 @@ async fn record_id_param_picks_the_record() {
         .fake
         .add_record("example.com", "www", "A", "192.0.2.2", 600, "unicom");
     let d = dom("www", "example.com", &[("RecordId", &second)]);
-    let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    let plan = env.sync(&d, "198.51.100.7").await.unwrap();
     assert!(matches!(plan, Plan::Update { ref records } if records[0].id == second));
     assert_eq!(request(&env, 1)["RecordId"], second);
     let records = env.fake.records();
@@ -243,7 +231,7 @@ async fn ipv6_values_compare_as_addresses() {
     env.fake
         .add_record("example.com", "v6", "AAAA", "2001:0db8::1", 600, "default");
     let d = dom("v6", "example.com", &[]);
-    let plan = sync(&*env.provider, &d, "2001:db8::1").await.unwrap();
+    let plan = env.sync(&d, "2001:db8::1").await.unwrap();
     assert_eq!(
         plan,
         Plan::NoChange {
@@ -252,7 +240,7 @@ async fn ipv6_values_compare_as_addresses() {
     );
     assert_eq!(request(&env, 0)["Type"], "AAAA");
     assert!(matches!(
-        sync(&*env.provider, &d, "2001:db8::2").await.unwrap(),
+        env.sync(&d, "2001:db8::2").await.unwrap(),
         Plan::Update { .. }
     ));
     assert_eq!(env.fake.actions().len(), 3);
@@ -271,13 +259,10 @@ async fn wrong_credentials_are_auth_errors_and_write_nothing() {
         let env = start_with(id, secret, "").await;
         env.fake
             .add_record("example.com", "www", "A", "192.0.2.1", 600, "default");
-        let err = sync(
-            &*env.provider,
-            &dom("www", "example.com", &[]),
-            "198.51.100.7",
-        )
-        .await
-        .unwrap_err();
+        let err = env
+            .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+            .await
+            .unwrap_err();
         assert!(
             matches!(err, ProviderError::Auth(ref m) if m.contains(code)),
             "{err:?}"
@@ -291,13 +276,10 @@ async fn wrong_credentials_are_auth_errors_and_write_nothing() {
 #[tokio::test]
 async fn unknown_zone_is_zone_not_found() {
     let env = start().await;
-    let err = sync(
-        &*env.provider,
-        &dom("www", "example.org", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap_err();
+    let err = env
+        .sync(&dom("www", "example.org", &[]), "198.51.100.7")
+        .await
+        .unwrap_err();
     assert_eq!(err, ProviderError::ZoneNotFound("example.org".into()));
     assert!(env.fake.records().is_empty());
 }
@@ -311,7 +293,7 @@ async fn throttling_and_forbidden_are_classified() {
         "Throttling.User",
         "Request was denied due to user flow control.",
     );
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(
         matches!(err, ProviderError::RateLimited { ref msg, .. } if msg.contains("Throttling.User")),
         "{err:?}"
@@ -321,14 +303,11 @@ async fn throttling_and_forbidden_are_classified() {
         "Forbidden.RAM",
         "User not authorized to operate on the specified resource.",
     );
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(matches!(err, ProviderError::Permission(_)), "{err:?}");
     assert!(env.fake.records().is_empty());
     // The faults were one-shot: the next sync works.
-    assert_eq!(
-        sync(&*env.provider, &d, "198.51.100.7").await.unwrap(),
-        Plan::Create
-    );
+    assert_eq!(env.sync(&d, "198.51.100.7").await.unwrap(), Plan::Create);
 }
 
 #[tokio::test]
@@ -362,13 +341,9 @@ async fn fake_rejects_stale_timestamps_and_reused_nonces() {
     use ddns_rs::provider::sign::aliyun::signed_query;
     use ddns_rs::timefmt::{civil_from_unix, unix_now};
     let env = start().await;
-    sync(
-        &*env.provider,
-        &dom("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    env.sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     let host = env.fake.seen()[0].header("host").unwrap().to_string();
     let client = ddns_rs::http::provider_client(&Default::default(), None).unwrap();
 

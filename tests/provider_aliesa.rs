@@ -4,7 +4,7 @@ mod fakes;
 
 use ddns_rs::provider::{Plan, ProviderError};
 use fakes::aliesa::{EsaRecord, FakeEsa};
-use fakes::harness::{self, Creds, dom, sync};
+use fakes::harness::{self, Creds, dom};
 
 const ID: &str = "LTAI-esa";
 const SECRET: &str = "esa secret/+=*~";
@@ -30,13 +30,10 @@ fn find(env: &Env, name: &str) -> Option<EsaRecord> {
 async fn creates_a_missing_record_with_data_value() {
     let env = start().await;
     let site = env.fake.add_site("example.com", "NS");
-    let plan = sync(
-        &*env.provider,
-        &dom("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     assert_eq!(plan, Plan::Create);
     assert_eq!(
         env.fake.actions(),
@@ -66,7 +63,7 @@ async fn creates_a_missing_record_with_data_value() {
 async fn cname_sites_get_proxied_web_records() {
     let env = start().await;
     env.fake.add_site("example.net", "CNAME");
-    sync(&*env.provider, &dom("", "example.net", &[]), "198.51.100.7")
+    env.sync(&dom("", "example.net", &[]), "198.51.100.7")
         .await
         .unwrap();
     let r = find(&env, "example.net").unwrap();
@@ -89,7 +86,7 @@ async fn site_id_param_skips_list_sites_and_params_are_copied() {
             ("Comment", "home"),
         ],
     );
-    sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    env.sync(&d, "198.51.100.7").await.unwrap();
     assert_eq!(env.fake.actions(), ["ListRecords", "CreateRecord"]);
     let r = find(&env, "www.example.com").unwrap();
     assert_eq!(r.created_with["BizName"], "api");
@@ -104,10 +101,10 @@ async fn v6_update_keeps_the_v4_address_and_v4_no_change() {
         .fake
         .add_record("example.com", "www.example.com", "198.51.100.7,2001:db8::1");
     let d = dom("www", "example.com", &[]);
-    let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    let plan = env.sync(&d, "198.51.100.7").await.unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }));
     assert_eq!(env.fake.actions(), ["ListSites", "ListRecords"]);
-    let plan = sync(&*env.provider, &d, "2001:db8::2").await.unwrap();
+    let plan = env.sync(&d, "2001:db8::2").await.unwrap();
     assert!(matches!(plan, Plan::Update { ref records } if records[0].id == id.to_string()));
     let q = env.fake.query(4);
     assert_eq!(q["Action"], "UpdateRecord");
@@ -125,13 +122,10 @@ async fn addresses_written_differently_compare_equal() {
     let env = start().await;
     env.fake
         .add_record("example.com", "*.example.com", "2001:db8::1");
-    let plan = sync(
-        &*env.provider,
-        &dom("*", "example.com", &[]),
-        "2001:0db8:0:0::1",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&dom("*", "example.com", &[]), "2001:0db8:0:0::1")
+        .await
+        .unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }));
 }
 
@@ -144,7 +138,7 @@ async fn ip_addr_pool_template_shapes_the_value_and_keeps_the_other_family() {
         &[("IpAddrPool", "{ipv4Addr},{ipv6Addr},203.0.113.9")],
     );
     // Created from the template; the parameter itself is not sent to the API.
-    let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    let plan = env.sync(&d, "198.51.100.7").await.unwrap();
     assert_eq!(plan, Plan::Create);
     assert_eq!(
         find(&env, "www.example.com").unwrap().value,
@@ -153,14 +147,14 @@ async fn ip_addr_pool_template_shapes_the_value_and_keeps_the_other_family() {
     let q = env.fake.query(2);
     assert!(!q.contains_key("IpAddrPool"), "{q:?}");
     // The IPv6 run fills its placeholder and keeps the IPv4 address.
-    sync(&*env.provider, &d, "2001:db8::2").await.unwrap();
+    env.sync(&d, "2001:db8::2").await.unwrap();
     assert_eq!(
         find(&env, "www.example.com").unwrap().value,
         "198.51.100.7,2001:db8::2,203.0.113.9"
     );
     // Nothing changed: only lookups.
     let before = env.fake.actions().len();
-    let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    let plan = env.sync(&d, "198.51.100.7").await.unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }), "{plan:?}");
     assert!(
         env.fake.actions()[before..]
@@ -177,7 +171,7 @@ async fn ip_addr_pool_on_an_origin_pool_is_refused_and_nothing_is_sent() {
         "example.com",
         &[("IpAddrPool", "{ipv4Addr}"), ("Name", "home")],
     );
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(
         matches!(err, ProviderError::Unsupported(ref m) if m.contains("IpAddrPool")),
         "{err:?}"
@@ -198,7 +192,7 @@ async fn origin_pool_updates_the_named_origin_of_this_family() {
         ],
     );
     let d = dom("pool1.origin-pool", "example.com", &[("Name", "home")]);
-    let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    let plan = env.sync(&d, "198.51.100.7").await.unwrap();
     assert!(matches!(plan, Plan::Update { .. }));
     assert_eq!(
         env.fake.actions(),
@@ -221,7 +215,7 @@ async fn origin_pool_updates_the_named_origin_of_this_family() {
     // The other fields went back unchanged.
     assert_eq!(env.fake.pool_origins(pool)[0]["Weight"], 50);
     let before = env.fake.seen().len();
-    let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    let plan = env.sync(&d, "198.51.100.7").await.unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }));
     assert_eq!(
         env.fake.actions()[before..],
@@ -235,7 +229,7 @@ async fn origin_pool_without_that_origin_is_an_error() {
     env.fake
         .add_pool("example.com", "pool1", &[("office", "192.0.2.9")]);
     let d = dom("pool1.origin-pool", "example.com", &[("Name", "home")]);
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(
         matches!(err, ProviderError::Api(ref m) if m.contains("no origin named home")),
         "{err:?}"
@@ -247,7 +241,7 @@ async fn origin_pool_without_that_origin_is_an_error() {
 async fn error_answers_are_classified_and_nothing_is_written() {
     let env = start_with("LTAI-wrong", "").await;
     let d = dom("www", "example.com", &[]);
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(
         matches!(err, ProviderError::Auth(ref m) if m.contains("InvalidAccessKeyId")),
         "{err:?}"
@@ -255,17 +249,14 @@ async fn error_answers_are_classified_and_nothing_is_written() {
     assert!(!err.to_string().contains(SECRET));
 
     let env = start().await;
-    let err = sync(
-        &*env.provider,
-        &dom("www", "example.org", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap_err();
+    let err = env
+        .sync(&dom("www", "example.org", &[]), "198.51.100.7")
+        .await
+        .unwrap_err();
     assert_eq!(err, ProviderError::ZoneNotFound("example.org".into()));
     env.fake
         .fail_next(403, "Forbidden.RAM", "User not authorized.", None);
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(matches!(err, ProviderError::Permission(_)), "{err:?}");
     env.fake.fail_next(
         400,
@@ -273,7 +264,7 @@ async fn error_answers_are_classified_and_nothing_is_written() {
         "Request was denied due to user flow control.",
         Some(9),
     );
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(
         matches!(err, ProviderError::RateLimited { retry_after: Some(d), .. } if d.as_secs() == 9),
         "{err:?}"

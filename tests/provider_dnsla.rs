@@ -9,7 +9,7 @@ use std::time::Duration;
 use ddns_rs::config::Domain;
 use ddns_rs::provider::{Plan, ProviderError, RecordType};
 use fakes::dnsla::FakeDnsla;
-use fakes::harness::{self, Creds, sync};
+use fakes::harness::{self, Creds};
 use fakes::p4common::{Fault, query};
 use serde_json::{Value, json};
 
@@ -56,9 +56,7 @@ fn v(host: &str, t: &str, value: &str, ttl: u32) -> (String, String, String, u32
 #[tokio::test]
 async fn creates_a_missing_record() {
     let env = start().await;
-    let plan = sync(&*env.provider, &domain("www", &[]), "198.51.100.7")
-        .await
-        .unwrap();
+    let plan = env.sync(&domain("www", &[]), "198.51.100.7").await.unwrap();
     assert_eq!(plan, Plan::Create);
     assert_eq!(
         env.fake.calls(),
@@ -90,9 +88,7 @@ async fn creates_a_missing_record() {
 async fn updates_a_stale_value_with_the_configured_ttl() {
     let env = start_with(SECRET, "300").await;
     let id = env.fake.seed("example.com", "www", "A", "192.0.2.1");
-    let plan = sync(&*env.provider, &domain("www", &[]), "198.51.100.7")
-        .await
-        .unwrap();
+    let plan = env.sync(&domain("www", &[]), "198.51.100.7").await.unwrap();
     assert!(matches!(plan, Plan::Update { ref records } if records[0].id == id.to_string()));
     assert_eq!(env.fake.calls(), ["GET /api/recordList", "PUT /api/record"]);
     assert_eq!(
@@ -105,9 +101,7 @@ async fn updates_a_stale_value_with_the_configured_ttl() {
 #[tokio::test]
 async fn a_ttl_that_is_not_a_number_means_the_default() {
     let env = start_with(SECRET, "auto").await;
-    sync(&*env.provider, &domain("www", &[]), "198.51.100.7")
-        .await
-        .unwrap();
+    env.sync(&domain("www", &[]), "198.51.100.7").await.unwrap();
     assert_eq!(body(&env, 1)["TTL"], 600);
 }
 
@@ -116,9 +110,7 @@ async fn unchanged_value_sends_only_lookups() {
     let env = start().await;
     env.fake.seed("example.com", "www", "A", "198.51.100.7");
     for _ in 0..2 {
-        let plan = sync(&*env.provider, &domain("www", &[]), "198.51.100.7")
-            .await
-            .unwrap();
+        let plan = env.sync(&domain("www", &[]), "198.51.100.7").await.unwrap();
         assert!(matches!(plan, Plan::NoChange { .. }));
     }
     assert_eq!(
@@ -132,17 +124,13 @@ async fn apex_wildcard_and_ipv6() {
     let env = start().await;
     env.fake.seed("example.com", "@", "AAAA", "2001:0db8::0001");
     assert!(matches!(
-        sync(&*env.provider, &domain("", &[]), "2001:db8::1")
-            .await
-            .unwrap(),
+        env.sync(&domain("", &[]), "2001:db8::1").await.unwrap(),
         Plan::NoChange { .. }
     ));
     let q = list_query(&env, 0);
     assert_eq!((&*q["host"], &*q["type"]), ("@", "28"));
     assert_eq!(
-        sync(&*env.provider, &domain("*", &[]), "2001:db8::5")
-            .await
-            .unwrap(),
+        env.sync(&domain("*", &[]), "2001:db8::5").await.unwrap(),
         Plan::Create
     );
     assert_eq!(body(&env, 2)["Host"], "*");
@@ -169,7 +157,7 @@ async fn custom_params_go_into_the_query_and_id_picks_the_record() {
             ("host", "evil"),
         ],
     );
-    let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    let plan = env.sync(&d, "198.51.100.7").await.unwrap();
     assert!(matches!(plan, Plan::Update { ref records } if records[0].id == second.to_string()));
     let q = list_query(&env, 0);
     assert_eq!(q["lineId"], "7");
@@ -183,7 +171,8 @@ async fn custom_params_go_into_the_query_and_id_picks_the_record() {
 #[tokio::test]
 async fn bad_credentials_are_an_auth_error_and_nothing_is_written() {
     let env = start_with("bad-secret-xyz", "").await;
-    let err = sync(&*env.provider, &domain("www", &[]), "198.51.100.7")
+    let err = env
+        .sync(&domain("www", &[]), "198.51.100.7")
         .await
         .unwrap_err();
     assert!(matches!(err, ProviderError::Auth(_)), "{err:?}");
@@ -200,7 +189,7 @@ async fn zone_not_found() {
         root: "example.org".into(),
         params: vec![],
     };
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert_eq!(err, ProviderError::ZoneNotFound("example.org".into()));
 }
 
@@ -216,23 +205,23 @@ async fn permission_rate_limit_and_other_errors() {
     env.fake
         .fail_next(fault(200, 403, "no permission for this domain"));
     assert!(matches!(
-        sync(&*env.provider, &d, "198.51.100.7").await,
+        env.sync(&d, "198.51.100.7").await,
         Err(ProviderError::Permission(_))
     ));
     env.fake.fail_next(fault(429, 429, "too many requests"));
     assert!(matches!(
-        sync(&*env.provider, &d, "198.51.100.7").await,
+        env.sync(&d, "198.51.100.7").await,
         Err(ProviderError::RateLimited { retry_after: Some(r), .. }) if r == Duration::from_secs(9)
     ));
     // Exactly HTTP 200 is required, even with code 200 inside.
     env.fake.fail_next(fault(202, 200, ""));
     assert!(matches!(
-        sync(&*env.provider, &d, "198.51.100.7").await,
+        env.sync(&d, "198.51.100.7").await,
         Err(ProviderError::Api(m)) if m.contains("HTTP 202")
     ));
     env.fake.fail_next(fault(200, 500, "internal"));
     assert!(matches!(
-        sync(&*env.provider, &d, "198.51.100.7").await,
+        env.sync(&d, "198.51.100.7").await,
         Err(ProviderError::Api(m)) if m.contains("internal")
     ));
     assert!(env.fake.records().is_empty());
@@ -246,9 +235,7 @@ async fn an_empty_list_with_null_results_means_create() {
         retry_after: None,
         body: json!({"code": 200, "msg": "", "data": {"total": 0, "results": null}}),
     });
-    let plan = sync(&*env.provider, &domain("www", &[]), "198.51.100.7")
-        .await
-        .unwrap();
+    let plan = env.sync(&domain("www", &[]), "198.51.100.7").await.unwrap();
     assert_eq!(plan, Plan::Create);
     assert_eq!(values(&env), [v("www", "A", "198.51.100.7", 600)]);
 }

@@ -4,7 +4,7 @@ mod fakes;
 
 use ddns_rs::provider::{Plan, ProviderError};
 use fakes::edgeone::{EoRecord, FakeEdgeOne};
-use fakes::harness::{self, Creds, dom, sync};
+use fakes::harness::{self, Creds, dom};
 use serde_json::{Value, json};
 
 const ID: &str = "AKIDedgeone";
@@ -40,13 +40,10 @@ fn find(env: &Env, name: &str, t: &str) -> Vec<EoRecord> {
 async fn creates_a_missing_record() {
     let env = start().await;
     let zid = env.fake.add_zone("example.com");
-    let plan = sync(
-        &*env.provider,
-        &dom("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     assert_eq!(plan, Plan::Create);
     assert_eq!(
         env.fake.actions(),
@@ -75,13 +72,9 @@ async fn creates_a_missing_record() {
 #[tokio::test]
 async fn requests_are_signed_for_teo() {
     let env = start().await;
-    sync(
-        &*env.provider,
-        &dom("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    env.sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     let seen = &env.fake.seen()[0];
     assert_eq!(seen.header("host"), Some(env.host.as_str()));
     assert_eq!(seen.header("x-tc-version"), Some("2022-09-01"));
@@ -107,7 +100,7 @@ async fn updates_the_enabled_record_with_location_and_ttl() {
         .fake
         .add_record("example.com", "www.example.com", "A", "192.0.2.1", "enable");
     let d = dom("www", "example.com", &[("Location", "CN.GD")]);
-    sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    env.sync(&d, "198.51.100.7").await.unwrap();
     assert_eq!(env.fake.actions()[2], "ModifyDnsRecords");
     assert_eq!(
         body(&env, 2),
@@ -131,7 +124,7 @@ async fn record_id_param_picks_the_record() {
         .fake
         .add_record("example.com", "www.example.com", "A", "192.0.2.2", "enable");
     let d = dom("www", "example.com", &[("RecordId", &id)]);
-    sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    env.sync(&d, "198.51.100.7").await.unwrap();
     let recs = find(&env, "www.example.com", "A");
     assert_eq!(
         (recs[0].content.as_str(), recs[1].content.as_str()),
@@ -149,13 +142,10 @@ async fn no_change_sends_only_lookups() {
         "2001:db8::1",
         "enable",
     );
-    let plan = sync(
-        &*env.provider,
-        &dom("", "example.com", &[]),
-        "2001:0db8:0:0::1",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&dom("", "example.com", &[]), "2001:0db8:0:0::1")
+        .await
+        .unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }));
     assert_eq!(env.fake.actions(), ["DescribeZones", "DescribeDnsRecords"]);
 }
@@ -170,13 +160,10 @@ async fn a_disabled_record_holding_the_address_counts_as_no_change() {
         "198.51.100.7",
         "disable",
     );
-    let plan = sync(
-        &*env.provider,
-        &dom("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }));
 }
 
@@ -184,10 +171,10 @@ async fn a_disabled_record_holding_the_address_counts_as_no_change() {
 async fn wildcard_and_unicode_names_are_sent_as_punycode() {
     let env = start().await;
     env.fake.add_zone("xn--fiqs8s.com");
-    sync(&*env.provider, &dom("*", "example.com", &[]), "2001:db8::5")
+    env.sync(&dom("*", "example.com", &[]), "2001:db8::5")
         .await
         .unwrap();
-    sync(&*env.provider, &dom("家", "中国.com", &[]), "198.51.100.7")
+    env.sync(&dom("家", "中国.com", &[]), "198.51.100.7")
         .await
         .unwrap();
     assert_eq!(
@@ -218,7 +205,7 @@ async fn origin_group_replaces_only_this_family() {
         "example.com",
         &[("OriginGroupName", "home"), ("Weight", "80")],
     );
-    let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    let plan = env.sync(&d, "198.51.100.7").await.unwrap();
     assert!(matches!(plan, Plan::Update { .. }));
     assert_eq!(
         env.fake.actions(),
@@ -258,7 +245,7 @@ async fn origin_group_replaces_only_this_family() {
         &[("GroupId", &gid), ("Weight", "80"), ("ZoneId", &zid)],
     );
     let before = env.fake.seen().len();
-    let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    let plan = env.sync(&d, "198.51.100.7").await.unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }));
     assert_eq!(env.fake.actions()[before..], ["DescribeOriginGroup"]);
 }
@@ -267,7 +254,7 @@ async fn origin_group_replaces_only_this_family() {
 async fn a_missing_origin_group_is_an_error() {
     let env = start().await;
     let d = dom("www", "example.com", &[("GroupId", "og-nope")]);
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(
         matches!(err, ProviderError::Api(ref m) if m.contains("og-nope")),
         "{err:?}"
@@ -279,7 +266,7 @@ async fn a_missing_origin_group_is_an_error() {
 async fn error_answers_are_classified_and_nothing_is_written() {
     let env = start_with("AKIDwrong", "").await;
     let d = dom("www", "example.com", &[]);
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(
         matches!(err, ProviderError::Auth(ref m) if m.contains("SecretIdNotFound")),
         "{err:?}"
@@ -287,13 +274,10 @@ async fn error_answers_are_classified_and_nothing_is_written() {
     assert!(!err.to_string().contains(KEY));
 
     let env = start().await;
-    let err = sync(
-        &*env.provider,
-        &dom("www", "example.org", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap_err();
+    let err = env
+        .sync(&dom("www", "example.org", &[]), "198.51.100.7")
+        .await
+        .unwrap_err();
     assert_eq!(err, ProviderError::ZoneNotFound("example.org".into()));
     env.fake.fail_next(
         200,
@@ -301,11 +285,11 @@ async fn error_answers_are_classified_and_nothing_is_written() {
         "No permission.",
         None,
     );
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(matches!(err, ProviderError::Permission(_)), "{err:?}");
     env.fake
         .fail_next(200, "RequestLimitExceeded", "Too many requests.", None);
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(matches!(err, ProviderError::RateLimited { .. }), "{err:?}");
     assert!(env.fake.actions().iter().all(|a| a.starts_with("Describe")));
 }

@@ -5,7 +5,7 @@ mod fakes;
 use std::net::IpAddr;
 
 use ddns_rs::provider::{Plan, ProviderError, RecordType};
-use fakes::harness::{self, Creds, dom, sync};
+use fakes::harness::{self, Creds, dom};
 use fakes::huaweicloud::FakeHuawei;
 use serde_json::{Value, json};
 
@@ -43,13 +43,10 @@ async fn creates_a_missing_record_in_the_exact_zone() {
     let env = start().await;
     // A zone whose name merely contains the root must not be chosen.
     env.fake.add_zone("myexample.com");
-    let plan = sync(
-        &*env.provider,
-        &dom("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     assert_eq!(plan, Plan::Create);
     let zid = env.fake.add_zone("example.com");
     assert_eq!(
@@ -75,13 +72,9 @@ async fn creates_a_missing_record_in_the_exact_zone() {
 #[tokio::test]
 async fn requests_sign_content_type_host_and_date() {
     let env = start().await;
-    sync(
-        &*env.provider,
-        &dom("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    env.sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     let seen = &env.fake.seen()[0];
     assert_eq!(seen.header("host"), Some(env.host.as_str()));
     assert_eq!(seen.header("content-type"), Some("application/json"));
@@ -107,13 +100,10 @@ async fn updates_a_stale_value_with_the_configured_ttl() {
         "192.0.2.1",
         300,
     );
-    let plan = sync(
-        &*env.provider,
-        &dom("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     assert!(matches!(plan, Plan::Update { ref records } if records[0].id.ends_with(&id)));
     let zid = env.fake.add_zone("example.com");
     assert_eq!(
@@ -141,13 +131,10 @@ async fn no_change_sends_only_the_lookup() {
     let env = start().await;
     env.fake
         .add_record("example.com", "v6.example.com", "AAAA", "2001:db8::1", 300);
-    let plan = sync(
-        &*env.provider,
-        &dom("v6", "example.com", &[]),
-        "2001:0db8:0:0::1",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&dom("v6", "example.com", &[]), "2001:0db8:0:0::1")
+        .await
+        .unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }));
     assert_eq!(env.fake.calls(), ["GET /v2.1/recordsets"]);
     assert!(env.fake.seen()[0].uri.ends_with("type=AAAA"));
@@ -156,10 +143,10 @@ async fn no_change_sends_only_the_lookup() {
 #[tokio::test]
 async fn apex_and_wildcard_names() {
     let env = start().await;
-    sync(&*env.provider, &dom("", "example.com", &[]), "198.51.100.7")
+    env.sync(&dom("", "example.com", &[]), "198.51.100.7")
         .await
         .unwrap();
-    sync(&*env.provider, &dom("*", "example.com", &[]), "2001:db8::7")
+    env.sync(&dom("*", "example.com", &[]), "2001:db8::7")
         .await
         .unwrap();
     assert!(value_of(&env, "example.com.", "A").is_some());
@@ -190,7 +177,7 @@ async fn zone_and_recordset_params_read_that_record_set_directly() {
         "example.com",
         &[("recordset_id", &id), ("zone_id", &zid)],
     );
-    sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    env.sync(&d, "198.51.100.7").await.unwrap();
     assert_eq!(
         env.fake.calls(),
         [
@@ -204,7 +191,7 @@ async fn zone_and_recordset_params_read_that_record_set_directly() {
 async fn a_missing_recordset_id_is_an_error_not_a_create() {
     let env = start().await;
     let d = dom("www", "example.com", &[("recordset_id", "nope")]);
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(
         matches!(err, ProviderError::Api(ref m) if m.contains("recordset_id")),
         "{err:?}"
@@ -220,13 +207,10 @@ async fn a_missing_recordset_id_is_an_error_not_a_create() {
 #[tokio::test]
 async fn bad_credentials_are_auth_and_nothing_is_written() {
     let env = start_with("WRONGAK", "").await;
-    let err = sync(
-        &*env.provider,
-        &dom("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap_err();
+    let err = env
+        .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, ProviderError::Auth(ref m) if m.contains("APIG.0301")),
         "{err:?}"
@@ -238,13 +222,10 @@ async fn bad_credentials_are_auth_and_nothing_is_written() {
 #[tokio::test]
 async fn missing_zone_is_zone_not_found() {
     let env = start().await;
-    let err = sync(
-        &*env.provider,
-        &dom("www", "example.org", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap_err();
+    let err = env
+        .sync(&dom("www", "example.org", &[]), "198.51.100.7")
+        .await
+        .unwrap_err();
     assert_eq!(err, ProviderError::ZoneNotFound("example.org".into()));
     assert!(env.fake.writes().is_empty());
 }
@@ -259,7 +240,7 @@ async fn permission_and_rate_limit_answers() {
         None,
     );
     let d = dom("www", "example.com", &[]);
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(matches!(err, ProviderError::Permission(_)), "{err:?}");
     env.fake.fail_next(
         429,
@@ -267,7 +248,7 @@ async fn permission_and_rate_limit_answers() {
         "The throttling threshold has been reached.",
         Some(30),
     );
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(
         matches!(err, ProviderError::RateLimited { retry_after: Some(d), .. } if d.as_secs() == 30),
         "{err:?}"

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use ddns_rs::provider::{Plan, ProviderError, RecordType};
-use fakes::harness::{self, Creds, dom, sync};
+use fakes::harness::{self, Creds, dom};
 use fakes::nowcn::{BAD_ID, BAD_SIGNATURE, FakeNowcn};
 use fakes::p4common::{Fault, query};
 use serde_json::json;
@@ -48,13 +48,10 @@ fn v(host: &str, t: &str, value: &str, ttl: u32) -> (String, String, String, u32
 #[tokio::test]
 async fn creates_a_missing_record_with_default_ttl() {
     let env = start().await;
-    let plan = sync(
-        &*env.provider,
-        &dom("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     assert_eq!(plan, Plan::Create);
     assert_eq!(
         env.fake.actions(),
@@ -85,13 +82,10 @@ async fn creates_a_missing_record_with_default_ttl() {
 async fn updates_a_stale_value_with_the_configured_ttl() {
     let env = start_as("nowcn", ID, SECRET, "120").await;
     let id = env.fake.seed("example.com", "www", "A", "192.0.2.1");
-    let plan = sync(
-        &*env.provider,
-        &dom("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     assert!(matches!(plan, Plan::Update { ref records } if records[0].id == id.to_string()));
     assert_eq!(
         env.fake.actions(),
@@ -123,7 +117,7 @@ async fn unchanged_value_sends_only_lookups() {
     env.fake.seed("example.com", "www", "A", "198.51.100.7");
     let d = dom("www", "example.com", &[]);
     for _ in 0..2 {
-        let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+        let plan = env.sync(&d, "198.51.100.7").await.unwrap();
         assert!(matches!(plan, Plan::NoChange { .. }));
     }
     assert_eq!(
@@ -135,16 +129,12 @@ async fn unchanged_value_sends_only_lookups() {
 #[tokio::test]
 async fn apex_and_wildcard_hosts() {
     let env = start().await;
-    sync(&*env.provider, &dom("", "example.com", &[]), "198.51.100.7")
+    env.sync(&dom("", "example.com", &[]), "198.51.100.7")
         .await
         .unwrap();
-    sync(
-        &*env.provider,
-        &dom("*", "example.com", &[]),
-        "198.51.100.8",
-    )
-    .await
-    .unwrap();
+    env.sync(&dom("*", "example.com", &[]), "198.51.100.8")
+        .await
+        .unwrap();
     assert_eq!(request(&env, 0)["Host"], "@");
     assert_eq!(request(&env, 2)["Host"], "*");
     assert_eq!(
@@ -155,7 +145,7 @@ async fn apex_and_wildcard_hosts() {
         ]
     );
     // The apex record is found again under "@", not created twice.
-    let again = sync(&*env.provider, &dom("", "example.com", &[]), "198.51.100.7").await;
+    let again = env.sync(&dom("", "example.com", &[]), "198.51.100.7").await;
     assert!(matches!(again, Ok(Plan::NoChange { .. })));
 }
 
@@ -169,7 +159,7 @@ async fn custom_param_id_picks_the_record_and_is_not_sent() {
         "example.com",
         &[("Id", &second.to_string()), ("Line", "x")],
     );
-    let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    let plan = env.sync(&d, "198.51.100.7").await.unwrap();
     assert!(matches!(plan, Plan::Update { ref records } if records[0].id == second.to_string()));
     let up = request(&env, 1);
     assert_eq!(up["Id"], second.to_string());
@@ -189,12 +179,12 @@ async fn ipv6_compares_as_addresses_and_other_types_are_left_alone() {
     env.fake.seed("example.com", "v6", "A", "192.0.2.1");
     let d = dom("v6", "example.com", &[]);
     assert!(matches!(
-        sync(&*env.provider, &d, "2001:db8::1").await.unwrap(),
+        env.sync(&d, "2001:db8::1").await.unwrap(),
         Plan::NoChange { .. }
     ));
     assert_eq!(request(&env, 0)["Type"], "AAAA");
     assert!(matches!(
-        sync(&*env.provider, &d, "2001:db8::2").await.unwrap(),
+        env.sync(&d, "2001:db8::2").await.unwrap(),
         Plan::Update { .. }
     ));
     assert_eq!(
@@ -210,13 +200,10 @@ async fn ipv6_compares_as_addresses_and_other_types_are_left_alone() {
 async fn bad_credentials_are_auth_errors_and_nothing_is_written() {
     for (id, secret, text) in [(ID, "wrong", BAD_SIGNATURE), ("nobody", SECRET, BAD_ID)] {
         let env = start_as("nowcn", id, secret, "").await;
-        let err = sync(
-            &*env.provider,
-            &dom("www", "example.com", &[]),
-            "198.51.100.7",
-        )
-        .await
-        .unwrap_err();
+        let err = env
+            .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+            .await
+            .unwrap_err();
         assert!(
             matches!(err, ProviderError::Auth(ref m) if m.contains(text)),
             "{err:?}"
@@ -230,13 +217,10 @@ async fn bad_credentials_are_auth_errors_and_nothing_is_written() {
 #[tokio::test]
 async fn zone_not_found() {
     let env = start().await;
-    let err = sync(
-        &*env.provider,
-        &dom("www", "example.org", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap_err();
+    let err = env
+        .sync(&dom("www", "example.org", &[]), "198.51.100.7")
+        .await
+        .unwrap_err();
     assert_eq!(err, ProviderError::ZoneNotFound("example.org".into()));
     assert_eq!(env.fake.actions(), ["DescribeRecordIndex"]);
 }
@@ -247,7 +231,7 @@ async fn permission_rate_limit_and_server_errors() {
     let d = dom("www", "example.com", &[]);
     env.fake.fail_next("没有操作该域名的权限");
     assert!(matches!(
-        sync(&*env.provider, &d, "198.51.100.7").await,
+        env.sync(&d, "198.51.100.7").await,
         Err(ProviderError::Permission(_))
     ));
     env.fake.fail_next_with(Fault {
@@ -256,12 +240,12 @@ async fn permission_rate_limit_and_server_errors() {
         body: json!({"error": "Too Many Requests"}),
     });
     assert!(matches!(
-        sync(&*env.provider, &d, "198.51.100.7").await,
+        env.sync(&d, "198.51.100.7").await,
         Err(ProviderError::RateLimited { retry_after: Some(r), .. }) if r == Duration::from_secs(7)
     ));
     env.fake.fail_next("请求过于频繁");
     assert!(matches!(
-        sync(&*env.provider, &d, "198.51.100.7").await,
+        env.sync(&d, "198.51.100.7").await,
         Err(ProviderError::RateLimited { .. })
     ));
     // Anything but exactly 200 is an error, even with an empty `error`.
@@ -271,7 +255,7 @@ async fn permission_rate_limit_and_server_errors() {
         body: json!({"error": ""}),
     });
     assert!(matches!(
-        sync(&*env.provider, &d, "198.51.100.7").await,
+        env.sync(&d, "198.51.100.7").await,
         Err(ProviderError::Api(m)) if m.contains("HTTP 201")
     ));
     assert!(env.fake.records().is_empty());
@@ -281,13 +265,10 @@ async fn permission_rate_limit_and_server_errors() {
 async fn a_no_record_error_on_lookup_means_create() {
     let env = start().await;
     env.fake.fail_next("解析记录不存在");
-    let plan = sync(
-        &*env.provider,
-        &dom("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     assert_eq!(plan, Plan::Create);
     assert_eq!(values(&env), [v("www", "A", "198.51.100.7", 600)]);
 }
@@ -318,20 +299,12 @@ async fn eranet_and_tnethk_are_the_same_api_under_their_own_keys() {
         let env = start_as(key, ID, SECRET, "").await;
         assert_eq!(env.provider.key(), key);
         env.fake.seed("example.com", "www", "A", "192.0.2.1");
-        sync(
-            &*env.provider,
-            &dom("www", "example.com", &[]),
-            "198.51.100.7",
-        )
-        .await
-        .unwrap();
-        sync(
-            &*env.provider,
-            &dom("new", "example.com", &[]),
-            "198.51.100.7",
-        )
-        .await
-        .unwrap();
+        env.sync(&dom("www", "example.com", &[]), "198.51.100.7")
+            .await
+            .unwrap();
+        env.sync(&dom("new", "example.com", &[]), "198.51.100.7")
+            .await
+            .unwrap();
         assert_eq!(
             env.fake.actions(),
             [

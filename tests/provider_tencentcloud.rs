@@ -5,7 +5,7 @@ mod fakes;
 use std::net::IpAddr;
 
 use ddns_rs::provider::{Plan, ProviderError, RecordType};
-use fakes::harness::{self, Creds, dom, sync};
+use fakes::harness::{self, Creds, dom};
 use fakes::tencentcloud::{FakeTencent, TcRecord, json_body};
 use serde_json::{Value, json};
 
@@ -43,13 +43,10 @@ fn rec(r: &TcRecord) -> (&str, &str, &str, u64, &str) {
 #[tokio::test]
 async fn no_data_of_record_means_create() {
     let env = start().await;
-    let plan = sync(
-        &*env.provider,
-        &dom("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     assert_eq!(plan, Plan::Create);
     assert_eq!(env.fake.actions(), ["DescribeRecordList", "CreateRecord"]);
     // The lookup body is exactly the four documented fields, `Subdomain` with a lower-case d.
@@ -70,13 +67,9 @@ async fn no_data_of_record_means_create() {
 #[tokio::test]
 async fn requests_carry_the_sdk_headers() {
     let env = start().await;
-    sync(
-        &*env.provider,
-        &dom("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    env.sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     let seen = &env.fake.seen()[0];
     assert_eq!(seen.method, "POST");
     assert_eq!(seen.header("host"), Some(env.host.as_str()));
@@ -99,13 +92,10 @@ async fn updates_a_stale_value_with_the_configured_ttl() {
     let id = env
         .fake
         .add_record("example.com", "www", "A", "192.0.2.1", 600, "默认");
-    let plan = sync(
-        &*env.provider,
-        &dom("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     assert!(matches!(plan, Plan::Update { ref records } if records[0].id == id.to_string()));
     assert_eq!(env.fake.actions(), ["DescribeRecordList", "ModifyRecord"]);
     assert_eq!(
@@ -124,13 +114,10 @@ async fn unchanged_value_sends_only_the_lookup() {
     let env = start().await;
     env.fake
         .add_record("example.com", "www", "A", "198.51.100.7", 600, "默认");
-    let plan = sync(
-        &*env.provider,
-        &dom("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     assert_eq!(
         plan,
         Plan::NoChange {
@@ -145,12 +132,9 @@ async fn apex_and_wildcard() {
     let env = start().await;
     for sub in ["", "*"] {
         let d = dom(sub, "example.com", &[]);
-        assert_eq!(
-            sync(&*env.provider, &d, "198.51.100.7").await.unwrap(),
-            Plan::Create
-        );
+        assert_eq!(env.sync(&d, "198.51.100.7").await.unwrap(), Plan::Create);
         assert!(matches!(
-            sync(&*env.provider, &d, "198.51.100.7").await.unwrap(),
+            env.sync(&d, "198.51.100.7").await.unwrap(),
             Plan::NoChange { .. }
         ));
     }
@@ -173,7 +157,7 @@ async fn record_line_param_selects_the_line() {
         .add_record("example.com", "www", "A", "192.0.2.2", 600, "电信");
     let d = dom("www", "example.com", &[("RecordLine", "电信")]);
     assert!(matches!(
-        sync(&*env.provider, &d, "198.51.100.7").await.unwrap(),
+        env.sync(&d, "198.51.100.7").await.unwrap(),
         Plan::Update { .. }
     ));
     assert_eq!(body(&env, 0)["RecordLine"], "电信");
@@ -194,7 +178,7 @@ async fn record_id_param_picks_the_record() {
         .add_record("example.com", "www", "A", "192.0.2.2", 600, "默认");
     let d = dom("www", "example.com", &[("RecordId", &second.to_string())]);
     assert!(matches!(
-        sync(&*env.provider, &d, "198.51.100.7").await.unwrap(),
+        env.sync(&d, "198.51.100.7").await.unwrap(),
         Plan::Update { .. }
     ));
     assert_eq!(body(&env, 1)["RecordId"], second);
@@ -209,7 +193,7 @@ async fn ipv6_values_compare_as_addresses() {
     env.fake
         .add_record("example.com", "v6", "AAAA", "2001:0db8::1", 600, "默认");
     let d = dom("v6", "example.com", &[]);
-    let plan = sync(&*env.provider, &d, "2001:db8::1").await.unwrap();
+    let plan = env.sync(&d, "2001:db8::1").await.unwrap();
     assert_eq!(
         plan,
         Plan::NoChange {
@@ -218,7 +202,7 @@ async fn ipv6_values_compare_as_addresses() {
     );
     assert_eq!(body(&env, 0)["RecordType"], "AAAA");
     assert!(matches!(
-        sync(&*env.provider, &d, "2001:db8::2").await.unwrap(),
+        env.sync(&d, "2001:db8::2").await.unwrap(),
         Plan::Update { .. }
     ));
     assert_eq!(
@@ -240,13 +224,10 @@ async fn wrong_credentials_are_auth_errors_and_write_nothing() {
         let env = start_with(id, key, "").await;
         env.fake
             .add_record("example.com", "www", "A", "192.0.2.1", 600, "默认");
-        let err = sync(
-            &*env.provider,
-            &dom("www", "example.com", &[]),
-            "198.51.100.7",
-        )
-        .await
-        .unwrap_err();
+        let err = env
+            .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+            .await
+            .unwrap_err();
         assert!(
             matches!(err, ProviderError::Auth(ref m) if m.contains(code)),
             "{err:?}"
@@ -260,13 +241,10 @@ async fn wrong_credentials_are_auth_errors_and_write_nothing() {
 #[tokio::test]
 async fn unknown_zone_is_zone_not_found() {
     let env = start().await;
-    let err = sync(
-        &*env.provider,
-        &dom("www", "example.org", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap_err();
+    let err = env
+        .sync(&dom("www", "example.org", &[]), "198.51.100.7")
+        .await
+        .unwrap_err();
     assert_eq!(err, ProviderError::ZoneNotFound("example.org".into()));
     assert!(env.fake.records().is_empty());
 }
@@ -279,22 +257,19 @@ async fn rate_limit_permission_and_gateway_errors() {
         "LimitExceeded.RequestLimitExceeded",
         "请求的次数超过了频率限制。",
     );
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(matches!(err, ProviderError::RateLimited { .. }), "{err:?}");
     env.fake.fail_next("UnauthorizedOperation", "没有权限。");
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(matches!(err, ProviderError::Permission(_)), "{err:?}");
     env.fake.fail_next_http(502, "InternalError", "bad gateway");
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(
         matches!(err, ProviderError::Api(ref m) if m.contains("InternalError")),
         "{err:?}"
     );
     assert!(env.fake.records().is_empty());
-    assert_eq!(
-        sync(&*env.provider, &d, "198.51.100.7").await.unwrap(),
-        Plan::Create
-    );
+    assert_eq!(env.sync(&d, "198.51.100.7").await.unwrap(), Plan::Create);
 }
 
 #[tokio::test]

@@ -34,6 +34,11 @@ impl<F> Env<F> {
             host,
         }
     }
+
+    /// One sync of `d` to `addr` through this provider, as the sync layer does it.
+    pub async fn sync(&self, d: &Domain, addr: impl ToIp) -> Result<Plan, ProviderError> {
+        sync(&*self.provider, d, addr).await
+    }
 }
 
 /// What a user types into the provider's form: id, secret, extra parameter, TTL.
