@@ -4,7 +4,7 @@ mod fakes;
 
 use ddns_rs::provider::{Plan, ProviderError};
 use fakes::aliesa::{EsaRecord, FakeEsa};
-use fakes::harness::{self, Creds, dom};
+use fakes::harness::{self, Creds, assert_zone_not_found, dom};
 
 const ID: &str = "LTAI-esa";
 const SECRET: &str = "esa secret/+=*~";
@@ -249,11 +249,7 @@ async fn error_answers_are_classified_and_nothing_is_written() {
     assert!(!err.to_string().contains(SECRET));
 
     let env = start().await;
-    let err = env
-        .sync(&dom("www", "example.org", &[]), "198.51.100.7")
-        .await
-        .unwrap_err();
-    assert_eq!(err, ProviderError::ZoneNotFound("example.org".into()));
+    assert_zone_not_found(&*env.provider, "example.org", "198.51.100.7").await;
     env.fake
         .fail_next(403, "Forbidden.RAM", "User not authorized.", None);
     let err = env.sync(&d, "198.51.100.7").await.unwrap_err();

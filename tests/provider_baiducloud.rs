@@ -5,7 +5,7 @@ mod fakes;
 use ddns_rs::config::Domain;
 use ddns_rs::provider::{Plan, ProviderError};
 use fakes::baiducloud::{BdRecord, FakeBaidu};
-use fakes::harness::{self, Creds};
+use fakes::harness::{self, Creds, assert_zone_not_found};
 use serde_json::{Value, json};
 
 const AK: &str = "bce-test-ak";
@@ -179,11 +179,7 @@ async fn bad_credentials_are_auth_and_nothing_is_written() {
 #[tokio::test]
 async fn error_answers_are_classified() {
     let env = start().await;
-    let err = env
-        .sync(&domain("www", "example.org"), "198.51.100.7")
-        .await
-        .unwrap_err();
-    assert_eq!(err, ProviderError::ZoneNotFound("example.org".into()));
+    assert_zone_not_found(&*env.provider, "example.org", "198.51.100.7").await;
     let d = domain("www", "example.com");
     env.fake
         .fail_next(403, "AccessDenied", "Access denied.", None);

@@ -9,7 +9,7 @@ use ddns_rs::config::Domain;
 use ddns_rs::http::{HttpOptions, provider_client};
 use ddns_rs::provider::{Plan, Provider, ProviderError, RecordType};
 use fakes::cloudflare::{CfFault, FakeCloudflare};
-use fakes::harness::{self, Creds, ip, sync};
+use fakes::harness::{self, Creds, assert_zone_not_found, ip, sync};
 use fakes::{body_json, lines, query_of};
 use serde_json::Value;
 
@@ -346,13 +346,7 @@ async fn wrong_token_is_an_auth_error_and_nothing_is_written() {
 #[tokio::test]
 async fn unknown_zone_is_reported() {
     let e = env().await;
-    let d = Domain {
-        sub: "www".into(),
-        root: "example.net".into(),
-        params: vec![],
-    };
-    let err = sync(&*e.p, &d, ip("192.0.2.1")).await.unwrap_err();
-    assert_eq!(err, ProviderError::ZoneNotFound("example.net".into()));
+    assert_zone_not_found(&*e.p, "example.net", ip("192.0.2.1")).await;
     assert!(e.fake.writes().is_empty());
 }
 

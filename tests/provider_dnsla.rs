@@ -9,7 +9,7 @@ use std::time::Duration;
 use ddns_rs::config::Domain;
 use ddns_rs::provider::{Plan, ProviderError, RecordType};
 use fakes::dnsla::FakeDnsla;
-use fakes::harness::{self, Creds};
+use fakes::harness::{self, Creds, assert_zone_not_found};
 use fakes::p4common::{Fault, query};
 use serde_json::{Value, json};
 
@@ -184,13 +184,7 @@ async fn bad_credentials_are_an_auth_error_and_nothing_is_written() {
 #[tokio::test]
 async fn zone_not_found() {
     let env = start().await;
-    let d = Domain {
-        sub: "www".into(),
-        root: "example.org".into(),
-        params: vec![],
-    };
-    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
-    assert_eq!(err, ProviderError::ZoneNotFound("example.org".into()));
+    assert_zone_not_found(&*env.provider, "example.org", "198.51.100.7").await;
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use ddns_rs::provider::{Plan, ProviderError, RecordType};
 use fakes::Seen;
 use fakes::body_form;
 use fakes::dnspod::{DpFault, FakeDnspod};
-use fakes::harness::{self, Creds, ip, sync};
+use fakes::harness::{self, Creds, assert_zone_not_found, ip, sync};
 
 const ID: &str = "420000";
 const TOKEN: &str = "0123456789abcdef0123456789abcdef";
@@ -238,13 +238,7 @@ async fn wrong_token_is_an_auth_error_and_nothing_is_written() {
 #[tokio::test]
 async fn unknown_domain_is_zone_not_found() {
     let e = env().await;
-    let d = Domain {
-        sub: "www".into(),
-        root: "example.net".into(),
-        params: vec![],
-    };
-    let err = sync(&*e.provider, &d, ip("192.0.2.1")).await.unwrap_err();
-    assert_eq!(err, ProviderError::ZoneNotFound("example.net".into()));
+    assert_zone_not_found(&*e.provider, "example.net", ip("192.0.2.1")).await;
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@ mod fakes;
 
 use ddns_rs::provider::{Plan, ProviderError};
 use fakes::edgeone::{EoRecord, FakeEdgeOne};
-use fakes::harness::{self, Creds, dom};
+use fakes::harness::{self, Creds, assert_zone_not_found, dom};
 use serde_json::{Value, json};
 
 const ID: &str = "AKIDedgeone";
@@ -274,11 +274,7 @@ async fn error_answers_are_classified_and_nothing_is_written() {
     assert!(!err.to_string().contains(KEY));
 
     let env = start().await;
-    let err = env
-        .sync(&dom("www", "example.org", &[]), "198.51.100.7")
-        .await
-        .unwrap_err();
-    assert_eq!(err, ProviderError::ZoneNotFound("example.org".into()));
+    assert_zone_not_found(&*env.provider, "example.org", "198.51.100.7").await;
     env.fake.fail_next(
         200,
         "UnauthorizedOperation.CamUnauthorized",

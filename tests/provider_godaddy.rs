@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use ddns_rs::provider::{Lookup, Plan, Provider, ProviderError, RecordType};
 use fakes::godaddy::FakeGoDaddy;
+use fakes::harness::assert_zone_not_found;
 use fakes::p2zone::{Fault, dom, provider, sync};
 use serde_json::Value;
 
@@ -158,10 +159,7 @@ async fn wrong_secret_is_an_auth_error_and_nothing_is_written() {
 #[tokio::test]
 async fn unknown_zone_and_closed_api_are_reported() {
     let (f, p) = env().await;
-    let err = sync(&*p, &dom("www", "example.net", &[]), "192.0.2.1")
-        .await
-        .unwrap_err();
-    assert_eq!(err, ProviderError::ZoneNotFound("example.net".into()));
+    assert_zone_not_found(&*p, "example.net", "192.0.2.1").await;
     f.deny_api();
     let err = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.1")
         .await

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use ddns_rs::config::Domain;
 use ddns_rs::provider::{self, Plan, Provider, ProviderError, ProviderSettings, RecordType};
-use fakes::harness::{self, Creds, sync};
+use fakes::harness::{self, Creds, assert_zone_not_found, sync};
 use fakes::hipmdnsmgr::FakeDnsMgr;
 use fakes::p4common::{Fault, query};
 use serde_json::{Value, json};
@@ -204,14 +204,7 @@ async fn domains_are_paged_through_when_the_keyword_is_ignored() {
 #[tokio::test]
 async fn zone_not_found_and_bad_token() {
     let env = start().await;
-    let err = sync(
-        &*env.provider,
-        &domain("www", "example.org"),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(err, ProviderError::ZoneNotFound("example.org".into()));
+    assert_zone_not_found(&*env.provider, "example.org", "198.51.100.7").await;
     let env = start_with("bad-token-xyz", "").await;
     let err = sync(
         &*env.provider,

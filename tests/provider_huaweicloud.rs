@@ -5,7 +5,7 @@ mod fakes;
 use std::net::IpAddr;
 
 use ddns_rs::provider::{Plan, ProviderError, RecordType};
-use fakes::harness::{self, Creds, dom};
+use fakes::harness::{self, Creds, assert_zone_not_found, dom};
 use fakes::huaweicloud::FakeHuawei;
 use serde_json::{Value, json};
 
@@ -222,11 +222,7 @@ async fn bad_credentials_are_auth_and_nothing_is_written() {
 #[tokio::test]
 async fn missing_zone_is_zone_not_found() {
     let env = start().await;
-    let err = env
-        .sync(&dom("www", "example.org", &[]), "198.51.100.7")
-        .await
-        .unwrap_err();
-    assert_eq!(err, ProviderError::ZoneNotFound("example.org".into()));
+    assert_zone_not_found(&*env.provider, "example.org", "198.51.100.7").await;
     assert!(env.fake.writes().is_empty());
 }
 

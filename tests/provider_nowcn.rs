@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use ddns_rs::provider::{Plan, ProviderError, RecordType};
-use fakes::harness::{self, Creds, dom};
+use fakes::harness::{self, Creds, assert_zone_not_found, dom};
 use fakes::nowcn::{BAD_ID, BAD_SIGNATURE, FakeNowcn};
 use fakes::p4common::{Fault, query};
 use serde_json::json;
@@ -217,11 +217,7 @@ async fn bad_credentials_are_auth_errors_and_nothing_is_written() {
 #[tokio::test]
 async fn zone_not_found() {
     let env = start().await;
-    let err = env
-        .sync(&dom("www", "example.org", &[]), "198.51.100.7")
-        .await
-        .unwrap_err();
-    assert_eq!(err, ProviderError::ZoneNotFound("example.org".into()));
+    assert_zone_not_found(&*env.provider, "example.org", "198.51.100.7").await;
     assert_eq!(env.fake.actions(), ["DescribeRecordIndex"]);
 }
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ddns_rs::provider::{Plan, Provider, ProviderError};
+use fakes::harness::assert_zone_not_found;
 use fakes::p2zone::{Fault, dom, provider, sync};
 use fakes::porkbun::FakePorkbun;
 use serde_json::Value;
@@ -179,10 +180,7 @@ async fn wrong_keys_are_an_auth_error_and_nothing_is_written() {
 #[tokio::test]
 async fn unknown_zone_and_closed_api_access_are_reported() {
     let (f, p) = env().await;
-    let err = sync(&*p, &dom("www", "example.net", &[]), "192.0.2.1")
-        .await
-        .unwrap_err();
-    assert_eq!(err, ProviderError::ZoneNotFound("example.net".into()));
+    assert_zone_not_found(&*p, "example.net", "192.0.2.1").await;
     f.add_zone("example.org");
     f.deny_api("example.org");
     let err = sync(&*p, &dom("www", "example.org", &[]), "192.0.2.1")

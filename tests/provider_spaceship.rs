@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ddns_rs::provider::{Plan, Provider, ProviderError};
+use fakes::harness::assert_zone_not_found;
 use fakes::p2zone::{Fault, dom, provider, sync};
 use fakes::spaceship::FakeSpaceship;
 use serde_json::{Value, json};
@@ -181,10 +182,7 @@ async fn errors_are_classified_and_nothing_is_written() {
     assert!(matches!(&err, ProviderError::Auth(_)), "{err:?}");
     assert!(!err.to_string().contains("bad"));
     let (f2, p2) = env().await;
-    let err = sync(&*p2, &dom("www", "example.net", &[]), "192.0.2.1")
-        .await
-        .unwrap_err();
-    assert_eq!(err, ProviderError::ZoneNotFound("example.net".into()));
+    assert_zone_not_found(&*p2, "example.net", "192.0.2.1").await;
     f2.fail_next(Fault::rate_limit(r#"{"detail":"Too many requests"}"#, 60));
     let err = sync(&*p2, &dom("www", "example.com", &[]), "192.0.2.1")
         .await

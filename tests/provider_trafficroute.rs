@@ -4,7 +4,7 @@ mod fakes;
 
 use ddns_rs::config::Domain;
 use ddns_rs::provider::{Plan, ProviderError};
-use fakes::harness::{self, Creds};
+use fakes::harness::{self, Creds, assert_zone_not_found};
 use fakes::trafficroute::{FakeVolc, VeRecord};
 use serde_json::{Value, json};
 
@@ -145,11 +145,7 @@ async fn wildcard_and_ipv6() {
 #[tokio::test]
 async fn a_missing_zone_stops_before_any_record_call() {
     let env = start().await;
-    let err = env
-        .sync(&domain("www", "example.org"), "198.51.100.7")
-        .await
-        .unwrap_err();
-    assert_eq!(err, ProviderError::ZoneNotFound("example.org".into()));
+    assert_zone_not_found(&*env.provider, "example.org", "198.51.100.7").await;
     // ddns-go carried on with ZID 0; nothing past ListZones may be sent.
     assert_eq!(env.fake.actions(), ["ListZones"]);
 }

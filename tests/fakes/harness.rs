@@ -168,3 +168,10 @@ pub async fn sync(p: &dyn Provider, d: &Domain, addr: impl ToIp) -> Result<Plan,
     }
     Ok(plan)
 }
+
+/// Syncs `www.<root>`, a name in a zone the account lacks, to `addr` and asserts the answer is
+/// ZoneNotFound naming exactly that zone.
+pub async fn assert_zone_not_found(p: &dyn Provider, root: &str, addr: impl ToIp) {
+    let err = sync(p, &dom("www", root, &[]), addr).await.unwrap_err();
+    assert_eq!(err, ProviderError::ZoneNotFound(root.into()));
+}
