@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use ddns_rs::config::Domain;
 use ddns_rs::provider::{Lookup, Plan, Provider, ProviderError, RecordType};
-use fakes::dyndns2::FakeDyndns2;
-use fakes::harness::{self, Creds, ip, sync};
+use fakes::dyndns2::{FakeDyndns2, provider, serve_standard};
+use fakes::harness::{self, ip, sync};
 
 struct Env {
     fake: Arc<FakeDyndns2>,
@@ -18,25 +18,10 @@ struct Env {
 }
 
 async fn env() -> Env {
-    let fake = FakeDyndns2::new("alice", "pa:ss wörd", "duck-token-123");
-    fake.add_host("home.example.net");
-    fake.add_host("home");
-    let addr = fakes::serve_http(fake.router()).await;
+    let (fake, addr) = serve_standard().await;
     Env { fake, addr }
 }
 
-fn provider(
-    key: &str,
-    id: &str,
-    secret: &str,
-    extparam: &str,
-    endpoint: Option<String>,
-) -> Box<dyn Provider> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    Creds::new(id, secret)
-        .extparam(extparam)
-        .build_at(key, endpoint.as_deref())
-}
 fn dom(sub: &str, root: &str) -> Domain {
     harness::dom(sub, root, &[])
 }
