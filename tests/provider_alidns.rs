@@ -4,64 +4,26 @@ mod fakes;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
-use std::sync::Arc;
 
-use ddns_rs::config::Domain;
-use ddns_rs::provider::{self, Plan, Provider, ProviderError, ProviderSettings, RecordType};
+use ddns_rs::provider::{Plan, ProviderError, RecordType};
 use fakes::alidns::{AliRecord, FakeAlidns, params};
+use fakes::harness::{self, Creds, assert_zone_not_found, dom};
 
 const ID: &str = "LTAI5tTestKeyId";
 const SECRET: &str = "test secret/+=*~";
 
-struct Env {
-    fake: Arc<FakeAlidns>,
-    provider: Box<dyn Provider>,
-}
+type Env = harness::Env<FakeAlidns>;
 
 async fn start_with(id: &str, secret: &str, ttl: &str) -> Env {
     let fake = FakeAlidns::new(ID, SECRET, "");
     let addr = fakes::serve_http(fake.router()).await;
     fake.set_expected_host(&addr.to_string());
     fake.add_zone("example.com");
-    let settings = ProviderSettings {
-        id: id.into(),
-        secret: secret.into(),
-        extparam: String::new(),
-        ttl: ttl.into(),
-        http: ddns_rs::http::provider_client(&Default::default(), None).unwrap(),
-        endpoint: Some(format!("http://{addr}")),
-    };
-    Env {
-        fake,
-        provider: provider::build("alidns", settings).unwrap(),
-    }
+    Env::new(fake, addr, "alidns", Creds::new(id, secret).ttl(ttl))
 }
 
 async fn start() -> Env {
     start_with(ID, SECRET, "").await
-}
-
-fn domain(sub: &str, root: &str, params: &[(&str, &str)]) -> Domain {
-    Domain {
-        sub: sub.into(),
-        root: root.into(),
-        params: params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    }
-}
-
-/// One sync of one record, as the sync layer does it.
-async fn sync(p: &dyn Provider, d: &Domain, addr: &str) -> Result<Plan, ProviderError> {
-    let addr: IpAddr = addr.parse().unwrap();
-    let t = RecordType::of(addr);
-    let l = p.lookup(d, t).await?;
-    let plan = p.plan(d, &l, addr);
-    if !matches!(plan, Plan::NoChange { .. }) {
-        p.apply(d, t, &l, &plan, addr).await?;
-    }
-    Ok(plan)
 }
 
 fn request(env: &Env, i: usize) -> BTreeMap<String, String> {
@@ -81,13 +43,10 @@ fn rec(r: &AliRecord) -> (&str, &str, &str, u32, &str) {
 #[tokio::test]
 async fn creates_a_missing_record_with_default_ttl() {
     let env = start().await;
-    let plan = sync(
-        &*env.provider,
-        &domain("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     assert_eq!(plan, Plan::Create);
     assert_eq!(
         env.fake.actions(),
@@ -122,13 +81,10 @@ async fn updates_a_stale_value_with_the_configured_ttl() {
     let id = env
         .fake
         .add_record("example.com", "www", "A", "192.0.2.1", 600, "default");
-    let plan = sync(
-        &*env.provider,
-        &domain("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     assert!(
         matches!(plan, Plan::Update { ref records } if records[0].id == id && records[0].value == "192.0.2.1")
     );
@@ -162,9 +118,9 @@ async fn unchanged_value_sends_only_the_lookup() {
     let env = start().await;
     env.fake
         .add_record("example.com", "www", "A", "198.51.100.7", 600, "default");
-    let d = domain("www", "example.com", &[]);
+    let d = dom("www", "example.com", &[]);
     for _ in 0..2 {
-        let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+        let plan = env.sync(&d, "198.51.100.7").await.unwrap();
         assert_eq!(
             plan,
             Plan::NoChange {
@@ -181,15 +137,12 @@ async fn unchanged_value_sends_only_the_lookup() {
 #[tokio::test]
 async fn apex_is_sent_as_at() {
     let env = start().await;
-    let d = domain("", "example.com", &[]);
-    assert_eq!(
-        sync(&*env.provider, &d, "198.51.100.7").await.unwrap(),
-        Plan::Create
-    );
+    let d = dom("", "example.com", &[]);
+    assert_eq!(env.sync(&d, "198.51.100.7").await.unwrap(), Plan::Create);
     assert_eq!(request(&env, 0)["SubDomain"], "@.example.com");
     assert_eq!(request(&env, 1)["RR"], "@");
     assert!(matches!(
-        sync(&*env.provider, &d, "198.51.100.7").await.unwrap(),
+        env.sync(&d, "198.51.100.7").await.unwrap(),
         Plan::NoChange { .. }
     ));
     assert_eq!(
@@ -204,9 +157,9 @@ async fn wildcard_is_signed_and_written() {
     let id = env
         .fake
         .add_record("example.com", "*", "A", "192.0.2.1", 600, "default");
-    let d = domain("*", "example.com", &[]);
+    let d = dom("*", "example.com", &[]);
     assert!(matches!(
-        sync(&*env.provider, &d, "198.51.100.7").await.unwrap(),
+        env.sync(&d, "198.51.100.7").await.unwrap(),
         Plan::Update { .. }
     ));
     assert_eq!(request(&env, 0)["SubDomain"], "*.example.com");
@@ -223,17 +176,14 @@ async fn custom_params_reach_every_action() {
     // A record on another line must be left alone.
     env.fake
         .add_record("example.com", "www", "A", "192.0.2.1", 600, "default");
-    let d = domain(
+    let d = dom(
         "www",
         "example.com",
         &[("Line", "telecom"), ("Remark", "a b*c")],
     );
-    assert_eq!(
-        sync(&*env.provider, &d, "198.51.100.7").await.unwrap(),
-        Plan::Create
-    );
+    assert_eq!(env.sync(&d, "198.51.100.7").await.unwrap(), Plan::Create);
     assert!(matches!(
-        sync(&*env.provider, &d, "198.51.100.8").await.unwrap(),
+        env.sync(&d, "198.51.100.8").await.unwrap(),
         Plan::Update { .. }
     ));
     let actions = env.fake.actions();
@@ -266,8 +216,8 @@ async fn record_id_param_picks_the_record() {
     let second = env
         .fake
         .add_record("example.com", "www", "A", "192.0.2.2", 600, "unicom");
-    let d = domain("www", "example.com", &[("RecordId", &second)]);
-    let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    let d = dom("www", "example.com", &[("RecordId", &second)]);
+    let plan = env.sync(&d, "198.51.100.7").await.unwrap();
     assert!(matches!(plan, Plan::Update { ref records } if records[0].id == second));
     assert_eq!(request(&env, 1)["RecordId"], second);
     let records = env.fake.records();
@@ -280,8 +230,8 @@ async fn ipv6_values_compare_as_addresses() {
     let env = start().await;
     env.fake
         .add_record("example.com", "v6", "AAAA", "2001:0db8::1", 600, "default");
-    let d = domain("v6", "example.com", &[]);
-    let plan = sync(&*env.provider, &d, "2001:db8::1").await.unwrap();
+    let d = dom("v6", "example.com", &[]);
+    let plan = env.sync(&d, "2001:db8::1").await.unwrap();
     assert_eq!(
         plan,
         Plan::NoChange {
@@ -290,7 +240,7 @@ async fn ipv6_values_compare_as_addresses() {
     );
     assert_eq!(request(&env, 0)["Type"], "AAAA");
     assert!(matches!(
-        sync(&*env.provider, &d, "2001:db8::2").await.unwrap(),
+        env.sync(&d, "2001:db8::2").await.unwrap(),
         Plan::Update { .. }
     ));
     assert_eq!(env.fake.actions().len(), 3);
@@ -309,13 +259,10 @@ async fn wrong_credentials_are_auth_errors_and_write_nothing() {
         let env = start_with(id, secret, "").await;
         env.fake
             .add_record("example.com", "www", "A", "192.0.2.1", 600, "default");
-        let err = sync(
-            &*env.provider,
-            &domain("www", "example.com", &[]),
-            "198.51.100.7",
-        )
-        .await
-        .unwrap_err();
+        let err = env
+            .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+            .await
+            .unwrap_err();
         assert!(
             matches!(err, ProviderError::Auth(ref m) if m.contains(code)),
             "{err:?}"
@@ -329,27 +276,20 @@ async fn wrong_credentials_are_auth_errors_and_write_nothing() {
 #[tokio::test]
 async fn unknown_zone_is_zone_not_found() {
     let env = start().await;
-    let err = sync(
-        &*env.provider,
-        &domain("www", "example.org", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(err, ProviderError::ZoneNotFound("example.org".into()));
+    assert_zone_not_found(&*env.provider, "example.org", "198.51.100.7").await;
     assert!(env.fake.records().is_empty());
 }
 
 #[tokio::test]
 async fn throttling_and_forbidden_are_classified() {
     let env = start().await;
-    let d = domain("www", "example.com", &[]);
+    let d = dom("www", "example.com", &[]);
     env.fake.fail_next(
         400,
         "Throttling.User",
         "Request was denied due to user flow control.",
     );
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(
         matches!(err, ProviderError::RateLimited { ref msg, .. } if msg.contains("Throttling.User")),
         "{err:?}"
@@ -359,20 +299,17 @@ async fn throttling_and_forbidden_are_classified() {
         "Forbidden.RAM",
         "User not authorized to operate on the specified resource.",
     );
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(matches!(err, ProviderError::Permission(_)), "{err:?}");
     assert!(env.fake.records().is_empty());
     // The faults were one-shot: the next sync works.
-    assert_eq!(
-        sync(&*env.provider, &d, "198.51.100.7").await.unwrap(),
-        Plan::Create
-    );
+    assert_eq!(env.sync(&d, "198.51.100.7").await.unwrap(), Plan::Create);
 }
 
 #[tokio::test]
 async fn failed_write_is_reported() {
     let env = start().await;
-    let d = domain("www", "example.com", &[]);
+    let d = dom("www", "example.com", &[]);
     let addr: IpAddr = "198.51.100.7".parse().unwrap();
     let l = env.provider.lookup(&d, RecordType::A).await.unwrap();
     let plan = env.provider.plan(&d, &l, addr);
@@ -400,13 +337,9 @@ async fn fake_rejects_stale_timestamps_and_reused_nonces() {
     use ddns_rs::provider::sign::aliyun::signed_query;
     use ddns_rs::timefmt::{civil_from_unix, unix_now};
     let env = start().await;
-    sync(
-        &*env.provider,
-        &domain("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    env.sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     let host = env.fake.seen()[0].header("host").unwrap().to_string();
     let client = ddns_rs::http::provider_client(&Default::default(), None).unwrap();
 

@@ -2,63 +2,24 @@
 //! the sync layer drives it (lookup → plan → apply unless no change).
 mod fakes;
 
-use std::net::IpAddr;
-use std::sync::Arc;
-
-use ddns_rs::config::Domain;
-use ddns_rs::provider::{self, Plan, Provider, ProviderError, ProviderSettings, RecordType};
+use ddns_rs::provider::{Plan, ProviderError};
 use fakes::aliesa::{EsaRecord, FakeEsa};
+use fakes::harness::{self, Creds, assert_zone_not_found, dom};
 
 const ID: &str = "LTAI-esa";
 const SECRET: &str = "esa secret/+=*~";
 
-struct Env {
-    fake: Arc<FakeEsa>,
-    provider: Box<dyn Provider>,
-}
+type Env = harness::Env<FakeEsa>;
 
 async fn start_with(id: &str, ttl: &str) -> Env {
     let fake = FakeEsa::new(ID, SECRET);
     let addr = fakes::serve_http(fake.router()).await;
     fake.add_site("example.com", "NS");
-    let settings = ProviderSettings {
-        id: id.into(),
-        secret: SECRET.into(),
-        extparam: String::new(),
-        ttl: ttl.into(),
-        http: ddns_rs::http::provider_client(&Default::default(), None).unwrap(),
-        endpoint: Some(format!("http://{addr}")),
-    };
-    Env {
-        fake,
-        provider: provider::build("aliesa", settings).unwrap(),
-    }
+    Env::new(fake, addr, "aliesa", Creds::new(id, SECRET).ttl(ttl))
 }
 
 async fn start() -> Env {
     start_with(ID, "").await
-}
-
-fn domain(sub: &str, root: &str, params: &[(&str, &str)]) -> Domain {
-    Domain {
-        sub: sub.into(),
-        root: root.into(),
-        params: params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    }
-}
-
-async fn sync(p: &dyn Provider, d: &Domain, addr: &str) -> Result<Plan, ProviderError> {
-    let addr: IpAddr = addr.parse().unwrap();
-    let t = RecordType::of(addr);
-    let l = p.lookup(d, t).await?;
-    let plan = p.plan(d, &l, addr);
-    if !matches!(plan, Plan::NoChange { .. }) {
-        p.apply(d, t, &l, &plan, addr).await?;
-    }
-    Ok(plan)
 }
 
 fn find(env: &Env, name: &str) -> Option<EsaRecord> {
@@ -69,13 +30,10 @@ fn find(env: &Env, name: &str) -> Option<EsaRecord> {
 async fn creates_a_missing_record_with_data_value() {
     let env = start().await;
     let site = env.fake.add_site("example.com", "NS");
-    let plan = sync(
-        &*env.provider,
-        &domain("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     assert_eq!(plan, Plan::Create);
     assert_eq!(
         env.fake.actions(),
@@ -105,13 +63,9 @@ async fn creates_a_missing_record_with_data_value() {
 async fn cname_sites_get_proxied_web_records() {
     let env = start().await;
     env.fake.add_site("example.net", "CNAME");
-    sync(
-        &*env.provider,
-        &domain("", "example.net", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    env.sync(&dom("", "example.net", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     let r = find(&env, "example.net").unwrap();
     assert!(r.proxied);
     assert_eq!(r.created_with["BizName"], "web");
@@ -122,7 +76,7 @@ async fn site_id_param_skips_list_sites_and_params_are_copied() {
     let env = start().await;
     let site = env.fake.add_site("example.com", "CNAME");
     let site = site.to_string();
-    let d = domain(
+    let d = dom(
         "www",
         "example.com",
         &[
@@ -132,7 +86,7 @@ async fn site_id_param_skips_list_sites_and_params_are_copied() {
             ("Comment", "home"),
         ],
     );
-    sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    env.sync(&d, "198.51.100.7").await.unwrap();
     assert_eq!(env.fake.actions(), ["ListRecords", "CreateRecord"]);
     let r = find(&env, "www.example.com").unwrap();
     assert_eq!(r.created_with["BizName"], "api");
@@ -146,11 +100,11 @@ async fn v6_update_keeps_the_v4_address_and_v4_no_change() {
     let id = env
         .fake
         .add_record("example.com", "www.example.com", "198.51.100.7,2001:db8::1");
-    let d = domain("www", "example.com", &[]);
-    let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    let d = dom("www", "example.com", &[]);
+    let plan = env.sync(&d, "198.51.100.7").await.unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }));
     assert_eq!(env.fake.actions(), ["ListSites", "ListRecords"]);
-    let plan = sync(&*env.provider, &d, "2001:db8::2").await.unwrap();
+    let plan = env.sync(&d, "2001:db8::2").await.unwrap();
     assert!(matches!(plan, Plan::Update { ref records } if records[0].id == id.to_string()));
     let q = env.fake.query(4);
     assert_eq!(q["Action"], "UpdateRecord");
@@ -168,26 +122,23 @@ async fn addresses_written_differently_compare_equal() {
     let env = start().await;
     env.fake
         .add_record("example.com", "*.example.com", "2001:db8::1");
-    let plan = sync(
-        &*env.provider,
-        &domain("*", "example.com", &[]),
-        "2001:0db8:0:0::1",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&dom("*", "example.com", &[]), "2001:0db8:0:0::1")
+        .await
+        .unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }));
 }
 
 #[tokio::test]
 async fn ip_addr_pool_template_shapes_the_value_and_keeps_the_other_family() {
     let env = start().await;
-    let d = domain(
+    let d = dom(
         "www",
         "example.com",
         &[("IpAddrPool", "{ipv4Addr},{ipv6Addr},203.0.113.9")],
     );
     // Created from the template; the parameter itself is not sent to the API.
-    let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    let plan = env.sync(&d, "198.51.100.7").await.unwrap();
     assert_eq!(plan, Plan::Create);
     assert_eq!(
         find(&env, "www.example.com").unwrap().value,
@@ -196,14 +147,14 @@ async fn ip_addr_pool_template_shapes_the_value_and_keeps_the_other_family() {
     let q = env.fake.query(2);
     assert!(!q.contains_key("IpAddrPool"), "{q:?}");
     // The IPv6 run fills its placeholder and keeps the IPv4 address.
-    sync(&*env.provider, &d, "2001:db8::2").await.unwrap();
+    env.sync(&d, "2001:db8::2").await.unwrap();
     assert_eq!(
         find(&env, "www.example.com").unwrap().value,
         "198.51.100.7,2001:db8::2,203.0.113.9"
     );
     // Nothing changed: only lookups.
     let before = env.fake.actions().len();
-    let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    let plan = env.sync(&d, "198.51.100.7").await.unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }), "{plan:?}");
     assert!(
         env.fake.actions()[before..]
@@ -215,12 +166,12 @@ async fn ip_addr_pool_template_shapes_the_value_and_keeps_the_other_family() {
 #[tokio::test]
 async fn ip_addr_pool_on_an_origin_pool_is_refused_and_nothing_is_sent() {
     let env = start().await;
-    let d = domain(
+    let d = dom(
         "web.origin-pool",
         "example.com",
         &[("IpAddrPool", "{ipv4Addr}"), ("Name", "home")],
     );
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(
         matches!(err, ProviderError::Unsupported(ref m) if m.contains("IpAddrPool")),
         "{err:?}"
@@ -240,8 +191,8 @@ async fn origin_pool_updates_the_named_origin_of_this_family() {
             ("office", "192.0.2.9"),
         ],
     );
-    let d = domain("pool1.origin-pool", "example.com", &[("Name", "home")]);
-    let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    let d = dom("pool1.origin-pool", "example.com", &[("Name", "home")]);
+    let plan = env.sync(&d, "198.51.100.7").await.unwrap();
     assert!(matches!(plan, Plan::Update { .. }));
     assert_eq!(
         env.fake.actions(),
@@ -264,7 +215,7 @@ async fn origin_pool_updates_the_named_origin_of_this_family() {
     // The other fields went back unchanged.
     assert_eq!(env.fake.pool_origins(pool)[0]["Weight"], 50);
     let before = env.fake.seen().len();
-    let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    let plan = env.sync(&d, "198.51.100.7").await.unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }));
     assert_eq!(
         env.fake.actions()[before..],
@@ -277,8 +228,8 @@ async fn origin_pool_without_that_origin_is_an_error() {
     let env = start().await;
     env.fake
         .add_pool("example.com", "pool1", &[("office", "192.0.2.9")]);
-    let d = domain("pool1.origin-pool", "example.com", &[("Name", "home")]);
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let d = dom("pool1.origin-pool", "example.com", &[("Name", "home")]);
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(
         matches!(err, ProviderError::Api(ref m) if m.contains("no origin named home")),
         "{err:?}"
@@ -289,8 +240,8 @@ async fn origin_pool_without_that_origin_is_an_error() {
 #[tokio::test]
 async fn error_answers_are_classified_and_nothing_is_written() {
     let env = start_with("LTAI-wrong", "").await;
-    let d = domain("www", "example.com", &[]);
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let d = dom("www", "example.com", &[]);
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(
         matches!(err, ProviderError::Auth(ref m) if m.contains("InvalidAccessKeyId")),
         "{err:?}"
@@ -298,17 +249,10 @@ async fn error_answers_are_classified_and_nothing_is_written() {
     assert!(!err.to_string().contains(SECRET));
 
     let env = start().await;
-    let err = sync(
-        &*env.provider,
-        &domain("www", "example.org", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(err, ProviderError::ZoneNotFound("example.org".into()));
+    assert_zone_not_found(&*env.provider, "example.org", "198.51.100.7").await;
     env.fake
         .fail_next(403, "Forbidden.RAM", "User not authorized.", None);
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(matches!(err, ProviderError::Permission(_)), "{err:?}");
     env.fake.fail_next(
         400,
@@ -316,7 +260,7 @@ async fn error_answers_are_classified_and_nothing_is_written() {
         "Request was denied due to user flow control.",
         Some(9),
     );
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(
         matches!(err, ProviderError::RateLimited { retry_after: Some(d), .. } if d.as_secs() == 9),
         "{err:?}"

@@ -2,41 +2,23 @@
 //! as the sync layer drives it (lookup → plan → apply unless no change).
 mod fakes;
 
-use std::net::IpAddr;
-use std::sync::Arc;
-
 use ddns_rs::config::Domain;
-use ddns_rs::provider::{self, Plan, Provider, ProviderError, ProviderSettings, RecordType};
+use ddns_rs::provider::{Plan, ProviderError};
 use fakes::baiducloud::{BdRecord, FakeBaidu};
+use fakes::harness::{self, Creds, assert_zone_not_found};
 use serde_json::{Value, json};
 
 const AK: &str = "bce-test-ak";
 const SK: &str = "test sk/+=*~";
 
-struct Env {
-    fake: Arc<FakeBaidu>,
-    provider: Box<dyn Provider>,
-    host: String,
-}
+type Env = harness::Env<FakeBaidu>;
 
 async fn start_with(ak: &str, ttl: &str) -> Env {
     let fake = FakeBaidu::new(AK, SK, "");
     let addr = fakes::serve_http(fake.router()).await;
     fake.set_expected_host(&addr.to_string());
     fake.add_zone("example.com");
-    let settings = ProviderSettings {
-        id: ak.into(),
-        secret: SK.into(),
-        extparam: String::new(),
-        ttl: ttl.into(),
-        http: ddns_rs::http::provider_client(&Default::default(), None).unwrap(),
-        endpoint: Some(format!("http://{addr}")),
-    };
-    Env {
-        fake,
-        provider: provider::build("baiducloud", settings).unwrap(),
-        host: addr.to_string(),
-    }
+    Env::new(fake, addr, "baiducloud", Creds::new(ak, SK).ttl(ttl))
 }
 
 async fn start() -> Env {
@@ -44,22 +26,7 @@ async fn start() -> Env {
 }
 
 fn domain(sub: &str, root: &str) -> Domain {
-    Domain {
-        sub: sub.into(),
-        root: root.into(),
-        params: vec![],
-    }
-}
-
-async fn sync(p: &dyn Provider, d: &Domain, addr: &str) -> Result<Plan, ProviderError> {
-    let addr: IpAddr = addr.parse().unwrap();
-    let t = RecordType::of(addr);
-    let l = p.lookup(d, t).await?;
-    let plan = p.plan(d, &l, addr);
-    if !matches!(plan, Plan::NoChange { .. }) {
-        p.apply(d, t, &l, &plan, addr).await?;
-    }
-    Ok(plan)
+    harness::dom(sub, root, &[])
 }
 
 fn body(env: &Env, i: usize) -> Value {
@@ -76,13 +43,10 @@ fn find(env: &Env, domain: &str, t: &str) -> Option<BdRecord> {
 #[tokio::test]
 async fn creates_a_missing_record() {
     let env = start().await;
-    let plan = sync(
-        &*env.provider,
-        &domain("www", "example.com"),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&domain("www", "example.com"), "198.51.100.7")
+        .await
+        .unwrap();
     assert_eq!(plan, Plan::Create);
     assert_eq!(env.fake.actions(), ["list", "add"]);
     assert_eq!(
@@ -99,13 +63,9 @@ async fn creates_a_missing_record() {
 #[tokio::test]
 async fn requests_sign_host_date_and_body_hash() {
     let env = start().await;
-    sync(
-        &*env.provider,
-        &domain("www", "example.com"),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    env.sync(&domain("www", "example.com"), "198.51.100.7")
+        .await
+        .unwrap();
     let seen = &env.fake.seen()[1];
     assert_eq!(seen.header("host"), Some(env.host.as_str()));
     let auth = seen.header("authorization").unwrap();
@@ -122,7 +82,8 @@ async fn matches_type_as_well_as_host() {
     let env = start().await;
     env.fake
         .add_record("example.com", "www", "A", "192.0.2.1", 600);
-    let plan = sync(&*env.provider, &domain("www", "example.com"), "2001:db8::1")
+    let plan = env
+        .sync(&domain("www", "example.com"), "2001:db8::1")
         .await
         .unwrap();
     assert_eq!(plan, Plan::Create);
@@ -136,13 +97,9 @@ async fn updates_keeping_the_record_ttl_unless_configured() {
     let id = env
         .fake
         .add_record("example.com", "www", "A", "192.0.2.1", 600);
-    sync(
-        &*env.provider,
-        &domain("www", "example.com"),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    env.sync(&domain("www", "example.com"), "198.51.100.7")
+        .await
+        .unwrap();
     assert_eq!(env.fake.actions(), ["list", "edit"]);
     assert_eq!(
         body(&env, 1),
@@ -152,13 +109,9 @@ async fn updates_keeping_the_record_ttl_unless_configured() {
     let env = start_with(AK, "120").await;
     env.fake
         .add_record("example.com", "www", "A", "192.0.2.1", 600);
-    sync(
-        &*env.provider,
-        &domain("www", "example.com"),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    env.sync(&domain("www", "example.com"), "198.51.100.7")
+        .await
+        .unwrap();
     let r = find(&env, "www", "A").unwrap();
     assert_eq!((r.rdata.as_str(), r.ttl), ("198.51.100.7", 120));
 }
@@ -168,13 +121,10 @@ async fn no_change_sends_only_the_lookup() {
     let env = start().await;
     env.fake
         .add_record("example.com", "@", "AAAA", "2001:db8::1", 300);
-    let plan = sync(
-        &*env.provider,
-        &domain("", "example.com"),
-        "2001:0db8:0:0::1",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&domain("", "example.com"), "2001:0db8:0:0::1")
+        .await
+        .unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }));
     assert_eq!(env.fake.actions(), ["list"]);
 }
@@ -184,10 +134,10 @@ async fn apex_and_wildcard() {
     let env = start().await;
     env.fake
         .add_record("example.com", "@", "A", "192.0.2.1", 300);
-    sync(&*env.provider, &domain("", "example.com"), "198.51.100.7")
+    env.sync(&domain("", "example.com"), "198.51.100.7")
         .await
         .unwrap();
-    sync(&*env.provider, &domain("*", "example.com"), "198.51.100.7")
+    env.sync(&domain("*", "example.com"), "198.51.100.7")
         .await
         .unwrap();
     assert_eq!(find(&env, "@", "A").unwrap().rdata, "198.51.100.7");
@@ -204,13 +154,9 @@ async fn reads_every_page() {
     }
     env.fake
         .add_record("example.com", "last", "A", "192.0.2.1", 300);
-    sync(
-        &*env.provider,
-        &domain("last", "example.com"),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    env.sync(&domain("last", "example.com"), "198.51.100.7")
+        .await
+        .unwrap();
     assert_eq!(env.fake.actions(), ["list", "list", "edit"]);
     assert_eq!(body(&env, 1)["pageNum"], 2);
 }
@@ -218,13 +164,10 @@ async fn reads_every_page() {
 #[tokio::test]
 async fn bad_credentials_are_auth_and_nothing_is_written() {
     let env = start_with("wrong", "").await;
-    let err = sync(
-        &*env.provider,
-        &domain("www", "example.com"),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap_err();
+    let err = env
+        .sync(&domain("www", "example.com"), "198.51.100.7")
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, ProviderError::Auth(ref m) if m.contains("InvalidAccessKeyId")),
         "{err:?}"
@@ -236,22 +179,15 @@ async fn bad_credentials_are_auth_and_nothing_is_written() {
 #[tokio::test]
 async fn error_answers_are_classified() {
     let env = start().await;
-    let err = sync(
-        &*env.provider,
-        &domain("www", "example.org"),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(err, ProviderError::ZoneNotFound("example.org".into()));
+    assert_zone_not_found(&*env.provider, "example.org", "198.51.100.7").await;
     let d = domain("www", "example.com");
     env.fake
         .fail_next(403, "AccessDenied", "Access denied.", None);
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(matches!(err, ProviderError::Permission(_)), "{err:?}");
     env.fake
         .fail_next(429, "RequestRateLimitExceeded", "Too fast.", Some(7));
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(
         matches!(err, ProviderError::RateLimited { retry_after: Some(d), .. } if d.as_secs() == 7),
         "{err:?}"

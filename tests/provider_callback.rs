@@ -2,15 +2,13 @@
 //! sync layer drives it.
 mod fakes;
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use ddns_rs::config::Domain;
-use ddns_rs::http::{HttpOptions, provider_client};
-use ddns_rs::provider::{
-    Lookup, Plan, Provider, ProviderError, ProviderSettings, RecordType, build,
-};
+use ddns_rs::provider::{Lookup, Plan, Provider, ProviderError, RecordType};
 use fakes::callback::{Expect, FakeCallback};
+use fakes::harness::{self, Creds, ip, sync};
 
 struct Env {
     fake: Arc<FakeCallback>,
@@ -24,40 +22,11 @@ async fn env() -> Env {
 }
 
 fn provider(url: &str, body: &str, ttl: &str) -> Box<dyn Provider> {
-    let settings = ProviderSettings {
-        id: url.into(),
-        secret: body.into(),
-        extparam: String::new(),
-        ttl: ttl.into(),
-        http: provider_client(&HttpOptions::default(), None).unwrap(),
-        endpoint: None,
-    };
-    build("callback", settings).unwrap()
+    Creds::new(url, body).ttl(ttl).build_at("callback", None)
 }
 
 fn dom(sub: &str, params: &[(&str, &str)]) -> Domain {
-    Domain {
-        sub: sub.into(),
-        root: "example.com".into(),
-        params: params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    }
-}
-
-fn ip(s: &str) -> IpAddr {
-    s.parse().unwrap()
-}
-
-async fn sync(p: &dyn Provider, d: &Domain, addr: IpAddr) -> Result<Plan, ProviderError> {
-    let t = RecordType::of(addr);
-    let l = p.lookup(d, t).await?;
-    let plan = p.plan(d, &l, addr);
-    if !matches!(plan, Plan::NoChange { .. }) {
-        p.apply(d, t, &l, &plan, addr).await?;
-    }
-    Ok(plan)
+    harness::dom(sub, "example.com", params)
 }
 
 fn now() -> i64 {

@@ -2,15 +2,15 @@
 //! the sync layer drives it.
 mod fakes;
 
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use ddns_rs::config::Domain;
 use ddns_rs::http::{HttpOptions, provider_client};
-use ddns_rs::provider::{Plan, Provider, ProviderError, ProviderSettings, RecordType, build};
-use fakes::Seen;
+use ddns_rs::provider::{Plan, Provider, ProviderError, RecordType};
 use fakes::cloudflare::{CfFault, FakeCloudflare};
+use fakes::harness::{self, Creds, assert_zone_not_found, ip, sync};
+use fakes::{body_json, lines, query_of};
 use serde_json::Value;
 
 const TOKEN: &str = "cf-token-123";
@@ -26,19 +26,10 @@ async fn env_with(token: &str, ttl: &str) -> Env {
     let zone = fake.add_zone("example.com");
     fake.add_zone("example.org");
     let addr = fakes::serve_http(fake.router()).await;
-    let settings = ProviderSettings {
-        id: String::new(),
-        secret: token.into(),
-        extparam: String::new(),
-        ttl: ttl.into(),
-        http: provider_client(&HttpOptions::default(), None).unwrap(),
-        endpoint: Some(format!("http://{addr}")),
-    };
-    Env {
-        fake,
-        zone,
-        p: build("cloudflare", settings).unwrap(),
-    }
+    let p = Creds::new("", token)
+        .ttl(ttl)
+        .build("cloudflare", &format!("http://{addr}"));
+    Env { fake, zone, p }
 }
 
 async fn env() -> Env {
@@ -46,46 +37,11 @@ async fn env() -> Env {
 }
 
 fn dom(sub: &str, params: &[(&str, &str)]) -> Domain {
-    Domain {
-        sub: sub.into(),
-        root: "example.com".into(),
-        params: params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    }
-}
-
-fn ip(s: &str) -> IpAddr {
-    s.parse().unwrap()
-}
-
-/// One sync of one domain, as the sync layer does it.
-async fn sync(p: &dyn Provider, d: &Domain, addr: IpAddr) -> Result<Plan, ProviderError> {
-    let t = RecordType::of(addr);
-    let l = p.lookup(d, t).await?;
-    let plan = p.plan(d, &l, addr);
-    if !matches!(plan, Plan::NoChange { .. }) {
-        p.apply(d, t, &l, &plan, addr).await?;
-    }
-    Ok(plan)
-}
-
-fn query(s: &Seen) -> Vec<(String, String)> {
-    let q = s.uri.split_once('?').map(|(_, q)| q).unwrap_or("");
-    form_urlencoded::parse(q.as_bytes()).into_owned().collect()
-}
-
-fn json_body(s: &Seen) -> Value {
-    serde_json::from_slice(&s.body).unwrap()
+    harness::dom(sub, "example.com", params)
 }
 
 fn paths(e: &Env) -> Vec<String> {
-    e.fake
-        .requests()
-        .iter()
-        .map(|s| format!("{} {}", s.method, s.uri.split('?').next().unwrap()))
-        .collect()
+    lines(&e.fake.requests())
 }
 
 #[tokio::test]
@@ -104,7 +60,7 @@ async fn creates_a_missing_record_with_auto_ttl() {
             format!("POST /client/v4/zones/{}/dns_records", e.zone),
         ]
     );
-    let zq = query(&reqs[0]);
+    let zq = query_of(&reqs[0]);
     assert_eq!(
         zq,
         vec![
@@ -114,12 +70,12 @@ async fn creates_a_missing_record_with_auto_ttl() {
         ]
     );
     assert_eq!(reqs[0].header("authorization"), Some("Bearer cf-token-123"));
-    let rq = query(&reqs[1]);
+    let rq = query_of(&reqs[1]);
     assert!(rq.contains(&("type".into(), "A".into())));
     assert!(rq.contains(&("name".into(), "www.example.com".into())));
     assert!(rq.contains(&("per_page".into(), "50".into())));
     assert!(!rq.iter().any(|(k, _)| k == "comment"));
-    let body = json_body(&reqs[2]);
+    let body = body_json(&reqs[2]);
     assert_eq!(body["type"], "A");
     assert_eq!(body["name"], "www.example.com");
     assert_eq!(body["content"], "192.0.2.10");
@@ -155,7 +111,7 @@ async fn updates_a_stale_record_with_the_configured_ttl() {
         w[0].uri,
         format!("/client/v4/zones/{}/dns_records/{id}", e.zone)
     );
-    assert_eq!(json_body(&w[0])["ttl"], 120);
+    assert_eq!(body_json(&w[0])["ttl"], 120);
     let r = &e.fake.records()[0];
     assert_eq!((r.content.as_str(), r.ttl), ("192.0.2.2", 120));
 }
@@ -183,7 +139,7 @@ async fn apex_uses_the_zone_name() {
     let e = env().await;
     sync(&*e.p, &dom("", &[]), ip("192.0.2.3")).await.unwrap();
     let reqs = e.fake.requests();
-    assert!(query(&reqs[1]).contains(&("name".into(), "example.com".into())));
+    assert!(query_of(&reqs[1]).contains(&("name".into(), "example.com".into())));
     assert_eq!(e.fake.records()[0].name, "example.com");
 }
 
@@ -193,7 +149,7 @@ async fn wildcard_keeps_the_star() {
     e.fake
         .seed(&e.zone, "A", "*.example.com", "192.0.2.1", false);
     sync(&*e.p, &dom("*", &[]), ip("192.0.2.4")).await.unwrap();
-    assert!(query(&e.fake.requests()[1]).contains(&("name".into(), "*.example.com".into())));
+    assert!(query_of(&e.fake.requests()[1]).contains(&("name".into(), "*.example.com".into())));
     let recs = e.fake.records();
     assert_eq!(recs.len(), 1);
     assert_eq!(recs[0].content, "192.0.2.4");
@@ -206,8 +162,8 @@ async fn idn_names_are_sent_as_punycode() {
         .await
         .unwrap();
     let reqs = e.fake.requests();
-    assert!(query(&reqs[1]).contains(&("name".into(), "xn--bcher-kva.example.com".into())));
-    assert_eq!(json_body(&reqs[2])["name"], "xn--bcher-kva.example.com");
+    assert!(query_of(&reqs[1]).contains(&("name".into(), "xn--bcher-kva.example.com".into())));
+    assert_eq!(body_json(&reqs[2])["name"], "xn--bcher-kva.example.com");
     assert_eq!(e.fake.records()[0].name, "xn--bcher-kva.example.com");
 }
 
@@ -220,7 +176,7 @@ async fn proxied_param_flips_a_record_whose_content_is_right() {
         .await
         .unwrap();
     assert!(matches!(plan, Plan::Update { .. }));
-    assert_eq!(json_body(&e.fake.writes()[0])["proxied"], true);
+    assert_eq!(body_json(&e.fake.writes()[0])["proxied"], true);
     assert!(e.fake.records()[0].proxied);
     // Now both content and proxied match: nothing more is written.
     let plan = sync(&*e.p, &dom("www", &[("proxied", "true")]), ip("192.0.2.1"))
@@ -251,7 +207,7 @@ async fn absent_proxied_param_keeps_each_records_state() {
         .await
         .unwrap();
     // The update does not send `proxied` at all, so the record keeps its own state.
-    assert!(json_body(&e.fake.writes()[0]).get("proxied").is_none());
+    assert!(body_json(&e.fake.writes()[0]).get("proxied").is_none());
     let r = &e.fake.records()[0];
     assert_eq!((r.content.as_str(), r.proxied), ("192.0.2.8", true));
 }
@@ -287,7 +243,7 @@ async fn comment_param_filters_the_lookup_and_labels_new_records() {
     sync(&*e.p, &dom("www", &[("comment", "ddns")]), ip("192.0.2.7"))
         .await
         .unwrap();
-    assert!(query(&e.fake.requests()[1]).contains(&("comment".into(), "ddns".into())));
+    assert!(query_of(&e.fake.requests()[1]).contains(&("comment".into(), "ddns".into())));
     let recs = e.fake.records();
     let get = |id: &str| recs.iter().find(|r| r.id == id).unwrap().clone();
     assert_eq!(get(&mine).content, "192.0.2.7");
@@ -318,8 +274,8 @@ async fn ipv6_records_and_equal_spellings() {
         .unwrap();
     assert_eq!(plan, Plan::Create);
     let w = e.fake.writes();
-    assert_eq!(json_body(&w[0])["type"], "AAAA");
-    assert!(query(&e.fake.requests()[1]).contains(&("type".into(), "AAAA".into())));
+    assert_eq!(body_json(&w[0])["type"], "AAAA");
+    assert!(query_of(&e.fake.requests()[1]).contains(&("type".into(), "AAAA".into())));
     e.fake.seed(
         &e.zone,
         "AAAA",
@@ -390,13 +346,7 @@ async fn wrong_token_is_an_auth_error_and_nothing_is_written() {
 #[tokio::test]
 async fn unknown_zone_is_reported() {
     let e = env().await;
-    let d = Domain {
-        sub: "www".into(),
-        root: "example.net".into(),
-        params: vec![],
-    };
-    let err = sync(&*e.p, &d, ip("192.0.2.1")).await.unwrap_err();
-    assert_eq!(err, ProviderError::ZoneNotFound("example.net".into()));
+    assert_zone_not_found(&*e.p, "example.net", ip("192.0.2.1")).await;
     assert!(e.fake.writes().is_empty());
 }
 

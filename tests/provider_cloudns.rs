@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use ddns_rs::provider::{Plan, Provider, ProviderError};
 use fakes::cloudns::FakeCloudns;
+use fakes::harness::assert_zone_not_found;
 use fakes::p3core::{Fault, body_form, dom, ip, lines, provider, sync};
 use serde_json::json;
 
@@ -157,10 +158,7 @@ async fn error_answers_are_classified_and_nothing_is_written() {
     assert_eq!(fake.rec.requests().len(), 1);
 
     let (fake, p) = env(PASSWORD, "").await;
-    let err = sync(&*p, &dom("www", "example.net", &[]), ip("192.0.2.1"))
-        .await
-        .unwrap_err();
-    assert_eq!(err, ProviderError::ZoneNotFound("example.net".into()));
+    assert_zone_not_found(&*p, "example.net", ip("192.0.2.1")).await;
     fake.rec.fail_next(Fault::rate_limit(
         30,
         json!({"status": "Failed", "statusDescription": "Too many requests"}),

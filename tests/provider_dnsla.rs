@@ -4,39 +4,25 @@ mod fakes;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use ddns_rs::config::Domain;
-use ddns_rs::provider::{self, Plan, Provider, ProviderError, ProviderSettings, RecordType};
+use ddns_rs::provider::{Plan, ProviderError, RecordType};
 use fakes::dnsla::FakeDnsla;
+use fakes::harness::{self, Creds, assert_zone_not_found};
 use fakes::p4common::{Fault, query};
 use serde_json::{Value, json};
 
 const ID: &str = "apiid-123";
 const SECRET: &str = "dnsla secret:with colon";
 
-struct Env {
-    fake: Arc<FakeDnsla>,
-    provider: Box<dyn Provider>,
-}
+type Env = harness::Env<FakeDnsla>;
 
 async fn start_with(secret: &str, ttl: &str) -> Env {
     let fake = FakeDnsla::new(ID, SECRET);
     let addr = fakes::serve_http(fake.router()).await;
     fake.add_zone("example.com");
-    let settings = ProviderSettings {
-        id: ID.into(),
-        secret: secret.into(),
-        extparam: String::new(),
-        ttl: ttl.into(),
-        http: ddns_rs::http::provider_client(&Default::default(), None).unwrap(),
-        endpoint: Some(format!("http://{addr}")),
-    };
-    Env {
-        fake,
-        provider: provider::build("dnsla", settings).unwrap(),
-    }
+    Env::new(fake, addr, "dnsla", Creds::new(ID, secret).ttl(ttl))
 }
 
 async fn start() -> Env {
@@ -44,25 +30,7 @@ async fn start() -> Env {
 }
 
 fn domain(sub: &str, params: &[(&str, &str)]) -> Domain {
-    Domain {
-        sub: sub.into(),
-        root: "example.com".into(),
-        params: params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    }
-}
-
-async fn sync(p: &dyn Provider, d: &Domain, addr: &str) -> Result<Plan, ProviderError> {
-    let addr: IpAddr = addr.parse().unwrap();
-    let t = RecordType::of(addr);
-    let l = p.lookup(d, t).await?;
-    let plan = p.plan(d, &l, addr);
-    if !matches!(plan, Plan::NoChange { .. }) {
-        p.apply(d, t, &l, &plan, addr).await?;
-    }
-    Ok(plan)
+    harness::dom(sub, "example.com", params)
 }
 
 fn list_query(env: &Env, i: usize) -> BTreeMap<String, String> {
@@ -88,9 +56,7 @@ fn v(host: &str, t: &str, value: &str, ttl: u32) -> (String, String, String, u32
 #[tokio::test]
 async fn creates_a_missing_record() {
     let env = start().await;
-    let plan = sync(&*env.provider, &domain("www", &[]), "198.51.100.7")
-        .await
-        .unwrap();
+    let plan = env.sync(&domain("www", &[]), "198.51.100.7").await.unwrap();
     assert_eq!(plan, Plan::Create);
     assert_eq!(
         env.fake.calls(),
@@ -122,9 +88,7 @@ async fn creates_a_missing_record() {
 async fn updates_a_stale_value_with_the_configured_ttl() {
     let env = start_with(SECRET, "300").await;
     let id = env.fake.seed("example.com", "www", "A", "192.0.2.1");
-    let plan = sync(&*env.provider, &domain("www", &[]), "198.51.100.7")
-        .await
-        .unwrap();
+    let plan = env.sync(&domain("www", &[]), "198.51.100.7").await.unwrap();
     assert!(matches!(plan, Plan::Update { ref records } if records[0].id == id.to_string()));
     assert_eq!(env.fake.calls(), ["GET /api/recordList", "PUT /api/record"]);
     assert_eq!(
@@ -137,9 +101,7 @@ async fn updates_a_stale_value_with_the_configured_ttl() {
 #[tokio::test]
 async fn a_ttl_that_is_not_a_number_means_the_default() {
     let env = start_with(SECRET, "auto").await;
-    sync(&*env.provider, &domain("www", &[]), "198.51.100.7")
-        .await
-        .unwrap();
+    env.sync(&domain("www", &[]), "198.51.100.7").await.unwrap();
     assert_eq!(body(&env, 1)["TTL"], 600);
 }
 
@@ -148,9 +110,7 @@ async fn unchanged_value_sends_only_lookups() {
     let env = start().await;
     env.fake.seed("example.com", "www", "A", "198.51.100.7");
     for _ in 0..2 {
-        let plan = sync(&*env.provider, &domain("www", &[]), "198.51.100.7")
-            .await
-            .unwrap();
+        let plan = env.sync(&domain("www", &[]), "198.51.100.7").await.unwrap();
         assert!(matches!(plan, Plan::NoChange { .. }));
     }
     assert_eq!(
@@ -164,17 +124,13 @@ async fn apex_wildcard_and_ipv6() {
     let env = start().await;
     env.fake.seed("example.com", "@", "AAAA", "2001:0db8::0001");
     assert!(matches!(
-        sync(&*env.provider, &domain("", &[]), "2001:db8::1")
-            .await
-            .unwrap(),
+        env.sync(&domain("", &[]), "2001:db8::1").await.unwrap(),
         Plan::NoChange { .. }
     ));
     let q = list_query(&env, 0);
     assert_eq!((&*q["host"], &*q["type"]), ("@", "28"));
     assert_eq!(
-        sync(&*env.provider, &domain("*", &[]), "2001:db8::5")
-            .await
-            .unwrap(),
+        env.sync(&domain("*", &[]), "2001:db8::5").await.unwrap(),
         Plan::Create
     );
     assert_eq!(body(&env, 2)["Host"], "*");
@@ -201,7 +157,7 @@ async fn custom_params_go_into_the_query_and_id_picks_the_record() {
             ("host", "evil"),
         ],
     );
-    let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    let plan = env.sync(&d, "198.51.100.7").await.unwrap();
     assert!(matches!(plan, Plan::Update { ref records } if records[0].id == second.to_string()));
     let q = list_query(&env, 0);
     assert_eq!(q["lineId"], "7");
@@ -215,7 +171,8 @@ async fn custom_params_go_into_the_query_and_id_picks_the_record() {
 #[tokio::test]
 async fn bad_credentials_are_an_auth_error_and_nothing_is_written() {
     let env = start_with("bad-secret-xyz", "").await;
-    let err = sync(&*env.provider, &domain("www", &[]), "198.51.100.7")
+    let err = env
+        .sync(&domain("www", &[]), "198.51.100.7")
         .await
         .unwrap_err();
     assert!(matches!(err, ProviderError::Auth(_)), "{err:?}");
@@ -227,13 +184,7 @@ async fn bad_credentials_are_an_auth_error_and_nothing_is_written() {
 #[tokio::test]
 async fn zone_not_found() {
     let env = start().await;
-    let d = Domain {
-        sub: "www".into(),
-        root: "example.org".into(),
-        params: vec![],
-    };
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
-    assert_eq!(err, ProviderError::ZoneNotFound("example.org".into()));
+    assert_zone_not_found(&*env.provider, "example.org", "198.51.100.7").await;
 }
 
 #[tokio::test]
@@ -248,23 +199,23 @@ async fn permission_rate_limit_and_other_errors() {
     env.fake
         .fail_next(fault(200, 403, "no permission for this domain"));
     assert!(matches!(
-        sync(&*env.provider, &d, "198.51.100.7").await,
+        env.sync(&d, "198.51.100.7").await,
         Err(ProviderError::Permission(_))
     ));
     env.fake.fail_next(fault(429, 429, "too many requests"));
     assert!(matches!(
-        sync(&*env.provider, &d, "198.51.100.7").await,
+        env.sync(&d, "198.51.100.7").await,
         Err(ProviderError::RateLimited { retry_after: Some(r), .. }) if r == Duration::from_secs(9)
     ));
     // Exactly HTTP 200 is required, even with code 200 inside.
     env.fake.fail_next(fault(202, 200, ""));
     assert!(matches!(
-        sync(&*env.provider, &d, "198.51.100.7").await,
+        env.sync(&d, "198.51.100.7").await,
         Err(ProviderError::Api(m)) if m.contains("HTTP 202")
     ));
     env.fake.fail_next(fault(200, 500, "internal"));
     assert!(matches!(
-        sync(&*env.provider, &d, "198.51.100.7").await,
+        env.sync(&d, "198.51.100.7").await,
         Err(ProviderError::Api(m)) if m.contains("internal")
     ));
     assert!(env.fake.records().is_empty());
@@ -278,9 +229,7 @@ async fn an_empty_list_with_null_results_means_create() {
         retry_after: None,
         body: json!({"code": 200, "msg": "", "data": {"total": 0, "results": null}}),
     });
-    let plan = sync(&*env.provider, &domain("www", &[]), "198.51.100.7")
-        .await
-        .unwrap();
+    let plan = env.sync(&domain("www", &[]), "198.51.100.7").await.unwrap();
     assert_eq!(plan, Plan::Create);
     assert_eq!(values(&env), [v("www", "A", "198.51.100.7", 600)]);
 }

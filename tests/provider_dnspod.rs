@@ -2,39 +2,24 @@
 //! sync layer drives it.
 mod fakes;
 
-use std::net::IpAddr;
-use std::sync::Arc;
-
 use ddns_rs::config::Domain;
 use ddns_rs::http::{HttpOptions, provider_client};
-use ddns_rs::provider::{Plan, Provider, ProviderError, ProviderSettings, RecordType, build};
+use ddns_rs::provider::{Plan, ProviderError, RecordType};
 use fakes::Seen;
+use fakes::body_form;
 use fakes::dnspod::{DpFault, FakeDnspod};
+use fakes::harness::{self, Creds, assert_zone_not_found, ip, sync};
 
 const ID: &str = "420000";
 const TOKEN: &str = "0123456789abcdef0123456789abcdef";
 
-struct Env {
-    fake: Arc<FakeDnspod>,
-    p: Box<dyn Provider>,
-}
+type Env = harness::Env<FakeDnspod>;
 
 async fn env_with(token: &str) -> Env {
     let fake = FakeDnspod::new(ID, TOKEN);
     fake.add_domain("example.com");
     let addr = fakes::serve_http(fake.router()).await;
-    let settings = ProviderSettings {
-        id: ID.into(),
-        secret: token.into(),
-        extparam: String::new(),
-        ttl: String::new(),
-        http: provider_client(&HttpOptions::default(), None).unwrap(),
-        endpoint: Some(format!("http://{addr}")),
-    };
-    Env {
-        fake,
-        p: build("dnspod", settings).unwrap(),
-    }
+    Env::new(fake, addr, "dnspod", Creds::new(ID, token))
 }
 
 async fn env() -> Env {
@@ -42,36 +27,11 @@ async fn env() -> Env {
 }
 
 fn dom(sub: &str, params: &[(&str, &str)]) -> Domain {
-    Domain {
-        sub: sub.into(),
-        root: "example.com".into(),
-        params: params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    }
-}
-
-fn ip(s: &str) -> IpAddr {
-    s.parse().unwrap()
-}
-
-async fn sync(p: &dyn Provider, d: &Domain, addr: IpAddr) -> Result<Plan, ProviderError> {
-    let t = RecordType::of(addr);
-    let l = p.lookup(d, t).await?;
-    let plan = p.plan(d, &l, addr);
-    if !matches!(plan, Plan::NoChange { .. }) {
-        p.apply(d, t, &l, &plan, addr).await?;
-    }
-    Ok(plan)
-}
-
-fn form(s: &Seen) -> Vec<(String, String)> {
-    form_urlencoded::parse(&s.body).into_owned().collect()
+    harness::dom(sub, "example.com", params)
 }
 
 fn field(s: &Seen, k: &str) -> Option<String> {
-    let f = form(s);
+    let f = body_form(s);
     let all: Vec<&(String, String)> = f.iter().filter(|(n, _)| n == k).collect();
     assert!(all.len() <= 1, "{k} sent {} times", all.len());
     all.first().map(|(_, v)| v.clone())
@@ -80,7 +40,7 @@ fn field(s: &Seen, k: &str) -> Option<String> {
 #[tokio::test]
 async fn empty_list_code_10_leads_to_a_create() {
     let e = env().await;
-    let plan = sync(&*e.p, &dom("www", &[]), ip("192.0.2.10"))
+    let plan = sync(&*e.provider, &dom("www", &[]), ip("192.0.2.10"))
         .await
         .unwrap();
     assert_eq!(plan, Plan::Create);
@@ -139,7 +99,7 @@ async fn empty_list_code_10_leads_to_a_create() {
 async fn a_stale_record_is_modified() {
     let e = env().await;
     let id = e.fake.seed("example.com", "www", "A", "192.0.2.1", "默认");
-    let plan = sync(&*e.p, &dom("www", &[]), ip("192.0.2.2"))
+    let plan = sync(&*e.provider, &dom("www", &[]), ip("192.0.2.2"))
         .await
         .unwrap();
     assert!(matches!(plan, Plan::Update { .. }));
@@ -155,7 +115,7 @@ async fn a_stale_record_is_modified() {
 async fn unchanged_address_sends_only_the_list() {
     let e = env().await;
     e.fake.seed("example.com", "www", "A", "192.0.2.1", "默认");
-    let plan = sync(&*e.p, &dom("www", &[]), ip("192.0.2.1"))
+    let plan = sync(&*e.provider, &dom("www", &[]), ip("192.0.2.1"))
         .await
         .unwrap();
     assert_eq!(
@@ -170,8 +130,12 @@ async fn unchanged_address_sends_only_the_list() {
 #[tokio::test]
 async fn apex_and_wildcard_sub_domains() {
     let e = env().await;
-    sync(&*e.p, &dom("", &[]), ip("192.0.2.3")).await.unwrap();
-    sync(&*e.p, &dom("*", &[]), ip("192.0.2.4")).await.unwrap();
+    sync(&*e.provider, &dom("", &[]), ip("192.0.2.3"))
+        .await
+        .unwrap();
+    sync(&*e.provider, &dom("*", &[]), ip("192.0.2.4"))
+        .await
+        .unwrap();
     let reqs = e.fake.requests();
     assert_eq!(field(&reqs[0], "sub_domain").as_deref(), Some("@"));
     assert_eq!(field(&reqs[1], "sub_domain").as_deref(), Some("@"));
@@ -185,7 +149,7 @@ async fn record_line_and_other_params_go_into_every_call() {
     let e = env().await;
     e.fake.seed("example.com", "www", "A", "192.0.2.1", "默认");
     let d = dom("www", &[("extra", "x1"), ("record_line", "电信")]);
-    let plan = sync(&*e.p, &d, ip("192.0.2.5")).await.unwrap();
+    let plan = sync(&*e.provider, &d, ip("192.0.2.5")).await.unwrap();
     assert_eq!(plan, Plan::Create, "the 默认 record is on another line");
     for r in e.fake.requests() {
         assert_eq!(field(&r, "record_line").as_deref(), Some("电信"));
@@ -212,7 +176,7 @@ async fn record_id_param_picks_the_second_record() {
     let first = e.fake.seed("example.com", "www", "A", "192.0.2.1", "默认");
     let second = e.fake.seed("example.com", "www", "A", "192.0.2.2", "联通");
     sync(
-        &*e.p,
+        &*e.provider,
         &dom("www", &[("record_id", &second)]),
         ip("192.0.2.9"),
     )
@@ -234,7 +198,7 @@ async fn record_id_param_picks_the_second_record() {
 #[tokio::test]
 async fn ipv6_records_and_equal_spellings() {
     let e = env().await;
-    sync(&*e.p, &dom("v6", &[]), ip("2001:db8::1"))
+    sync(&*e.provider, &dom("v6", &[]), ip("2001:db8::1"))
         .await
         .unwrap();
     let reqs = e.fake.requests();
@@ -247,7 +211,7 @@ async fn ipv6_records_and_equal_spellings() {
         "2001:0DB8:0000::0001",
         "默认",
     );
-    let plan = sync(&*e.p, &dom("long", &[]), ip("2001:db8::1"))
+    let plan = sync(&*e.provider, &dom("long", &[]), ip("2001:db8::1"))
         .await
         .unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }));
@@ -260,7 +224,7 @@ async fn ipv6_records_and_equal_spellings() {
 #[tokio::test]
 async fn wrong_token_is_an_auth_error_and_nothing_is_written() {
     let e = env_with("not-the-token").await;
-    let err = sync(&*e.p, &dom("www", &[]), ip("192.0.2.1"))
+    let err = sync(&*e.provider, &dom("www", &[]), ip("192.0.2.1"))
         .await
         .unwrap_err();
     assert!(
@@ -274,13 +238,7 @@ async fn wrong_token_is_an_auth_error_and_nothing_is_written() {
 #[tokio::test]
 async fn unknown_domain_is_zone_not_found() {
     let e = env().await;
-    let d = Domain {
-        sub: "www".into(),
-        root: "example.net".into(),
-        params: vec![],
-    };
-    let err = sync(&*e.p, &d, ip("192.0.2.1")).await.unwrap_err();
-    assert_eq!(err, ProviderError::ZoneNotFound("example.net".into()));
+    assert_zone_not_found(&*e.provider, "example.net", ip("192.0.2.1")).await;
 }
 
 #[tokio::test]
@@ -291,7 +249,7 @@ async fn limits_bans_and_gateway_errors() {
         code: "-2".into(),
         message: "API usage is limited".into(),
     });
-    let err = sync(&*e.p, &d, ip("192.0.2.1")).await.unwrap_err();
+    let err = sync(&*e.provider, &d, ip("192.0.2.1")).await.unwrap_err();
     assert!(
         matches!(
             err,
@@ -306,7 +264,7 @@ async fn limits_bans_and_gateway_errors() {
         code: "-8".into(),
         message: "Login failed too many times".into(),
     });
-    let err = sync(&*e.p, &d, ip("192.0.2.1")).await.unwrap_err();
+    let err = sync(&*e.provider, &d, ip("192.0.2.1")).await.unwrap_err();
     assert!(
         matches!(&err, ProviderError::Auth(m) if m.contains("banned")),
         "{err:?}"
@@ -315,22 +273,23 @@ async fn limits_bans_and_gateway_errors() {
         status: 502,
         body: "<html>Bad Gateway</html>".into(),
     });
-    let err = sync(&*e.p, &d, ip("192.0.2.1")).await.unwrap_err();
+    let err = sync(&*e.provider, &d, ip("192.0.2.1")).await.unwrap_err();
     assert!(
         matches!(&err, ProviderError::Api(m) if m.contains("502") && m.contains("Bad Gateway")),
         "{err:?}"
     );
     // A failed write is reported with DNSPod's code and message.
-    let l = e.p.lookup(&d, RecordType::A).await.unwrap();
-    let plan = e.p.plan(&d, &l, ip("192.0.2.1"));
+    let l = e.provider.lookup(&d, RecordType::A).await.unwrap();
+    let plan = e.provider.plan(&d, &l, ip("192.0.2.1"));
     e.fake.fail_next(DpFault::Code {
         code: "29".into(),
         message: "TTL is too small".into(),
     });
-    let err =
-        e.p.apply(&d, RecordType::A, &l, &plan, ip("192.0.2.1"))
-            .await
-            .unwrap_err();
+    let err = e
+        .provider
+        .apply(&d, RecordType::A, &l, &plan, ip("192.0.2.1"))
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, ProviderError::Api(m) if m.contains("29") && m.contains("TTL")),
         "{err:?}"

@@ -3,15 +3,13 @@
 //! travels in the query) never in an error.
 mod fakes;
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use ddns_rs::config::Domain;
-use ddns_rs::http::{HttpOptions, provider_client};
-use ddns_rs::provider::{
-    Lookup, Plan, Provider, ProviderError, ProviderSettings, RecordType, build,
-};
-use fakes::dyndns2::FakeDyndns2;
+use ddns_rs::provider::{Lookup, Plan, Provider, ProviderError, RecordType};
+use fakes::dyndns2::{FakeDyndns2, provider, serve_standard};
+use fakes::harness::{self, ip, sync};
 
 struct Env {
     fake: Arc<FakeDyndns2>,
@@ -19,55 +17,12 @@ struct Env {
 }
 
 async fn env() -> Env {
-    let fake = FakeDyndns2::new("alice", "pa:ss wörd", "duck-token-123");
-    fake.add_host("home.example.net");
-    fake.add_host("home");
-    let addr = fakes::serve_http(fake.router()).await;
+    let (fake, addr) = serve_standard().await;
     Env { fake, addr }
 }
 
-fn provider(
-    key: &str,
-    id: &str,
-    secret: &str,
-    extparam: &str,
-    endpoint: Option<String>,
-) -> Box<dyn Provider> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    build(
-        key,
-        ProviderSettings {
-            id: id.into(),
-            secret: secret.into(),
-            extparam: extparam.into(),
-            ttl: String::new(),
-            http: provider_client(&HttpOptions::default(), None).unwrap(),
-            endpoint,
-        },
-    )
-    .unwrap()
-}
-
 fn dom(sub: &str, root: &str) -> Domain {
-    Domain {
-        sub: sub.into(),
-        root: root.into(),
-        params: vec![],
-    }
-}
-
-fn ip(s: &str) -> IpAddr {
-    s.parse().unwrap()
-}
-
-async fn sync(p: &dyn Provider, d: &Domain, addr: IpAddr) -> Result<Plan, ProviderError> {
-    let t = RecordType::of(addr);
-    let l = p.lookup(d, t).await?;
-    let plan = p.plan(d, &l, addr);
-    if !matches!(plan, Plan::NoChange { .. }) {
-        p.apply(d, t, &l, &plan, addr).await?;
-    }
-    Ok(plan)
+    harness::dom(sub, root, &[])
 }
 
 fn duck(e: &Env, token: &str) -> Box<dyn Provider> {

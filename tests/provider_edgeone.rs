@@ -2,67 +2,26 @@
 //! trait as the sync layer drives it (lookup → plan → apply unless no change).
 mod fakes;
 
-use std::net::IpAddr;
-use std::sync::Arc;
-
-use ddns_rs::config::Domain;
-use ddns_rs::provider::{self, Plan, Provider, ProviderError, ProviderSettings, RecordType};
+use ddns_rs::provider::{Plan, ProviderError};
 use fakes::edgeone::{EoRecord, FakeEdgeOne};
+use fakes::harness::{self, Creds, assert_zone_not_found, dom};
 use serde_json::{Value, json};
 
 const ID: &str = "AKIDedgeone";
 const KEY: &str = "test key/+=*~";
 
-struct Env {
-    fake: Arc<FakeEdgeOne>,
-    provider: Box<dyn Provider>,
-    host: String,
-}
+type Env = harness::Env<FakeEdgeOne>;
 
 async fn start_with(id: &str, ttl: &str) -> Env {
     let fake = FakeEdgeOne::new(ID, KEY, "");
     let addr = fakes::serve_http(fake.router()).await;
     fake.set_expected_host(&addr.to_string());
     fake.add_zone("example.com");
-    let settings = ProviderSettings {
-        id: id.into(),
-        secret: KEY.into(),
-        extparam: String::new(),
-        ttl: ttl.into(),
-        http: ddns_rs::http::provider_client(&Default::default(), None).unwrap(),
-        endpoint: Some(format!("http://{addr}")),
-    };
-    Env {
-        fake,
-        provider: provider::build("edgeone", settings).unwrap(),
-        host: addr.to_string(),
-    }
+    Env::new(fake, addr, "edgeone", Creds::new(id, KEY).ttl(ttl))
 }
 
 async fn start() -> Env {
     start_with(ID, "").await
-}
-
-fn domain(sub: &str, root: &str, params: &[(&str, &str)]) -> Domain {
-    Domain {
-        sub: sub.into(),
-        root: root.into(),
-        params: params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    }
-}
-
-async fn sync(p: &dyn Provider, d: &Domain, addr: &str) -> Result<Plan, ProviderError> {
-    let addr: IpAddr = addr.parse().unwrap();
-    let t = RecordType::of(addr);
-    let l = p.lookup(d, t).await?;
-    let plan = p.plan(d, &l, addr);
-    if !matches!(plan, Plan::NoChange { .. }) {
-        p.apply(d, t, &l, &plan, addr).await?;
-    }
-    Ok(plan)
 }
 
 fn body(env: &Env, i: usize) -> Value {
@@ -81,13 +40,10 @@ fn find(env: &Env, name: &str, t: &str) -> Vec<EoRecord> {
 async fn creates_a_missing_record() {
     let env = start().await;
     let zid = env.fake.add_zone("example.com");
-    let plan = sync(
-        &*env.provider,
-        &domain("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     assert_eq!(plan, Plan::Create);
     assert_eq!(
         env.fake.actions(),
@@ -116,13 +72,9 @@ async fn creates_a_missing_record() {
 #[tokio::test]
 async fn requests_are_signed_for_teo() {
     let env = start().await;
-    sync(
-        &*env.provider,
-        &domain("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    env.sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     let seen = &env.fake.seen()[0];
     assert_eq!(seen.header("host"), Some(env.host.as_str()));
     assert_eq!(seen.header("x-tc-version"), Some("2022-09-01"));
@@ -147,8 +99,8 @@ async fn updates_the_enabled_record_with_location_and_ttl() {
     let id = env
         .fake
         .add_record("example.com", "www.example.com", "A", "192.0.2.1", "enable");
-    let d = domain("www", "example.com", &[("Location", "CN.GD")]);
-    sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    let d = dom("www", "example.com", &[("Location", "CN.GD")]);
+    env.sync(&d, "198.51.100.7").await.unwrap();
     assert_eq!(env.fake.actions()[2], "ModifyDnsRecords");
     assert_eq!(
         body(&env, 2),
@@ -171,8 +123,8 @@ async fn record_id_param_picks_the_record() {
     let id = env
         .fake
         .add_record("example.com", "www.example.com", "A", "192.0.2.2", "enable");
-    let d = domain("www", "example.com", &[("RecordId", &id)]);
-    sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    let d = dom("www", "example.com", &[("RecordId", &id)]);
+    env.sync(&d, "198.51.100.7").await.unwrap();
     let recs = find(&env, "www.example.com", "A");
     assert_eq!(
         (recs[0].content.as_str(), recs[1].content.as_str()),
@@ -190,13 +142,10 @@ async fn no_change_sends_only_lookups() {
         "2001:db8::1",
         "enable",
     );
-    let plan = sync(
-        &*env.provider,
-        &domain("", "example.com", &[]),
-        "2001:0db8:0:0::1",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&dom("", "example.com", &[]), "2001:0db8:0:0::1")
+        .await
+        .unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }));
     assert_eq!(env.fake.actions(), ["DescribeZones", "DescribeDnsRecords"]);
 }
@@ -211,13 +160,10 @@ async fn a_disabled_record_holding_the_address_counts_as_no_change() {
         "198.51.100.7",
         "disable",
     );
-    let plan = sync(
-        &*env.provider,
-        &domain("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }));
 }
 
@@ -225,20 +171,12 @@ async fn a_disabled_record_holding_the_address_counts_as_no_change() {
 async fn wildcard_and_unicode_names_are_sent_as_punycode() {
     let env = start().await;
     env.fake.add_zone("xn--fiqs8s.com");
-    sync(
-        &*env.provider,
-        &domain("*", "example.com", &[]),
-        "2001:db8::5",
-    )
-    .await
-    .unwrap();
-    sync(
-        &*env.provider,
-        &domain("家", "中国.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    env.sync(&dom("*", "example.com", &[]), "2001:db8::5")
+        .await
+        .unwrap();
+    env.sync(&dom("家", "中国.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     assert_eq!(
         find(&env, "*.example.com", "AAAA")[0].content,
         "2001:db8::5"
@@ -262,12 +200,12 @@ async fn origin_group_replaces_only_this_family() {
             ("backup.example.net", 10),
         ],
     );
-    let d = domain(
+    let d = dom(
         "www",
         "example.com",
         &[("OriginGroupName", "home"), ("Weight", "80")],
     );
-    let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    let plan = env.sync(&d, "198.51.100.7").await.unwrap();
     assert!(matches!(plan, Plan::Update { .. }));
     assert_eq!(
         env.fake.actions(),
@@ -301,13 +239,13 @@ async fn origin_group_replaces_only_this_family() {
         ]
     );
     // Now correct: a second sync only reads (ZoneId given: no DescribeZones either).
-    let d = domain(
+    let d = dom(
         "www",
         "example.com",
         &[("GroupId", &gid), ("Weight", "80"), ("ZoneId", &zid)],
     );
     let before = env.fake.seen().len();
-    let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    let plan = env.sync(&d, "198.51.100.7").await.unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }));
     assert_eq!(env.fake.actions()[before..], ["DescribeOriginGroup"]);
 }
@@ -315,8 +253,8 @@ async fn origin_group_replaces_only_this_family() {
 #[tokio::test]
 async fn a_missing_origin_group_is_an_error() {
     let env = start().await;
-    let d = domain("www", "example.com", &[("GroupId", "og-nope")]);
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let d = dom("www", "example.com", &[("GroupId", "og-nope")]);
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(
         matches!(err, ProviderError::Api(ref m) if m.contains("og-nope")),
         "{err:?}"
@@ -327,8 +265,8 @@ async fn a_missing_origin_group_is_an_error() {
 #[tokio::test]
 async fn error_answers_are_classified_and_nothing_is_written() {
     let env = start_with("AKIDwrong", "").await;
-    let d = domain("www", "example.com", &[]);
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let d = dom("www", "example.com", &[]);
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(
         matches!(err, ProviderError::Auth(ref m) if m.contains("SecretIdNotFound")),
         "{err:?}"
@@ -336,25 +274,18 @@ async fn error_answers_are_classified_and_nothing_is_written() {
     assert!(!err.to_string().contains(KEY));
 
     let env = start().await;
-    let err = sync(
-        &*env.provider,
-        &domain("www", "example.org", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(err, ProviderError::ZoneNotFound("example.org".into()));
+    assert_zone_not_found(&*env.provider, "example.org", "198.51.100.7").await;
     env.fake.fail_next(
         200,
         "UnauthorizedOperation.CamUnauthorized",
         "No permission.",
         None,
     );
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(matches!(err, ProviderError::Permission(_)), "{err:?}");
     env.fake
         .fail_next(200, "RequestLimitExceeded", "Too many requests.", None);
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(matches!(err, ProviderError::RateLimited { .. }), "{err:?}");
     assert!(env.fake.actions().iter().all(|a| a.starts_with("Describe")));
 }

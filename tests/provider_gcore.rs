@@ -2,11 +2,10 @@
 mod fakes;
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use ddns_rs::provider::{Plan, Provider, ProviderError};
+use ddns_rs::provider::{Plan, Provider};
 use fakes::gcore::FakeGcore;
-use fakes::p3core::{Fault, body_json, dom, ip, lines, provider, sync};
+use fakes::p3core::{body_json, dom, error_answers_are_classified, ip, lines, provider, sync};
 use serde_json::json;
 
 const TOKEN: &str = "gcore-token";
@@ -111,36 +110,16 @@ async fn apex_is_the_zone_name_and_wildcards_keep_the_star() {
 
 #[tokio::test]
 async fn error_answers_are_classified_and_nothing_is_written() {
-    let (fake, p) = env("wrong", "").await;
-    let err = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.1"))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, ProviderError::Auth(m) if !m.contains("wrong")),
-        "{err:?}"
-    );
-    assert!(fake.rec.writes().is_empty());
-
+    let (bad, bad_p) = env("wrong", "").await;
     let (fake, p) = env(TOKEN, "").await;
-    let err = sync(&*p, &dom("www", "example.net", &[]), ip("192.0.2.1"))
-        .await
-        .unwrap_err();
-    assert_eq!(err, ProviderError::ZoneNotFound("example.net".into()));
-    fake.rec
-        .fail_next(Fault::json(403, json!({"message": "Forbidden"})));
-    let err = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.1"))
-        .await
-        .unwrap_err();
-    assert!(matches!(err, ProviderError::Permission(_)), "{err:?}");
-    fake.rec
-        .fail_next(Fault::rate_limit(5, json!({"error": "too many requests"})));
-    let err = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.1"))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, ProviderError::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(5))
-    );
-    assert!(fake.rec.writes().is_empty());
+    error_answers_are_classified(
+        (&bad.rec, &*bad_p),
+        (&fake.rec, &*p),
+        |m| !m.contains("wrong"),
+        json!({"message": "Forbidden"}),
+        (5, json!({"error": "too many requests"})),
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -6,9 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ddns_rs::provider::{Lookup, Plan, Provider, ProviderError, RecordType};
+use fakes::body_json;
 use fakes::godaddy::FakeGoDaddy;
+use fakes::harness::assert_zone_not_found;
 use fakes::p2zone::{Fault, dom, provider, sync};
-use serde_json::Value;
 
 const KEY: &str = "gd-key";
 const SECRET: &str = "gd-secret";
@@ -22,10 +23,6 @@ async fn env_with(secret: &str, ttl: &str) -> (Arc<FakeGoDaddy>, Box<dyn Provide
 
 async fn env() -> (Arc<FakeGoDaddy>, Box<dyn Provider>) {
     env_with(SECRET, "").await
-}
-
-fn body(s: &fakes::Seen) -> Value {
-    serde_json::from_slice(&s.body).unwrap()
 }
 
 #[tokio::test]
@@ -51,7 +48,7 @@ async fn creates_a_missing_record_after_reading() {
         assert_eq!(r.header("authorization"), Some("sso-key gd-key:gd-secret"));
     }
     assert_eq!(
-        body(&reqs[1]),
+        body_json(&reqs[1]),
         serde_json::json!([{"data": "192.0.2.10", "ttl": 600}])
     );
     assert_eq!(f.values("www.example.com", "A"), vec!["192.0.2.10"]);
@@ -67,7 +64,7 @@ async fn updates_a_stale_record_with_the_configured_ttl() {
     assert!(matches!(plan, Plan::Update { .. }));
     let w = f.writes();
     assert_eq!(w.len(), 1);
-    assert_eq!(body(&w[0])[0]["ttl"], 1200);
+    assert_eq!(body_json(&w[0])[0]["ttl"], 1200);
     let r = &f.records()[0];
     assert_eq!((r.value.as_str(), r.ttl), ("192.0.2.2", 1200));
 }
@@ -158,10 +155,7 @@ async fn wrong_secret_is_an_auth_error_and_nothing_is_written() {
 #[tokio::test]
 async fn unknown_zone_and_closed_api_are_reported() {
     let (f, p) = env().await;
-    let err = sync(&*p, &dom("www", "example.net", &[]), "192.0.2.1")
-        .await
-        .unwrap_err();
-    assert_eq!(err, ProviderError::ZoneNotFound("example.net".into()));
+    assert_zone_not_found(&*p, "example.net", "192.0.2.1").await;
     f.deny_api();
     let err = sync(&*p, &dom("www", "example.com", &[]), "192.0.2.1")
         .await

@@ -2,12 +2,12 @@
 //! trait as the sync layer drives it. Unlike ddns-go (change-only), the record is read first.
 mod fakes;
 
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use ddns_rs::config::Domain;
 use ddns_rs::provider::{self, Plan, Provider, ProviderError, ProviderSettings, RecordType};
+use fakes::harness::{self, Creds, assert_zone_not_found, sync};
 use fakes::hipmdnsmgr::FakeDnsMgr;
 use fakes::p4common::{Fault, query};
 use serde_json::{Value, json};
@@ -27,17 +27,12 @@ async fn start_with(token: &str, ttl: &str) -> Env {
     let addr = fakes::serve_http(fake.router()).await;
     fake.add_zone("other.com");
     let zone = fake.add_zone("example.com");
-    let settings = ProviderSettings {
-        id: "https://dnsmgr.example.test".into(),
-        secret: token.into(),
-        extparam: String::new(),
-        ttl: ttl.into(),
-        http: ddns_rs::http::provider_client(&Default::default(), None).unwrap(),
-        endpoint: Some(format!("http://{addr}/api/")),
-    };
+    let provider = Creds::new("https://dnsmgr.example.test", token)
+        .ttl(ttl)
+        .build("hipmdnsmgr", &format!("http://{addr}/api/"));
     Env {
         fake,
-        provider: provider::build("hipmdnsmgr", settings).unwrap(),
+        provider,
         zone,
     }
 }
@@ -47,22 +42,7 @@ async fn start() -> Env {
 }
 
 fn domain(sub: &str, root: &str) -> Domain {
-    Domain {
-        sub: sub.into(),
-        root: root.into(),
-        params: vec![],
-    }
-}
-
-async fn sync(p: &dyn Provider, d: &Domain, addr: &str) -> Result<Plan, ProviderError> {
-    let addr: IpAddr = addr.parse().unwrap();
-    let t = RecordType::of(addr);
-    let l = p.lookup(d, t).await?;
-    let plan = p.plan(d, &l, addr);
-    if !matches!(plan, Plan::NoChange { .. }) {
-        p.apply(d, t, &l, &plan, addr).await?;
-    }
-    Ok(plan)
+    harness::dom(sub, root, &[])
 }
 
 fn calls(env: &Env) -> Vec<String> {
@@ -224,14 +204,7 @@ async fn domains_are_paged_through_when_the_keyword_is_ignored() {
 #[tokio::test]
 async fn zone_not_found_and_bad_token() {
     let env = start().await;
-    let err = sync(
-        &*env.provider,
-        &domain("www", "example.org"),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(err, ProviderError::ZoneNotFound("example.org".into()));
+    assert_zone_not_found(&*env.provider, "example.org", "198.51.100.7").await;
     let env = start_with("bad-token-xyz", "").await;
     let err = sync(
         &*env.provider,

@@ -3,66 +3,27 @@
 mod fakes;
 
 use std::net::IpAddr;
-use std::sync::Arc;
 
-use ddns_rs::config::Domain;
-use ddns_rs::provider::{self, Plan, Provider, ProviderError, ProviderSettings, RecordType};
+use ddns_rs::provider::{Plan, ProviderError, RecordType};
+use fakes::harness::{self, Creds, assert_zone_not_found, dom};
 use fakes::huaweicloud::FakeHuawei;
 use serde_json::{Value, json};
 
 const AK: &str = "HPUATESTAK";
 const SK: &str = "test sk/+=*~";
 
-struct Env {
-    fake: Arc<FakeHuawei>,
-    provider: Box<dyn Provider>,
-    host: String,
-}
+type Env = harness::Env<FakeHuawei>;
 
 async fn start_with(ak: &str, ttl: &str) -> Env {
     let fake = FakeHuawei::new(AK, SK, "");
     let addr = fakes::serve_http(fake.router()).await;
     fake.set_expected_host(&addr.to_string());
     fake.add_zone("example.com");
-    let settings = ProviderSettings {
-        id: ak.into(),
-        secret: SK.into(),
-        extparam: String::new(),
-        ttl: ttl.into(),
-        http: ddns_rs::http::provider_client(&Default::default(), None).unwrap(),
-        endpoint: Some(format!("http://{addr}")),
-    };
-    Env {
-        fake,
-        provider: provider::build("huaweicloud", settings).unwrap(),
-        host: addr.to_string(),
-    }
+    Env::new(fake, addr, "huaweicloud", Creds::new(ak, SK).ttl(ttl))
 }
 
 async fn start() -> Env {
     start_with(AK, "").await
-}
-
-fn domain(sub: &str, root: &str, params: &[(&str, &str)]) -> Domain {
-    Domain {
-        sub: sub.into(),
-        root: root.into(),
-        params: params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    }
-}
-
-async fn sync(p: &dyn Provider, d: &Domain, addr: &str) -> Result<Plan, ProviderError> {
-    let addr: IpAddr = addr.parse().unwrap();
-    let t = RecordType::of(addr);
-    let l = p.lookup(d, t).await?;
-    let plan = p.plan(d, &l, addr);
-    if !matches!(plan, Plan::NoChange { .. }) {
-        p.apply(d, t, &l, &plan, addr).await?;
-    }
-    Ok(plan)
 }
 
 fn body(env: &Env, i: usize) -> Value {
@@ -82,13 +43,10 @@ async fn creates_a_missing_record_in_the_exact_zone() {
     let env = start().await;
     // A zone whose name merely contains the root must not be chosen.
     env.fake.add_zone("myexample.com");
-    let plan = sync(
-        &*env.provider,
-        &domain("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     assert_eq!(plan, Plan::Create);
     let zid = env.fake.add_zone("example.com");
     assert_eq!(
@@ -114,13 +72,9 @@ async fn creates_a_missing_record_in_the_exact_zone() {
 #[tokio::test]
 async fn requests_sign_content_type_host_and_date() {
     let env = start().await;
-    sync(
-        &*env.provider,
-        &domain("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    env.sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     let seen = &env.fake.seen()[0];
     assert_eq!(seen.header("host"), Some(env.host.as_str()));
     assert_eq!(seen.header("content-type"), Some("application/json"));
@@ -146,13 +100,10 @@ async fn updates_a_stale_value_with_the_configured_ttl() {
         "192.0.2.1",
         300,
     );
-    let plan = sync(
-        &*env.provider,
-        &domain("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     assert!(matches!(plan, Plan::Update { ref records } if records[0].id.ends_with(&id)));
     let zid = env.fake.add_zone("example.com");
     assert_eq!(
@@ -180,13 +131,10 @@ async fn no_change_sends_only_the_lookup() {
     let env = start().await;
     env.fake
         .add_record("example.com", "v6.example.com", "AAAA", "2001:db8::1", 300);
-    let plan = sync(
-        &*env.provider,
-        &domain("v6", "example.com", &[]),
-        "2001:0db8:0:0::1",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&dom("v6", "example.com", &[]), "2001:0db8:0:0::1")
+        .await
+        .unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }));
     assert_eq!(env.fake.calls(), ["GET /v2.1/recordsets"]);
     assert!(env.fake.seen()[0].uri.ends_with("type=AAAA"));
@@ -195,20 +143,12 @@ async fn no_change_sends_only_the_lookup() {
 #[tokio::test]
 async fn apex_and_wildcard_names() {
     let env = start().await;
-    sync(
-        &*env.provider,
-        &domain("", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
-    sync(
-        &*env.provider,
-        &domain("*", "example.com", &[]),
-        "2001:db8::7",
-    )
-    .await
-    .unwrap();
+    env.sync(&dom("", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
+    env.sync(&dom("*", "example.com", &[]), "2001:db8::7")
+        .await
+        .unwrap();
     assert!(value_of(&env, "example.com.", "A").is_some());
     assert_eq!(
         value_of(&env, "*.example.com.", "AAAA").unwrap().0,
@@ -232,12 +172,12 @@ async fn zone_and_recordset_params_read_that_record_set_directly() {
         .fake
         .add_record("example.com", "www.example.com", "A", "192.0.2.1", 300);
     let zid = env.fake.add_zone("example.com");
-    let d = domain(
+    let d = dom(
         "www",
         "example.com",
         &[("recordset_id", &id), ("zone_id", &zid)],
     );
-    sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    env.sync(&d, "198.51.100.7").await.unwrap();
     assert_eq!(
         env.fake.calls(),
         [
@@ -250,8 +190,8 @@ async fn zone_and_recordset_params_read_that_record_set_directly() {
 #[tokio::test]
 async fn a_missing_recordset_id_is_an_error_not_a_create() {
     let env = start().await;
-    let d = domain("www", "example.com", &[("recordset_id", "nope")]);
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let d = dom("www", "example.com", &[("recordset_id", "nope")]);
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(
         matches!(err, ProviderError::Api(ref m) if m.contains("recordset_id")),
         "{err:?}"
@@ -267,13 +207,10 @@ async fn a_missing_recordset_id_is_an_error_not_a_create() {
 #[tokio::test]
 async fn bad_credentials_are_auth_and_nothing_is_written() {
     let env = start_with("WRONGAK", "").await;
-    let err = sync(
-        &*env.provider,
-        &domain("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap_err();
+    let err = env
+        .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, ProviderError::Auth(ref m) if m.contains("APIG.0301")),
         "{err:?}"
@@ -285,14 +222,7 @@ async fn bad_credentials_are_auth_and_nothing_is_written() {
 #[tokio::test]
 async fn missing_zone_is_zone_not_found() {
     let env = start().await;
-    let err = sync(
-        &*env.provider,
-        &domain("www", "example.org", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(err, ProviderError::ZoneNotFound("example.org".into()));
+    assert_zone_not_found(&*env.provider, "example.org", "198.51.100.7").await;
     assert!(env.fake.writes().is_empty());
 }
 
@@ -305,8 +235,8 @@ async fn permission_and_rate_limit_answers() {
         "Policy doesn't allow dns:recordset:list.",
         None,
     );
-    let d = domain("www", "example.com", &[]);
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let d = dom("www", "example.com", &[]);
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(matches!(err, ProviderError::Permission(_)), "{err:?}");
     env.fake.fail_next(
         429,
@@ -314,7 +244,7 @@ async fn permission_and_rate_limit_answers() {
         "The throttling threshold has been reached.",
         Some(30),
     );
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(
         matches!(err, ProviderError::RateLimited { retry_after: Some(d), .. } if d.as_secs() == 30),
         "{err:?}"
@@ -328,7 +258,7 @@ async fn a_server_error_on_write_is_reported() {
     env.fake
         .add_record("example.com", "www.example.com", "A", "192.0.2.1", 300);
     let p = &*env.provider;
-    let d = domain("www", "example.com", &[]);
+    let d = dom("www", "example.com", &[]);
     let addr: IpAddr = "198.51.100.7".parse().unwrap();
     let l = p.lookup(&d, RecordType::A).await.unwrap();
     let plan = p.plan(&d, &l, addr);

@@ -5,6 +5,7 @@ mod fakes;
 use std::sync::Arc;
 
 use ddns_rs::provider::{Lookup, Plan, Provider, ProviderError, RecordType};
+use fakes::harness::assert_zone_not_found;
 use fakes::namecheap::FakeNamecheap;
 use fakes::p2zone::{Fault, dom, provider, query, sync};
 
@@ -117,10 +118,7 @@ async fn wrong_password_is_an_auth_error_without_the_password() {
 #[tokio::test]
 async fn unknown_domain_and_missing_host_are_reported() {
     let (f, p) = env().await;
-    let err = sync(&*p, &dom("www", "example.net", &[]), "192.0.2.2")
-        .await
-        .unwrap_err();
-    assert_eq!(err, ProviderError::ZoneNotFound("example.net".into()));
+    assert_zone_not_found(&*p, "example.net", "192.0.2.2").await;
     let err = sync(&*p, &dom("new", "example.com", &[]), "192.0.2.2")
         .await
         .unwrap_err();

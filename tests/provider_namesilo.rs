@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ddns_rs::provider::{Plan, Provider, ProviderError};
+use fakes::harness::assert_zone_not_found;
 use fakes::namesilo::{FakeNameSilo, reply_xml};
 use fakes::p2zone::{Fault, dom, provider, query, sync};
 
@@ -157,10 +158,7 @@ async fn wrong_key_is_an_auth_error_without_the_key() {
 #[tokio::test]
 async fn unknown_zone_rate_limit_and_malformed_answers() {
     let (f, p) = env().await;
-    let err = sync(&*p, &dom("www", "example.net", &[]), "192.0.2.1")
-        .await
-        .unwrap_err();
-    assert_eq!(err, ProviderError::ZoneNotFound("example.net".into()));
+    assert_zone_not_found(&*p, "example.net", "192.0.2.1").await;
     let d = dom("www", "example.com", &[]);
     f.fail_next(Fault::rate_limit("", 15));
     let err = sync(&*p, &d, "192.0.2.1").await.unwrap_err();

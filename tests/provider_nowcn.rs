@@ -4,11 +4,10 @@ mod fakes;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
-use ddns_rs::config::Domain;
-use ddns_rs::provider::{self, Plan, Provider, ProviderError, ProviderSettings, RecordType};
+use ddns_rs::provider::{Plan, ProviderError, RecordType};
+use fakes::harness::{self, Creds, assert_zone_not_found, dom};
 use fakes::nowcn::{BAD_ID, BAD_SIGNATURE, FakeNowcn};
 use fakes::p4common::{Fault, query};
 use serde_json::json;
@@ -16,54 +15,18 @@ use serde_json::json;
 const ID: &str = "nowcn-user-01";
 const SECRET: &str = "api key/+=*~ 密钥";
 
-struct Env {
-    fake: Arc<FakeNowcn>,
-    provider: Box<dyn Provider>,
-}
+type Env = harness::Env<FakeNowcn>;
 
 async fn start_as(key: &str, id: &str, secret: &str, ttl: &str) -> Env {
     let fake = FakeNowcn::new(ID, SECRET, "");
     let addr = fakes::serve_http(fake.router()).await;
     fake.set_expected_host(&addr.to_string());
     fake.add_zone("example.com");
-    let settings = ProviderSettings {
-        id: id.into(),
-        secret: secret.into(),
-        extparam: String::new(),
-        ttl: ttl.into(),
-        http: ddns_rs::http::provider_client(&Default::default(), None).unwrap(),
-        endpoint: Some(format!("http://{addr}")),
-    };
-    Env {
-        fake,
-        provider: provider::build(key, settings).unwrap(),
-    }
+    Env::new(fake, addr, key, Creds::new(id, secret).ttl(ttl))
 }
 
 async fn start() -> Env {
     start_as("nowcn", ID, SECRET, "").await
-}
-
-fn domain(sub: &str, root: &str, params: &[(&str, &str)]) -> Domain {
-    Domain {
-        sub: sub.into(),
-        root: root.into(),
-        params: params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    }
-}
-
-async fn sync(p: &dyn Provider, d: &Domain, addr: &str) -> Result<Plan, ProviderError> {
-    let addr: IpAddr = addr.parse().unwrap();
-    let t = RecordType::of(addr);
-    let l = p.lookup(d, t).await?;
-    let plan = p.plan(d, &l, addr);
-    if !matches!(plan, Plan::NoChange { .. }) {
-        p.apply(d, t, &l, &plan, addr).await?;
-    }
-    Ok(plan)
 }
 
 fn request(env: &Env, i: usize) -> BTreeMap<String, String> {
@@ -85,13 +48,10 @@ fn v(host: &str, t: &str, value: &str, ttl: u32) -> (String, String, String, u32
 #[tokio::test]
 async fn creates_a_missing_record_with_default_ttl() {
     let env = start().await;
-    let plan = sync(
-        &*env.provider,
-        &domain("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     assert_eq!(plan, Plan::Create);
     assert_eq!(
         env.fake.actions(),
@@ -122,13 +82,10 @@ async fn creates_a_missing_record_with_default_ttl() {
 async fn updates_a_stale_value_with_the_configured_ttl() {
     let env = start_as("nowcn", ID, SECRET, "120").await;
     let id = env.fake.seed("example.com", "www", "A", "192.0.2.1");
-    let plan = sync(
-        &*env.provider,
-        &domain("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     assert!(matches!(plan, Plan::Update { ref records } if records[0].id == id.to_string()));
     assert_eq!(
         env.fake.actions(),
@@ -158,9 +115,9 @@ async fn updates_a_stale_value_with_the_configured_ttl() {
 async fn unchanged_value_sends_only_lookups() {
     let env = start().await;
     env.fake.seed("example.com", "www", "A", "198.51.100.7");
-    let d = domain("www", "example.com", &[]);
+    let d = dom("www", "example.com", &[]);
     for _ in 0..2 {
-        let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+        let plan = env.sync(&d, "198.51.100.7").await.unwrap();
         assert!(matches!(plan, Plan::NoChange { .. }));
     }
     assert_eq!(
@@ -172,20 +129,12 @@ async fn unchanged_value_sends_only_lookups() {
 #[tokio::test]
 async fn apex_and_wildcard_hosts() {
     let env = start().await;
-    sync(
-        &*env.provider,
-        &domain("", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
-    sync(
-        &*env.provider,
-        &domain("*", "example.com", &[]),
-        "198.51.100.8",
-    )
-    .await
-    .unwrap();
+    env.sync(&dom("", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
+    env.sync(&dom("*", "example.com", &[]), "198.51.100.8")
+        .await
+        .unwrap();
     assert_eq!(request(&env, 0)["Host"], "@");
     assert_eq!(request(&env, 2)["Host"], "*");
     assert_eq!(
@@ -196,12 +145,7 @@ async fn apex_and_wildcard_hosts() {
         ]
     );
     // The apex record is found again under "@", not created twice.
-    let again = sync(
-        &*env.provider,
-        &domain("", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await;
+    let again = env.sync(&dom("", "example.com", &[]), "198.51.100.7").await;
     assert!(matches!(again, Ok(Plan::NoChange { .. })));
 }
 
@@ -210,12 +154,12 @@ async fn custom_param_id_picks_the_record_and_is_not_sent() {
     let env = start().await;
     env.fake.seed("example.com", "www", "A", "192.0.2.1");
     let second = env.fake.seed("example.com", "www", "A", "192.0.2.2");
-    let d = domain(
+    let d = dom(
         "www",
         "example.com",
         &[("Id", &second.to_string()), ("Line", "x")],
     );
-    let plan = sync(&*env.provider, &d, "198.51.100.7").await.unwrap();
+    let plan = env.sync(&d, "198.51.100.7").await.unwrap();
     assert!(matches!(plan, Plan::Update { ref records } if records[0].id == second.to_string()));
     let up = request(&env, 1);
     assert_eq!(up["Id"], second.to_string());
@@ -233,14 +177,14 @@ async fn ipv6_compares_as_addresses_and_other_types_are_left_alone() {
     env.fake
         .seed("example.com", "v6", "AAAA", "2001:0db8:0:0::1");
     env.fake.seed("example.com", "v6", "A", "192.0.2.1");
-    let d = domain("v6", "example.com", &[]);
+    let d = dom("v6", "example.com", &[]);
     assert!(matches!(
-        sync(&*env.provider, &d, "2001:db8::1").await.unwrap(),
+        env.sync(&d, "2001:db8::1").await.unwrap(),
         Plan::NoChange { .. }
     ));
     assert_eq!(request(&env, 0)["Type"], "AAAA");
     assert!(matches!(
-        sync(&*env.provider, &d, "2001:db8::2").await.unwrap(),
+        env.sync(&d, "2001:db8::2").await.unwrap(),
         Plan::Update { .. }
     ));
     assert_eq!(
@@ -256,13 +200,10 @@ async fn ipv6_compares_as_addresses_and_other_types_are_left_alone() {
 async fn bad_credentials_are_auth_errors_and_nothing_is_written() {
     for (id, secret, text) in [(ID, "wrong", BAD_SIGNATURE), ("nobody", SECRET, BAD_ID)] {
         let env = start_as("nowcn", id, secret, "").await;
-        let err = sync(
-            &*env.provider,
-            &domain("www", "example.com", &[]),
-            "198.51.100.7",
-        )
-        .await
-        .unwrap_err();
+        let err = env
+            .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+            .await
+            .unwrap_err();
         assert!(
             matches!(err, ProviderError::Auth(ref m) if m.contains(text)),
             "{err:?}"
@@ -276,24 +217,17 @@ async fn bad_credentials_are_auth_errors_and_nothing_is_written() {
 #[tokio::test]
 async fn zone_not_found() {
     let env = start().await;
-    let err = sync(
-        &*env.provider,
-        &domain("www", "example.org", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(err, ProviderError::ZoneNotFound("example.org".into()));
+    assert_zone_not_found(&*env.provider, "example.org", "198.51.100.7").await;
     assert_eq!(env.fake.actions(), ["DescribeRecordIndex"]);
 }
 
 #[tokio::test]
 async fn permission_rate_limit_and_server_errors() {
     let env = start().await;
-    let d = domain("www", "example.com", &[]);
+    let d = dom("www", "example.com", &[]);
     env.fake.fail_next("没有操作该域名的权限");
     assert!(matches!(
-        sync(&*env.provider, &d, "198.51.100.7").await,
+        env.sync(&d, "198.51.100.7").await,
         Err(ProviderError::Permission(_))
     ));
     env.fake.fail_next_with(Fault {
@@ -302,12 +236,12 @@ async fn permission_rate_limit_and_server_errors() {
         body: json!({"error": "Too Many Requests"}),
     });
     assert!(matches!(
-        sync(&*env.provider, &d, "198.51.100.7").await,
+        env.sync(&d, "198.51.100.7").await,
         Err(ProviderError::RateLimited { retry_after: Some(r), .. }) if r == Duration::from_secs(7)
     ));
     env.fake.fail_next("请求过于频繁");
     assert!(matches!(
-        sync(&*env.provider, &d, "198.51.100.7").await,
+        env.sync(&d, "198.51.100.7").await,
         Err(ProviderError::RateLimited { .. })
     ));
     // Anything but exactly 200 is an error, even with an empty `error`.
@@ -317,7 +251,7 @@ async fn permission_rate_limit_and_server_errors() {
         body: json!({"error": ""}),
     });
     assert!(matches!(
-        sync(&*env.provider, &d, "198.51.100.7").await,
+        env.sync(&d, "198.51.100.7").await,
         Err(ProviderError::Api(m)) if m.contains("HTTP 201")
     ));
     assert!(env.fake.records().is_empty());
@@ -327,13 +261,10 @@ async fn permission_rate_limit_and_server_errors() {
 async fn a_no_record_error_on_lookup_means_create() {
     let env = start().await;
     env.fake.fail_next("解析记录不存在");
-    let plan = sync(
-        &*env.provider,
-        &domain("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     assert_eq!(plan, Plan::Create);
     assert_eq!(values(&env), [v("www", "A", "198.51.100.7", 600)]);
 }
@@ -342,7 +273,7 @@ async fn a_no_record_error_on_lookup_means_create() {
 async fn a_failed_write_is_reported() {
     let env = start().await;
     env.fake.seed("example.com", "www", "A", "192.0.2.1");
-    let d = domain("www", "example.com", &[]);
+    let d = dom("www", "example.com", &[]);
     let l = env.provider.lookup(&d, RecordType::A).await.unwrap();
     let addr: IpAddr = "198.51.100.7".parse().unwrap();
     let plan = env.provider.plan(&d, &l, addr);
@@ -364,20 +295,12 @@ async fn eranet_and_tnethk_are_the_same_api_under_their_own_keys() {
         let env = start_as(key, ID, SECRET, "").await;
         assert_eq!(env.provider.key(), key);
         env.fake.seed("example.com", "www", "A", "192.0.2.1");
-        sync(
-            &*env.provider,
-            &domain("www", "example.com", &[]),
-            "198.51.100.7",
-        )
-        .await
-        .unwrap();
-        sync(
-            &*env.provider,
-            &domain("new", "example.com", &[]),
-            "198.51.100.7",
-        )
-        .await
-        .unwrap();
+        env.sync(&dom("www", "example.com", &[]), "198.51.100.7")
+            .await
+            .unwrap();
+        env.sync(&dom("new", "example.com", &[]), "198.51.100.7")
+            .await
+            .unwrap();
         assert_eq!(
             env.fake.actions(),
             [
@@ -407,7 +330,7 @@ async fn only_records_of_the_name_count_and_an_empty_host_is_the_apex() {
             {"id": 7, "domain": "example.com", "host": host, "type": rtype,
              "value": "198.51.100.7", "state": 1}]}),
     };
-    let apex = domain("", "example.com", &[]);
+    let apex = dom("", "example.com", &[]);
     let addr: IpAddr = "198.51.100.7".parse().unwrap();
     env.fake.fail_next_with(list("", "A"));
     let l = env.provider.lookup(&apex, RecordType::A).await.unwrap();

@@ -2,11 +2,10 @@
 mod fakes;
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use ddns_rs::provider::{Plan, Provider, ProviderError};
+use ddns_rs::provider::{Plan, Provider};
 use fakes::nsone::FakeNsone;
-use fakes::p3core::{Fault, body_json, dom, ip, lines, provider, sync};
+use fakes::p3core::{body_json, dom, error_answers_are_classified, ip, lines, provider, sync};
 use serde_json::json;
 
 const KEY: &str = "ns1-key";
@@ -112,40 +111,16 @@ async fn the_apex_is_the_zone_name_not_at_dot_zone() {
 
 #[tokio::test]
 async fn error_answers_are_classified_and_nothing_is_written() {
-    let (fake, p) = env("wrong", "").await;
-    let err = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.1"))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, ProviderError::Auth(m) if m.contains("Unauthorized")),
-        "{err:?}"
-    );
-    assert!(fake.rec.writes().is_empty());
-
+    let (bad, bad_p) = env("wrong", "").await;
     let (fake, p) = env(KEY, "").await;
-    let err = sync(&*p, &dom("www", "example.net", &[]), ip("192.0.2.1"))
-        .await
-        .unwrap_err();
-    assert_eq!(err, ProviderError::ZoneNotFound("example.net".into()));
-    fake.rec.fail_next(Fault::json(
-        403,
+    error_answers_are_classified(
+        (&bad.rec, &*bad_p),
+        (&fake.rec, &*p),
+        |m| m.contains("Unauthorized"),
         json!({"message": "insufficient permissions"}),
-    ));
-    let err = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.1"))
-        .await
-        .unwrap_err();
-    assert!(matches!(err, ProviderError::Permission(_)), "{err:?}");
-    fake.rec.fail_next(Fault::rate_limit(
-        4,
-        json!({"message": "Rate limit exceeded"}),
-    ));
-    let err = sync(&*p, &dom("www", "example.com", &[]), ip("192.0.2.1"))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, ProviderError::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(4))
-    );
-    assert!(fake.rec.writes().is_empty());
+        (4, json!({"message": "Rate limit exceeded"})),
+    )
+    .await;
 }
 
 #[tokio::test]

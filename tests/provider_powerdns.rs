@@ -2,54 +2,26 @@
 //! backend) started by the test, with its HTTP API behind a recording pass-through: records
 //! are created and updated, then resolve over DNS; no change sends only the GET; a wrong API
 //! key is Auth; an unknown zone is ZoneNotFound.
+#[path = "fakes/harness.rs"]
+mod harness;
 mod servers;
 
-use std::net::IpAddr;
-
 use ddns_rs::config::Domain;
-use ddns_rs::http::{HttpOptions, provider_client};
-use ddns_rs::provider::{
-    Lookup, Plan, Provider, ProviderError, ProviderSettings, RecordType, build,
-};
+use ddns_rs::provider::{Lookup, Plan, Provider, ProviderError, RecordType};
+use harness::{Creds, ip, sync};
 use hickory_proto::rr::RecordType as Wire;
 use servers::{Pdns, Recorder};
 
 fn provider(api: &str, key: &str, server: &str, ttl: &str) -> Box<dyn Provider> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    build(
-        "powerdns",
-        ProviderSettings {
-            id: api.into(),
-            secret: key.into(),
-            extparam: server.into(),
-            ttl: ttl.into(),
-            http: provider_client(&HttpOptions::default(), None).unwrap(),
-            endpoint: None,
-        },
-    )
-    .unwrap()
+    Creds::new(api, key)
+        .extparam(server)
+        .ttl(ttl)
+        .build_at("powerdns", None)
 }
 
 fn dom(sub: &str, root: &str) -> Domain {
-    Domain {
-        sub: sub.into(),
-        root: root.into(),
-        params: vec![],
-    }
-}
-
-fn ip(s: &str) -> IpAddr {
-    s.parse().unwrap()
-}
-
-async fn sync(p: &dyn Provider, d: &Domain, addr: IpAddr) -> Result<Plan, ProviderError> {
-    let t = RecordType::of(addr);
-    let l = p.lookup(d, t).await?;
-    let plan = p.plan(d, &l, addr);
-    if !matches!(plan, Plan::NoChange { .. }) {
-        p.apply(d, t, &l, &plan, addr).await?;
-    }
-    Ok(plan)
+    harness::dom(sub, root, &[])
 }
 
 #[tokio::test]

@@ -2,40 +2,30 @@
 //! the sync layer drives it.
 mod fakes;
 
-use std::net::IpAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use ddns_rs::config::Domain;
-use ddns_rs::provider::{self, Plan, Provider, ProviderError, ProviderSettings, RecordType};
+use ddns_rs::provider::{Plan, ProviderError};
+use fakes::harness::{self, Creds};
 use fakes::p4common::{Fault, query};
 use fakes::rainyun::FakeRainyun;
 use serde_json::{Value, json};
 
 const KEY: &str = "rainyun-key-0123";
 
-struct Env {
-    fake: Arc<FakeRainyun>,
-    provider: Box<dyn Provider>,
-}
+type Env = harness::Env<FakeRainyun>;
 
 /// A fake with zone example.com; `id` of None means "use the zone's real Domain ID".
 async fn start_with(id: Option<&str>, key: &str, ttl: &str) -> Env {
     let fake = FakeRainyun::new(KEY);
     let addr = fakes::serve_http(fake.router()).await;
     let zone_id = fake.add_zone("example.com").to_string();
-    let settings = ProviderSettings {
-        id: id.unwrap_or(&zone_id).into(),
-        secret: key.into(),
-        extparam: String::new(),
-        ttl: ttl.into(),
-        http: ddns_rs::http::provider_client(&Default::default(), None).unwrap(),
-        endpoint: Some(format!("http://{addr}")),
-    };
-    Env {
+    Env::new(
         fake,
-        provider: provider::build("rainyun", settings).unwrap(),
-    }
+        addr,
+        "rainyun",
+        Creds::new(id.unwrap_or(&zone_id), key).ttl(ttl),
+    )
 }
 
 async fn start() -> Env {
@@ -43,22 +33,7 @@ async fn start() -> Env {
 }
 
 fn domain(sub: &str) -> Domain {
-    Domain {
-        sub: sub.into(),
-        root: "example.com".into(),
-        params: vec![],
-    }
-}
-
-async fn sync(p: &dyn Provider, d: &Domain, addr: &str) -> Result<Plan, ProviderError> {
-    let addr: IpAddr = addr.parse().unwrap();
-    let t = RecordType::of(addr);
-    let l = p.lookup(d, t).await?;
-    let plan = p.plan(d, &l, addr);
-    if !matches!(plan, Plan::NoChange { .. }) {
-        p.apply(d, t, &l, &plan, addr).await?;
-    }
-    Ok(plan)
+    harness::dom(sub, "example.com", &[])
 }
 
 fn body(env: &Env, i: usize) -> Value {
@@ -76,9 +51,7 @@ fn values(env: &Env) -> Vec<(String, String, String, u32, String, i64)> {
 #[tokio::test]
 async fn creates_a_missing_record() {
     let env = start().await;
-    let plan = sync(&*env.provider, &domain("www"), "198.51.100.7")
-        .await
-        .unwrap();
+    let plan = env.sync(&domain("www"), "198.51.100.7").await.unwrap();
     assert_eq!(plan, Plan::Create);
     assert_eq!(env.fake.methods(), ["GET", "POST"]);
     let seen = env.fake.seen();
@@ -114,9 +87,7 @@ async fn update_keeps_line_and_level_and_uses_the_configured_ttl() {
     let id = env
         .fake
         .seed("example.com", "WWW", "A", "192.0.2.1", "LTEL", 5);
-    let plan = sync(&*env.provider, &domain("www"), "198.51.100.7")
-        .await
-        .unwrap();
+    let plan = env.sync(&domain("www"), "198.51.100.7").await.unwrap();
     assert!(matches!(plan, Plan::Update { ref records } if records[0].id == id.to_string()));
     assert_eq!(env.fake.methods(), ["GET", "GET", "PATCH"]);
     assert_eq!(
@@ -143,9 +114,7 @@ async fn unchanged_value_sends_only_lookups() {
     env.fake
         .seed("example.com", "www", "A", "198.51.100.7", "DEFAULT", 10);
     for _ in 0..2 {
-        let plan = sync(&*env.provider, &domain("www"), "198.51.100.7")
-            .await
-            .unwrap();
+        let plan = env.sync(&domain("www"), "198.51.100.7").await.unwrap();
         assert!(matches!(plan, Plan::NoChange { .. }));
     }
     assert_eq!(env.fake.methods(), ["GET", "GET"]);
@@ -159,15 +128,11 @@ async fn apex_wildcard_ipv6_and_types_kept_apart() {
     env.fake
         .seed("example.com", "@", "AAAA", "2001:db8:0::1", "DEFAULT", 10);
     assert!(matches!(
-        sync(&*env.provider, &domain(""), "2001:db8::1")
-            .await
-            .unwrap(),
+        env.sync(&domain(""), "2001:db8::1").await.unwrap(),
         Plan::NoChange { .. }
     ));
     assert_eq!(
-        sync(&*env.provider, &domain("*"), "2001:db8::9")
-            .await
-            .unwrap(),
+        env.sync(&domain("*"), "2001:db8::9").await.unwrap(),
         Plan::Create
     );
     assert_eq!(body(&env, 2)["host"], "*");
@@ -191,9 +156,7 @@ async fn every_page_of_the_list_is_read() {
     }
     env.fake
         .seed("example.com", "www", "A", "198.51.100.7", "DEFAULT", 10);
-    let plan = sync(&*env.provider, &domain("www"), "198.51.100.7")
-        .await
-        .unwrap();
+    let plan = env.sync(&domain("www"), "198.51.100.7").await.unwrap();
     assert!(
         matches!(plan, Plan::NoChange { .. }),
         "record 151 is on page 2"
@@ -205,9 +168,7 @@ async fn every_page_of_the_list_is_read() {
 #[tokio::test]
 async fn a_domain_id_that_is_not_a_number_is_refused_before_any_request() {
     let env = start_with(Some("example.com"), KEY, "").await;
-    let err = sync(&*env.provider, &domain("www"), "198.51.100.7")
-        .await
-        .unwrap_err();
+    let err = env.sync(&domain("www"), "198.51.100.7").await.unwrap_err();
     assert!(
         matches!(err, ProviderError::Api(ref m) if m.contains("numeric Domain ID")),
         "{err:?}"
@@ -218,9 +179,7 @@ async fn a_domain_id_that_is_not_a_number_is_refused_before_any_request() {
 #[tokio::test]
 async fn bad_key_is_an_auth_error_and_nothing_is_written() {
     let env = start_with(None, "wrong-key", "").await;
-    let err = sync(&*env.provider, &domain("www"), "198.51.100.7")
-        .await
-        .unwrap_err();
+    let err = env.sync(&domain("www"), "198.51.100.7").await.unwrap_err();
     assert!(matches!(err, ProviderError::Auth(_)), "{err:?}");
     assert!(!err.to_string().contains("wrong-key"));
     assert_eq!(env.fake.methods(), ["GET"]);
@@ -229,9 +188,7 @@ async fn bad_key_is_an_auth_error_and_nothing_is_written() {
 #[tokio::test]
 async fn unknown_domain_id_is_zone_not_found() {
     let env = start_with(Some("999999"), KEY, "").await;
-    let err = sync(&*env.provider, &domain("www"), "198.51.100.7")
-        .await
-        .unwrap_err();
+    let err = env.sync(&domain("www"), "198.51.100.7").await.unwrap_err();
     assert!(
         matches!(err, ProviderError::ZoneNotFound(ref z) if z.contains("999999")),
         "{err:?}"
@@ -249,17 +206,17 @@ async fn permission_rate_limit_and_other_errors() {
     };
     env.fake.fail_next(fault(403, 403, "forbidden"));
     assert!(matches!(
-        sync(&*env.provider, &d, "198.51.100.7").await,
+        env.sync(&d, "198.51.100.7").await,
         Err(ProviderError::Permission(_))
     ));
     env.fake.fail_next(fault(429, 429, "slow down"));
     assert!(matches!(
-        sync(&*env.provider, &d, "198.51.100.7").await,
+        env.sync(&d, "198.51.100.7").await,
         Err(ProviderError::RateLimited { retry_after: Some(r), .. }) if r == Duration::from_secs(30)
     ));
     env.fake.fail_next(fault(200, 30001, "bad record"));
     assert!(matches!(
-        sync(&*env.provider, &d, "198.51.100.7").await,
+        env.sync(&d, "198.51.100.7").await,
         Err(ProviderError::Api(m)) if m.contains("30001") && m.contains("bad record")
     ));
     assert!(env.fake.records().is_empty());
@@ -274,9 +231,7 @@ async fn a_null_record_list_means_create() {
         body: json!({"code": 200, "data": {"TotalRecords": 0, "Records": null}}),
     });
     assert_eq!(
-        sync(&*env.provider, &domain("www"), "198.51.100.7")
-            .await
-            .unwrap(),
+        env.sync(&domain("www"), "198.51.100.7").await.unwrap(),
         Plan::Create
     );
     assert_eq!(env.fake.records().len(), 1);

@@ -2,55 +2,29 @@
 //! and updates with TSIG keys of each algorithm, driven through the trait as the sync layer
 //! does, then checked with plain DNS queries. Also: no change sends no UPDATE, wrong keys are
 //! reported as Auth, and a zone the key may not update is a clear Permission error.
+#[path = "fakes/harness.rs"]
+mod harness;
 mod servers;
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 use ddns_rs::config::Domain;
-use ddns_rs::http::{HttpOptions, provider_client};
-use ddns_rs::provider::{
-    Lookup, Plan, Provider, ProviderError, ProviderSettings, RecordType, build,
-};
+use ddns_rs::provider::{Lookup, Plan, Provider, ProviderError, RecordType};
+use harness::{Creds, ip, sync};
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::RecordType as Wire;
 use servers::{Bind, secret_of};
 
 fn provider(server: SocketAddr, key: &str, secret: &str, ttl: &str) -> Box<dyn Provider> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    build(
-        "rfc2136",
-        ProviderSettings {
-            id: key.into(),
-            secret: secret.into(),
-            extparam: server.to_string(),
-            ttl: ttl.into(),
-            http: provider_client(&HttpOptions::default(), None).unwrap(),
-            endpoint: None,
-        },
-    )
-    .unwrap()
+    Creds::new(key, secret)
+        .extparam(&server.to_string())
+        .ttl(ttl)
+        .build_at("rfc2136", None)
 }
 
 fn dom(sub: &str, root: &str) -> Domain {
-    Domain {
-        sub: sub.into(),
-        root: root.into(),
-        params: vec![],
-    }
-}
-
-fn ip(s: &str) -> IpAddr {
-    s.parse().unwrap()
-}
-
-async fn sync(p: &dyn Provider, d: &Domain, addr: IpAddr) -> Result<Plan, ProviderError> {
-    let t = RecordType::of(addr);
-    let l = p.lookup(d, t).await?;
-    let plan = p.plan(d, &l, addr);
-    if !matches!(plan, Plan::NoChange { .. }) {
-        p.apply(d, t, &l, &plan, addr).await?;
-    }
-    Ok(plan)
+    harness::dom(sub, root, &[])
 }
 
 #[tokio::test]

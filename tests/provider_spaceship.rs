@@ -6,9 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ddns_rs::provider::{Plan, Provider, ProviderError};
+use fakes::body_json;
+use fakes::harness::assert_zone_not_found;
 use fakes::p2zone::{Fault, dom, provider, sync};
 use fakes::spaceship::FakeSpaceship;
-use serde_json::{Value, json};
+use serde_json::json;
 
 const KEY: &str = "ss-key";
 const SECRET: &str = "ss-secret";
@@ -22,10 +24,6 @@ async fn env_with(secret: &str, ttl: &str) -> (Arc<FakeSpaceship>, Box<dyn Provi
 
 async fn env() -> (Arc<FakeSpaceship>, Box<dyn Provider>) {
     env_with(SECRET, "").await
-}
-
-fn body(s: &fakes::Seen) -> Value {
-    serde_json::from_slice(&s.body).unwrap()
 }
 
 #[tokio::test]
@@ -49,7 +47,7 @@ async fn creates_a_missing_record() {
     assert_eq!(reqs.len(), 2);
     assert_eq!(reqs[1].method, "PUT");
     assert_eq!(
-        body(&reqs[1]),
+        body_json(&reqs[1]),
         json!({"force": true, "items": [{"type": "A", "name": "www", "address": "192.0.2.10", "ttl": 600}]})
     );
     assert_eq!(f.values("www.example.com", "A"), vec!["192.0.2.10"]);
@@ -69,9 +67,9 @@ async fn update_adds_the_new_address_then_removes_the_stale_one() {
         w.iter().map(|s| s.method.as_str()).collect::<Vec<_>>(),
         vec!["PUT", "DELETE"]
     );
-    assert_eq!(body(&w[0])["items"][0]["ttl"], 1800);
+    assert_eq!(body_json(&w[0])["items"][0]["ttl"], 1800);
     assert_eq!(
-        body(&w[1]),
+        body_json(&w[1]),
         json!([{"type": "A", "name": "www", "address": "192.0.2.1"}])
     );
     assert_eq!(f.values("www.example.com", "A"), vec!["192.0.2.2"]);
@@ -122,8 +120,8 @@ async fn apex_is_matched_as_at() {
         .await
         .unwrap();
     let w = f.writes();
-    assert_eq!(body(&w[0])["items"][0]["name"], "@");
-    assert_eq!(body(&w[1])[0]["name"], "@");
+    assert_eq!(body_json(&w[0])["items"][0]["name"], "@");
+    assert_eq!(body_json(&w[1])[0]["name"], "@");
     assert_eq!(f.values("example.com", "A"), vec!["192.0.2.3"]);
 }
 
@@ -181,10 +179,7 @@ async fn errors_are_classified_and_nothing_is_written() {
     assert!(matches!(&err, ProviderError::Auth(_)), "{err:?}");
     assert!(!err.to_string().contains("bad"));
     let (f2, p2) = env().await;
-    let err = sync(&*p2, &dom("www", "example.net", &[]), "192.0.2.1")
-        .await
-        .unwrap_err();
-    assert_eq!(err, ProviderError::ZoneNotFound("example.net".into()));
+    assert_zone_not_found(&*p2, "example.net", "192.0.2.1").await;
     f2.fail_next(Fault::rate_limit(r#"{"detail":"Too many requests"}"#, 60));
     let err = sync(&*p2, &dom("www", "example.com", &[]), "192.0.2.1")
         .await

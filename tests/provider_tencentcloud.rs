@@ -3,67 +3,27 @@
 mod fakes;
 
 use std::net::IpAddr;
-use std::sync::Arc;
 
-use ddns_rs::config::Domain;
-use ddns_rs::provider::{self, Plan, Provider, ProviderError, ProviderSettings, RecordType};
+use ddns_rs::provider::{Plan, ProviderError, RecordType};
+use fakes::harness::{self, Creds, assert_zone_not_found, dom};
 use fakes::tencentcloud::{FakeTencent, TcRecord, json_body};
 use serde_json::{Value, json};
 
 const ID: &str = "AKIDtestSecretId";
 const KEY: &str = "test key/+=*~";
 
-struct Env {
-    fake: Arc<FakeTencent>,
-    provider: Box<dyn Provider>,
-    host: String,
-}
+type Env = harness::Env<FakeTencent>;
 
 async fn start_with(id: &str, key: &str, ttl: &str) -> Env {
     let fake = FakeTencent::new(ID, KEY, "");
     let addr = fakes::serve_http(fake.router()).await;
     fake.set_expected_host(&addr.to_string());
     fake.add_zone("example.com");
-    let settings = ProviderSettings {
-        id: id.into(),
-        secret: key.into(),
-        extparam: String::new(),
-        ttl: ttl.into(),
-        http: ddns_rs::http::provider_client(&Default::default(), None).unwrap(),
-        endpoint: Some(format!("http://{addr}")),
-    };
-    Env {
-        fake,
-        provider: provider::build("tencentcloud", settings).unwrap(),
-        host: addr.to_string(),
-    }
+    Env::new(fake, addr, "tencentcloud", Creds::new(id, key).ttl(ttl))
 }
 
 async fn start() -> Env {
     start_with(ID, KEY, "").await
-}
-
-fn domain(sub: &str, root: &str, params: &[(&str, &str)]) -> Domain {
-    Domain {
-        sub: sub.into(),
-        root: root.into(),
-        params: params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    }
-}
-
-/// One sync of one record, as the sync layer does it.
-async fn sync(p: &dyn Provider, d: &Domain, addr: &str) -> Result<Plan, ProviderError> {
-    let addr: IpAddr = addr.parse().unwrap();
-    let t = RecordType::of(addr);
-    let l = p.lookup(d, t).await?;
-    let plan = p.plan(d, &l, addr);
-    if !matches!(plan, Plan::NoChange { .. }) {
-        p.apply(d, t, &l, &plan, addr).await?;
-    }
-    Ok(plan)
 }
 
 fn body(env: &Env, i: usize) -> Value {
@@ -83,13 +43,10 @@ fn rec(r: &TcRecord) -> (&str, &str, &str, u64, &str) {
 #[tokio::test]
 async fn no_data_of_record_means_create() {
     let env = start().await;
-    let plan = sync(
-        &*env.provider,
-        &domain("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     assert_eq!(plan, Plan::Create);
     assert_eq!(env.fake.actions(), ["DescribeRecordList", "CreateRecord"]);
     // The lookup body is exactly the four documented fields, `Subdomain` with a lower-case d.
@@ -110,13 +67,9 @@ async fn no_data_of_record_means_create() {
 #[tokio::test]
 async fn requests_carry_the_sdk_headers() {
     let env = start().await;
-    sync(
-        &*env.provider,
-        &domain("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    env.sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     let seen = &env.fake.seen()[0];
     assert_eq!(seen.method, "POST");
     assert_eq!(seen.header("host"), Some(env.host.as_str()));
@@ -139,13 +92,10 @@ async fn updates_a_stale_value_with_the_configured_ttl() {
     let id = env
         .fake
         .add_record("example.com", "www", "A", "192.0.2.1", 600, "默认");
-    let plan = sync(
-        &*env.provider,
-        &domain("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     assert!(matches!(plan, Plan::Update { ref records } if records[0].id == id.to_string()));
     assert_eq!(env.fake.actions(), ["DescribeRecordList", "ModifyRecord"]);
     assert_eq!(
@@ -164,13 +114,10 @@ async fn unchanged_value_sends_only_the_lookup() {
     let env = start().await;
     env.fake
         .add_record("example.com", "www", "A", "198.51.100.7", 600, "默认");
-    let plan = sync(
-        &*env.provider,
-        &domain("www", "example.com", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+        .await
+        .unwrap();
     assert_eq!(
         plan,
         Plan::NoChange {
@@ -184,13 +131,10 @@ async fn unchanged_value_sends_only_the_lookup() {
 async fn apex_and_wildcard() {
     let env = start().await;
     for sub in ["", "*"] {
-        let d = domain(sub, "example.com", &[]);
-        assert_eq!(
-            sync(&*env.provider, &d, "198.51.100.7").await.unwrap(),
-            Plan::Create
-        );
+        let d = dom(sub, "example.com", &[]);
+        assert_eq!(env.sync(&d, "198.51.100.7").await.unwrap(), Plan::Create);
         assert!(matches!(
-            sync(&*env.provider, &d, "198.51.100.7").await.unwrap(),
+            env.sync(&d, "198.51.100.7").await.unwrap(),
             Plan::NoChange { .. }
         ));
     }
@@ -211,9 +155,9 @@ async fn record_line_param_selects_the_line() {
     let id = env
         .fake
         .add_record("example.com", "www", "A", "192.0.2.2", 600, "电信");
-    let d = domain("www", "example.com", &[("RecordLine", "电信")]);
+    let d = dom("www", "example.com", &[("RecordLine", "电信")]);
     assert!(matches!(
-        sync(&*env.provider, &d, "198.51.100.7").await.unwrap(),
+        env.sync(&d, "198.51.100.7").await.unwrap(),
         Plan::Update { .. }
     ));
     assert_eq!(body(&env, 0)["RecordLine"], "电信");
@@ -232,9 +176,9 @@ async fn record_id_param_picks_the_record() {
     let second = env
         .fake
         .add_record("example.com", "www", "A", "192.0.2.2", 600, "默认");
-    let d = domain("www", "example.com", &[("RecordId", &second.to_string())]);
+    let d = dom("www", "example.com", &[("RecordId", &second.to_string())]);
     assert!(matches!(
-        sync(&*env.provider, &d, "198.51.100.7").await.unwrap(),
+        env.sync(&d, "198.51.100.7").await.unwrap(),
         Plan::Update { .. }
     ));
     assert_eq!(body(&env, 1)["RecordId"], second);
@@ -248,8 +192,8 @@ async fn ipv6_values_compare_as_addresses() {
     let env = start().await;
     env.fake
         .add_record("example.com", "v6", "AAAA", "2001:0db8::1", 600, "默认");
-    let d = domain("v6", "example.com", &[]);
-    let plan = sync(&*env.provider, &d, "2001:db8::1").await.unwrap();
+    let d = dom("v6", "example.com", &[]);
+    let plan = env.sync(&d, "2001:db8::1").await.unwrap();
     assert_eq!(
         plan,
         Plan::NoChange {
@@ -258,7 +202,7 @@ async fn ipv6_values_compare_as_addresses() {
     );
     assert_eq!(body(&env, 0)["RecordType"], "AAAA");
     assert!(matches!(
-        sync(&*env.provider, &d, "2001:db8::2").await.unwrap(),
+        env.sync(&d, "2001:db8::2").await.unwrap(),
         Plan::Update { .. }
     ));
     assert_eq!(
@@ -280,13 +224,10 @@ async fn wrong_credentials_are_auth_errors_and_write_nothing() {
         let env = start_with(id, key, "").await;
         env.fake
             .add_record("example.com", "www", "A", "192.0.2.1", 600, "默认");
-        let err = sync(
-            &*env.provider,
-            &domain("www", "example.com", &[]),
-            "198.51.100.7",
-        )
-        .await
-        .unwrap_err();
+        let err = env
+            .sync(&dom("www", "example.com", &[]), "198.51.100.7")
+            .await
+            .unwrap_err();
         assert!(
             matches!(err, ProviderError::Auth(ref m) if m.contains(code)),
             "{err:?}"
@@ -300,47 +241,37 @@ async fn wrong_credentials_are_auth_errors_and_write_nothing() {
 #[tokio::test]
 async fn unknown_zone_is_zone_not_found() {
     let env = start().await;
-    let err = sync(
-        &*env.provider,
-        &domain("www", "example.org", &[]),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(err, ProviderError::ZoneNotFound("example.org".into()));
+    assert_zone_not_found(&*env.provider, "example.org", "198.51.100.7").await;
     assert!(env.fake.records().is_empty());
 }
 
 #[tokio::test]
 async fn rate_limit_permission_and_gateway_errors() {
     let env = start().await;
-    let d = domain("www", "example.com", &[]);
+    let d = dom("www", "example.com", &[]);
     env.fake.fail_next(
         "LimitExceeded.RequestLimitExceeded",
         "请求的次数超过了频率限制。",
     );
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(matches!(err, ProviderError::RateLimited { .. }), "{err:?}");
     env.fake.fail_next("UnauthorizedOperation", "没有权限。");
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(matches!(err, ProviderError::Permission(_)), "{err:?}");
     env.fake.fail_next_http(502, "InternalError", "bad gateway");
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(
         matches!(err, ProviderError::Api(ref m) if m.contains("InternalError")),
         "{err:?}"
     );
     assert!(env.fake.records().is_empty());
-    assert_eq!(
-        sync(&*env.provider, &d, "198.51.100.7").await.unwrap(),
-        Plan::Create
-    );
+    assert_eq!(env.sync(&d, "198.51.100.7").await.unwrap(), Plan::Create);
 }
 
 #[tokio::test]
 async fn failed_write_is_reported() {
     let env = start().await;
-    let d = domain("www", "example.com", &[]);
+    let d = dom("www", "example.com", &[]);
     let addr: IpAddr = "198.51.100.7".parse().unwrap();
     let l = env.provider.lookup(&d, RecordType::A).await.unwrap();
     let plan = env.provider.plan(&d, &l, addr);

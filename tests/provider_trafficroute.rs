@@ -2,22 +2,16 @@
 //! `Provider` trait as the sync layer drives it (lookup → plan → apply unless no change).
 mod fakes;
 
-use std::net::IpAddr;
-use std::sync::Arc;
-
 use ddns_rs::config::Domain;
-use ddns_rs::provider::{self, Plan, Provider, ProviderError, ProviderSettings, RecordType};
+use ddns_rs::provider::{Plan, ProviderError};
+use fakes::harness::{self, Creds, assert_zone_not_found};
 use fakes::trafficroute::{FakeVolc, VeRecord};
 use serde_json::{Value, json};
 
 const AK: &str = "AKLTtestak";
 const SK: &str = "test sk/+=*~==";
 
-struct Env {
-    fake: Arc<FakeVolc>,
-    provider: Box<dyn Provider>,
-    host: String,
-}
+type Env = harness::Env<FakeVolc>;
 
 async fn start_with(ak: &str, ttl: &str) -> Env {
     let fake = FakeVolc::new(AK, SK, "");
@@ -26,19 +20,7 @@ async fn start_with(ak: &str, ttl: &str) -> Env {
     fake.add_zone("example.com");
     // A zone whose name contains the root: the fuzzy ListZones returns it too.
     fake.add_zone("myexample.com");
-    let settings = ProviderSettings {
-        id: ak.into(),
-        secret: SK.into(),
-        extparam: String::new(),
-        ttl: ttl.into(),
-        http: ddns_rs::http::provider_client(&Default::default(), None).unwrap(),
-        endpoint: Some(format!("http://{addr}")),
-    };
-    Env {
-        fake,
-        provider: provider::build("trafficroute", settings).unwrap(),
-        host: addr.to_string(),
-    }
+    Env::new(fake, addr, "trafficroute", Creds::new(ak, SK).ttl(ttl))
 }
 
 async fn start() -> Env {
@@ -46,22 +28,7 @@ async fn start() -> Env {
 }
 
 fn domain(sub: &str, root: &str) -> Domain {
-    Domain {
-        sub: sub.into(),
-        root: root.into(),
-        params: vec![],
-    }
-}
-
-async fn sync(p: &dyn Provider, d: &Domain, addr: &str) -> Result<Plan, ProviderError> {
-    let addr: IpAddr = addr.parse().unwrap();
-    let t = RecordType::of(addr);
-    let l = p.lookup(d, t).await?;
-    let plan = p.plan(d, &l, addr);
-    if !matches!(plan, Plan::NoChange { .. }) {
-        p.apply(d, t, &l, &plan, addr).await?;
-    }
-    Ok(plan)
+    harness::dom(sub, root, &[])
 }
 
 fn body(env: &Env, i: usize) -> Value {
@@ -79,13 +46,10 @@ fn find(env: &Env, host: &str, t: &str) -> Option<VeRecord> {
 async fn creates_a_missing_record_in_the_exact_zone() {
     let env = start().await;
     let zid = env.fake.add_zone("example.com");
-    let plan = sync(
-        &*env.provider,
-        &domain("www", "example.com"),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&domain("www", "example.com"), "198.51.100.7")
+        .await
+        .unwrap();
     assert_eq!(plan, Plan::Create);
     assert_eq!(
         env.fake.actions(),
@@ -115,13 +79,9 @@ async fn creates_a_missing_record_in_the_exact_zone() {
 #[tokio::test]
 async fn requests_carry_the_sdk_signature() {
     let env = start().await;
-    sync(
-        &*env.provider,
-        &domain("www", "example.com"),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    env.sync(&domain("www", "example.com"), "198.51.100.7")
+        .await
+        .unwrap();
     let seen = &env.fake.seen()[2];
     assert_eq!(seen.header("host"), Some(env.host.as_str()));
     assert_eq!(seen.header("content-type"), Some("application/json"));
@@ -141,13 +101,9 @@ async fn updates_a_stale_value_keeping_its_line() {
     let id = env
         .fake
         .add_record("example.com", "www", "A", "192.0.2.1", 600);
-    sync(
-        &*env.provider,
-        &domain("www", "example.com"),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap();
+    env.sync(&domain("www", "example.com"), "198.51.100.7")
+        .await
+        .unwrap();
     assert_eq!(
         env.fake.actions(),
         ["ListZones", "ListRecords", "UpdateRecord"]
@@ -165,13 +121,10 @@ async fn no_change_sends_only_lookups() {
     let env = start().await;
     env.fake
         .add_record("example.com", "@", "AAAA", "2001:db8::1", 600);
-    let plan = sync(
-        &*env.provider,
-        &domain("", "example.com"),
-        "2001:0db8:0:0::1",
-    )
-    .await
-    .unwrap();
+    let plan = env
+        .sync(&domain("", "example.com"), "2001:0db8:0:0::1")
+        .await
+        .unwrap();
     assert!(matches!(plan, Plan::NoChange { .. }));
     assert_eq!(env.fake.actions(), ["ListZones", "ListRecords"]);
     assert!(env.fake.seen()[1].uri.contains("Host=%40&"));
@@ -182,7 +135,7 @@ async fn wildcard_and_ipv6() {
     let env = start().await;
     env.fake
         .add_record("example.com", "*", "A", "192.0.2.1", 600);
-    sync(&*env.provider, &domain("*", "example.com"), "2001:db8::5")
+    env.sync(&domain("*", "example.com"), "2001:db8::5")
         .await
         .unwrap();
     assert_eq!(find(&env, "*", "A").unwrap().value, "192.0.2.1");
@@ -192,14 +145,7 @@ async fn wildcard_and_ipv6() {
 #[tokio::test]
 async fn a_missing_zone_stops_before_any_record_call() {
     let env = start().await;
-    let err = sync(
-        &*env.provider,
-        &domain("www", "example.org"),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(err, ProviderError::ZoneNotFound("example.org".into()));
+    assert_zone_not_found(&*env.provider, "example.org", "198.51.100.7").await;
     // ddns-go carried on with ZID 0; nothing past ListZones may be sent.
     assert_eq!(env.fake.actions(), ["ListZones"]);
 }
@@ -207,13 +153,10 @@ async fn a_missing_zone_stops_before_any_record_call() {
 #[tokio::test]
 async fn bad_credentials_are_auth_and_nothing_is_written() {
     let env = start_with("AKLTwrong", "").await;
-    let err = sync(
-        &*env.provider,
-        &domain("www", "example.com"),
-        "198.51.100.7",
-    )
-    .await
-    .unwrap_err();
+    let err = env
+        .sync(&domain("www", "example.com"), "198.51.100.7")
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, ProviderError::Auth(ref m) if m.contains("InvalidAccessKey")),
         "{err:?}"
@@ -228,11 +171,11 @@ async fn permission_and_rate_limit_answers() {
     let d = domain("www", "example.com");
     env.fake
         .fail_next(403, "AccessDenied", "User is not authorized.", None);
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(matches!(err, ProviderError::Permission(_)), "{err:?}");
     env.fake
         .fail_next(429, "FlowLimitExceeded", "Too many requests.", Some(12));
-    let err = sync(&*env.provider, &d, "198.51.100.7").await.unwrap_err();
+    let err = env.sync(&d, "198.51.100.7").await.unwrap_err();
     assert!(
         matches!(err, ProviderError::RateLimited { retry_after: Some(d), .. } if d.as_secs() == 12),
         "{err:?}"

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ddns_rs::provider::{Plan, Provider, ProviderError};
+use fakes::harness::assert_zone_not_found;
 use fakes::p3core::{Fault, body_json, dom, ip, lines, provider, query_of, sync};
 use fakes::vercel::FakeVercel;
 use serde_json::json;
@@ -165,10 +166,7 @@ async fn missing_team_id_is_a_permission_error() {
 #[tokio::test]
 async fn unknown_domain_and_rate_limit() {
     let (fake, p) = env(TOKEN, TEAM, "").await;
-    let err = sync(&*p, &dom("www", "example.net", &[]), ip("192.0.2.1"))
-        .await
-        .unwrap_err();
-    assert_eq!(err, ProviderError::ZoneNotFound("example.net".into()));
+    assert_zone_not_found(&*p, "example.net", ip("192.0.2.1")).await;
     fake.rec.fail_next(Fault::rate_limit(
         12,
         json!({"error": {"code": "rate_limited", "message": "Rate limit exceeded"}}),

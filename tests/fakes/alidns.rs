@@ -9,7 +9,6 @@
 //! `Host` header has to be set to what the client will send.
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
-use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -22,6 +21,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 
 use super::Seen;
+use super::p1_common as c;
 
 /// The production host name.
 pub const HOST: &str = "alidns.aliyuncs.com";
@@ -81,35 +81,6 @@ fn error(status: u16, code: &str, message: &str) -> Answer {
     )
 }
 
-/// RFC 3986 strict encoding, done the way the Python SDK does it (form encoding, then fix-ups),
-/// so the check does not share code with the client.
-fn strict(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20")
-        .replace('*', "%2A")
-        .replace("%7E", "~")
-}
-
-/// Unix seconds of `YYYY-MM-DDThh:mm:ssZ`, or None when malformed.
-fn parse_timestamp(ts: &str) -> Option<i64> {
-    let b = ts.as_bytes();
-    if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[19] != b'Z' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| ts.get(r)?.parse::<i64>().ok();
-    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    // Days from 1970-01-01 (Hinnant's days_from_civil).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
-}
-
 /// All parameters of a request as the fake decodes them (query, plus a form body on POST).
 pub fn params(seen: &Seen) -> BTreeMap<String, String> {
     let query = seen.uri.split_once('?').map(|(_, q)| q).unwrap_or("");
@@ -120,13 +91,6 @@ pub fn params(seen: &Seen) -> BTreeMap<String, String> {
         out.extend(form_urlencoded::parse(&seen.body).into_owned());
     }
     out
-}
-
-fn same_value(a: &str, b: &str) -> bool {
-    match (a.parse::<IpAddr>(), b.parse::<IpAddr>()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
-    }
 }
 
 impl FakeAlidns {
@@ -274,18 +238,14 @@ impl FakeAlidns {
                 "Specified access key is not found.",
             ));
         }
-        let Some(ts) = parse_timestamp(&p["Timestamp"]) else {
+        let Some(ts) = c::parse_iso(&p["Timestamp"]) else {
             return Err(error(
                 400,
                 "InvalidTimeStamp.Format",
                 "Specified time stamp is not valid.",
             ));
         };
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64;
-        if (now - ts).abs() > 15 * 60 {
+        if (c::now() - ts).abs() > 15 * 60 {
             return Err(error(
                 400,
                 "InvalidTimeStamp.Expired",
@@ -295,10 +255,10 @@ impl FakeAlidns {
         let canonical = p
             .iter()
             .filter(|(k, _)| k.as_str() != "Signature")
-            .map(|(k, v)| format!("{}={}", strict(k), strict(v)))
+            .map(|(k, v)| format!("{}={}", c::pct(k), c::pct(v)))
             .collect::<Vec<_>>()
             .join("&");
-        let to_sign = format!("{}&%2F&{}", seen.method, strict(&canonical));
+        let to_sign = format!("{}&%2F&{}", seen.method, c::pct(&canonical));
         let mut mac =
             Hmac::<sha1::Sha1>::new_from_slice(format!("{}&", self.secret).as_bytes()).unwrap();
         mac.update(to_sign.as_bytes());
@@ -398,7 +358,7 @@ fn check_write(s: &Inner, rec: &AliRecord) -> Result<(), Answer> {
             && r.rr.eq_ignore_ascii_case(&rec.rr)
             && r.rtype == rec.rtype
             && r.line == rec.line
-            && same_value(&r.value, &rec.value)
+            && c::same_value(&r.value, &rec.value)
     });
     if duplicate {
         return Err(error(

@@ -12,8 +12,7 @@ use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::Seen;
-use super::p2zone::{Core, Fault, Rec, family_ok, full, one, query};
+use super::p2zone::{Core, family_ok, full, one, query};
 
 pub const HOST: &str = "www.dynadot.com";
 
@@ -25,6 +24,14 @@ pub struct FakeDynadot {
 
 fn failed(msg: &str) -> Response {
     axum::Json(json!({"status": "failed", "error_code": -1, "content": msg})).into_response()
+}
+
+/// The shared account (zones, records, request log, faults) is reached through the fake.
+impl std::ops::Deref for FakeDynadot {
+    type Target = Core;
+    fn deref(&self) -> &Core {
+        &self.core
+    }
 }
 
 impl FakeDynadot {
@@ -44,18 +51,6 @@ impl FakeDynadot {
     }
     pub fn seed(&self, zone: &str, name: &str, rtype: &str, value: &str) -> String {
         self.core.seed(zone, name, rtype, value, 600)
-    }
-    pub fn records(&self) -> Vec<Rec> {
-        self.core.records()
-    }
-    pub fn values(&self, name: &str, rtype: &str) -> Vec<String> {
-        self.core.values(name, rtype)
-    }
-    pub fn requests(&self) -> Vec<Seen> {
-        self.core.requests()
-    }
-    pub fn fail_next(&self, f: Fault) {
-        self.core.fail_next(f);
     }
     pub fn router(self: &Arc<Self>) -> Router {
         Router::new().fallback(handle).with_state(self.clone())

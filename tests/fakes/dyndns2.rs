@@ -172,3 +172,29 @@ async fn handle(
     };
     (StatusCode::from_u16(status).unwrap(), text).into_response()
 }
+
+// ---- Client-side helpers shared by the dyndns2 and DuckDNS tests ----
+
+/// The account both test files use, served over plain HTTP: user `alice` with password
+/// `pa:ss wörd`, DuckDNS token `duck-token-123`, hosts `home.example.net` and `home`.
+pub async fn serve_standard() -> (Arc<FakeDyndns2>, std::net::SocketAddr) {
+    let fake = FakeDyndns2::new("alice", "pa:ss wörd", "duck-token-123");
+    fake.add_host("home.example.net");
+    fake.add_host("home");
+    let addr = super::serve_http(fake.router()).await;
+    (fake, addr)
+}
+
+/// Provider `key` (dyndns2 or duckdns) with these settings; `endpoint` None keeps its own URL.
+pub fn provider(
+    key: &str,
+    id: &str,
+    secret: &str,
+    extparam: &str,
+    endpoint: Option<String>,
+) -> Box<dyn ddns_rs::provider::Provider> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    super::harness::Creds::new(id, secret)
+        .extparam(extparam)
+        .build_at(key, endpoint.as_deref())
+}

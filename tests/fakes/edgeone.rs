@@ -218,15 +218,7 @@ impl FakeEdgeOne {
         let Some(rest) = auth.strip_prefix("TC3-HMAC-SHA256 ") else {
             return Err(sig_fail("Unsupported algorithm."));
         };
-        let field = |n: &str| {
-            rest.split(", ")
-                .find_map(|p| p.strip_prefix(n).and_then(|v| v.strip_prefix('=')))
-        };
-        let (Some(cred), Some(signed), Some(sig)) = (
-            field("Credential"),
-            field("SignedHeaders"),
-            field("Signature"),
-        ) else {
+        let Some((cred, signed, sig)) = c::tc3_fields(rest) else {
             return Err(sig_fail("Malformed Authorization."));
         };
         let parts: Vec<&str> = cred.split('/').collect();
@@ -248,26 +240,10 @@ impl FakeEdgeOne {
         if (c::now() - ts).abs() > 300 {
             return Err(error("AuthFailure.SignatureExpire", "Signature expired."));
         }
-        let (y, m, d, ..) = c::civil(ts);
-        if *date != format!("{y:04}-{m:02}-{d:02}") || signed != "content-type;host" {
+        if *date != c::utc_date(ts) || signed != "content-type;host" {
             return Err(sig_fail("The scope date or signed headers are wrong."));
         }
-        let canonical = format!(
-            "{}\n/\n\ncontent-type:{ct}\nhost:{host}\n\ncontent-type;host\n{}",
-            seen.method,
-            c::sha256_hex(&seen.body)
-        );
-        let sts = format!(
-            "TC3-HMAC-SHA256\n{ts}\n{date}/teo/tc3_request\n{}",
-            c::sha256_hex(canonical.as_bytes())
-        );
-        let k = c::hmac256(
-            format!("TC3{}", self.secret_key).as_bytes(),
-            date.as_bytes(),
-        );
-        let k = c::hmac256(&k, b"teo");
-        let k = c::hmac256(&k, b"tc3_request");
-        if hex::encode(c::hmac256(&k, sts.as_bytes())) != sig {
+        if c::tc3_signature(&self.secret_key, "teo", date, ts, (seen, "", ct, host)) != sig {
             return Err(sig_fail("The signature does not match."));
         }
         Ok(())

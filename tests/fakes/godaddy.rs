@@ -13,8 +13,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::Seen;
-use super::p2zone::{Core, Fault, Rec, family_ok, full, seg};
+use super::p2zone::{Core, family_ok, full, seg};
 
 pub const HOST: &str = "api.godaddy.com";
 
@@ -34,6 +33,14 @@ fn error(status: u16, code: &str, message: &str) -> Response {
         .into_response()
 }
 
+/// The shared account (zones, records, request log, faults) is reached through the fake.
+impl std::ops::Deref for FakeGoDaddy {
+    type Target = Core;
+    fn deref(&self) -> &Core {
+        &self.core
+    }
+}
+
 impl FakeGoDaddy {
     /// An account accepting exactly `sso-key <key>:<secret>`.
     pub fn new(key: &str, secret: &str) -> Arc<Self> {
@@ -43,33 +50,12 @@ impl FakeGoDaddy {
             api_allowed: AtomicBool::new(true),
         })
     }
-    pub fn add_zone(&self, zone: &str) {
-        self.core.add_zone(zone);
-    }
     /// Closes the API to this account (fewer than 10 domains, no Pro plan).
     pub fn deny_api(&self) {
         self.api_allowed.store(false, Ordering::SeqCst);
     }
     pub fn seed(&self, zone: &str, name: &str, rtype: &str, value: &str) -> String {
         self.core.seed(zone, name, rtype, value, 600)
-    }
-    pub fn records(&self) -> Vec<Rec> {
-        self.core.records()
-    }
-    pub fn values(&self, name: &str, rtype: &str) -> Vec<String> {
-        self.core.values(name, rtype)
-    }
-    pub fn requests(&self) -> Vec<Seen> {
-        self.core.requests()
-    }
-    pub fn writes(&self) -> Vec<Seen> {
-        self.requests()
-            .into_iter()
-            .filter(|s| s.method != "GET")
-            .collect()
-    }
-    pub fn fail_next(&self, f: Fault) {
-        self.core.fail_next(f);
     }
     pub fn router(self: &Arc<Self>) -> Router {
         Router::new().fallback(handle).with_state(self.clone())

@@ -26,6 +26,7 @@ pub mod edgeone;
 pub mod faulty;
 pub mod gcore;
 pub mod godaddy;
+pub mod harness;
 pub mod hipmdnsmgr;
 pub mod huaweicloud;
 pub mod name_com;
@@ -223,4 +224,27 @@ pub fn seen(
 /// Registry of routes for a [`ConnectProxy`].
 pub fn routes(pairs: &[(&str, SocketAddr)]) -> HashMap<String, SocketAddr> {
     pairs.iter().map(|(h, a)| (h.to_string(), *a)).collect()
+}
+
+/// The JSON body of a request.
+pub fn body_json(s: &Seen) -> serde_json::Value {
+    serde_json::from_slice(&s.body).unwrap()
+}
+
+/// The form body of a request as pairs.
+pub fn body_form(s: &Seen) -> Vec<(String, String)> {
+    form_urlencoded::parse(&s.body).into_owned().collect()
+}
+
+/// `METHOD /path` of every request (query stripped).
+pub fn lines(seen: &[Seen]) -> Vec<String> {
+    seen.iter()
+        .map(|s| format!("{} {}", s.method, s.uri.split('?').next().unwrap()))
+        .collect()
+}
+
+/// The query of a recorded request as pairs.
+pub fn query_of(s: &Seen) -> Vec<(String, String)> {
+    let q = s.uri.split_once('?').map(|(_, q)| q).unwrap_or("");
+    form_urlencoded::parse(q.as_bytes()).into_owned().collect()
 }

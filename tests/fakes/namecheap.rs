@@ -11,8 +11,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 
-use super::Seen;
-use super::p2zone::{Core, Fault, Rec, full, one, query};
+use super::p2zone::{Core, full, one, query};
 
 pub const HOST: &str = "dynamicdns.park-your-domain.com";
 
@@ -40,6 +39,14 @@ pub fn err_xml(msg: &str, number: u32) -> String {
     )
 }
 
+/// The shared account (zones, records, request log, faults) is reached through the fake.
+impl std::ops::Deref for FakeNamecheap {
+    type Target = Core;
+    fn deref(&self) -> &Core {
+        &self.core
+    }
+}
+
 impl FakeNamecheap {
     pub fn new() -> Arc<Self> {
         Arc::new(FakeNamecheap {
@@ -59,17 +66,8 @@ impl FakeNamecheap {
     pub fn seed(&self, zone: &str, name: &str, value: &str) -> String {
         self.core.seed(zone, name, "A", value, 60)
     }
-    pub fn records(&self) -> Vec<Rec> {
-        self.core.records()
-    }
     pub fn values(&self, name: &str) -> Vec<String> {
         self.core.values(name, "A")
-    }
-    pub fn requests(&self) -> Vec<Seen> {
-        self.core.requests()
-    }
-    pub fn fail_next(&self, f: Fault) {
-        self.core.fail_next(f);
     }
     pub fn router(self: &Arc<Self>) -> Router {
         Router::new().fallback(handle).with_state(self.clone())

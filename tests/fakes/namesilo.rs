@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 
 use super::Seen;
-use super::p2zone::{Core, Fault, Rec, family_ok, full, one, query};
+use super::p2zone::{Core, family_ok, full, one, query};
 
 pub const HOST: &str = "www.namesilo.com";
 
@@ -33,6 +33,14 @@ fn xml(body: String) -> Response {
     ([("content-type", "text/xml")], body).into_response()
 }
 
+/// The shared account (zones, records, request log, faults) is reached through the fake.
+impl std::ops::Deref for FakeNameSilo {
+    type Target = Core;
+    fn deref(&self) -> &Core {
+        &self.core
+    }
+}
+
 impl FakeNameSilo {
     pub fn new(key: &str) -> Arc<Self> {
         Arc::new(FakeNameSilo {
@@ -40,21 +48,9 @@ impl FakeNameSilo {
             core: Core::default(),
         })
     }
-    pub fn add_zone(&self, zone: &str) {
-        self.core.add_zone(zone);
-    }
     /// Seeds a record (TTL 7207, NameSilo's default); `name` is the full host name.
     pub fn seed(&self, zone: &str, name: &str, rtype: &str, value: &str) -> String {
         self.core.seed(zone, name, rtype, value, 7207)
-    }
-    pub fn records(&self) -> Vec<Rec> {
-        self.core.records()
-    }
-    pub fn values(&self, name: &str, rtype: &str) -> Vec<String> {
-        self.core.values(name, rtype)
-    }
-    pub fn requests(&self) -> Vec<Seen> {
-        self.core.requests()
     }
     /// The operation (path after `/api/`) of every request.
     pub fn operations(&self) -> Vec<String> {
@@ -71,9 +67,6 @@ impl FakeNameSilo {
             .into_iter()
             .filter(|s| !s.uri.starts_with("/api/dnsListRecords"))
             .collect()
-    }
-    pub fn fail_next(&self, f: Fault) {
-        self.core.fail_next(f);
     }
     pub fn router(self: &Arc<Self>) -> Router {
         Router::new().fallback(handle).with_state(self.clone())

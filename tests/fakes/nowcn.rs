@@ -22,6 +22,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 
 use super::Seen;
+use super::p1_common as c;
 use super::p4common::{Fault, Rec, Store, path, query, same_value, valid_for};
 
 /// Production host names of the three registrars.
@@ -51,45 +52,6 @@ fn ok(v: Value) -> Response {
 
 fn err(msg: &str) -> Response {
     ok(json!({"RequestId": "FAKE-REQ", "error": msg}))
-}
-
-/// RFC 3986 strict encoding, built from form encoding plus fix-ups (not the client's code).
-fn strict(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20")
-        .replace('*', "%2A")
-        .replace("%7E", "~")
-}
-
-/// Unix seconds of `YYYY-MM-DDThh:mm:ssZ`.
-fn unix(ts: &str) -> Option<i64> {
-    let b = ts.as_bytes();
-    if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[19] != b'Z' {
-        return None;
-    }
-    let n = |r: std::ops::Range<usize>| ts.get(r)?.parse::<i64>().ok();
-    let (y, m, d) = (n(0..4)?, n(5..7)?, n(8..10)?);
-    let (hh, mm, ss) = (n(11..13)?, n(14..16)?, n(17..19)?);
-    // Days since 1970-01-01 by counting: slow but obviously right for test dates.
-    let leap = |y: i64| (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let mut days: i64 = (1970..y).map(|y| if leap(y) { 366 } else { 365 }).sum();
-    let month_days = [
-        31,
-        if leap(y) { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    days += month_days.iter().take((m - 1) as usize).sum::<i64>() + d - 1;
-    Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
 }
 
 impl FakeNowcn {
@@ -189,21 +151,17 @@ impl FakeNowcn {
         if p["AccessInstanceID"] != self.id {
             return Err(String::from(BAD_ID));
         }
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64;
-        match unix(&p["Timestamp"]) {
-            Some(ts) if (now - ts).abs() <= 15 * 60 => {}
+        match c::parse_iso(&p["Timestamp"]) {
+            Some(ts) if (c::now() - ts).abs() <= 15 * 60 => {}
             _ => return Err(String::from("Timestamp 无效或已过期")),
         }
         let canonical = p
             .iter()
             .filter(|(k, _)| k.as_str() != "Signature")
-            .map(|(k, v)| format!("{}={}", strict(k), strict(v)))
+            .map(|(k, v)| format!("{}={}", c::pct(k), c::pct(v)))
             .collect::<Vec<_>>()
             .join("&");
-        let to_sign = format!("{}&%2F&{}", seen.method, strict(&canonical));
+        let to_sign = format!("{}&%2F&{}", seen.method, c::pct(&canonical));
         let mut mac =
             Hmac::<sha1::Sha1>::new_from_slice(format!("{}&", self.secret).as_bytes()).unwrap();
         mac.update(to_sign.as_bytes());

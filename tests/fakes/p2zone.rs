@@ -148,6 +148,13 @@ impl Core {
     pub fn requests(&self) -> Vec<Seen> {
         self.lock().seen.clone()
     }
+    /// The requests other than GET.
+    pub fn writes(&self) -> Vec<Seen> {
+        self.requests()
+            .into_iter()
+            .filter(|s| s.method != "GET")
+            .collect()
+    }
     pub fn fail_next(&self, f: Fault) {
         self.lock().faults.push_back(f);
     }
@@ -240,8 +247,8 @@ fn percent_decode(s: &str) -> String {
 
 // ---- Client-side helpers shared by the tests of these providers ----
 
-use ddns_rs::config::Domain;
-use ddns_rs::provider::{Plan, Provider, ProviderError, ProviderSettings, RecordType};
+#[allow(unused_imports)] // each test file uses its own subset
+pub use super::harness::{dom, sync};
 
 /// Builds provider `key` pointed at `addr` with these credentials and TTL.
 pub fn provider(
@@ -250,38 +257,8 @@ pub fn provider(
     id: &str,
     secret: &str,
     ttl: &str,
-) -> Box<dyn Provider> {
-    let settings = ProviderSettings {
-        id: id.into(),
-        secret: secret.into(),
-        extparam: String::new(),
-        ttl: ttl.into(),
-        http: ddns_rs::http::provider_client(&Default::default(), None).unwrap(),
-        endpoint: Some(format!("http://{addr}")),
-    };
-    ddns_rs::provider::build(key, settings).unwrap()
-}
-
-/// A domain `sub` under `root` with custom params.
-pub fn dom(sub: &str, root: &str, params: &[(&str, &str)]) -> Domain {
-    Domain {
-        sub: sub.into(),
-        root: root.into(),
-        params: params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    }
-}
-
-/// One sync of one domain, as the sync layer does it: lookup, plan, apply unless NoChange.
-pub async fn sync(p: &dyn Provider, d: &Domain, addr: &str) -> Result<Plan, ProviderError> {
-    let addr: IpAddr = addr.parse().unwrap();
-    let t = RecordType::of(addr);
-    let l = p.lookup(d, t).await?;
-    let plan = p.plan(d, &l, addr);
-    if !matches!(plan, Plan::NoChange { .. }) {
-        p.apply(d, t, &l, &plan, addr).await?;
-    }
-    Ok(plan)
+) -> Box<dyn ddns_rs::provider::Provider> {
+    super::harness::Creds::new(id, secret)
+        .ttl(ttl)
+        .build(key, &format!("http://{addr}"))
 }

@@ -8,9 +8,6 @@ use std::sync::Mutex;
 
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use ddns_rs::config::Domain;
-use ddns_rs::http::{HttpOptions, provider_client};
-use ddns_rs::provider::{Plan, Provider, ProviderError, ProviderSettings, RecordType, build};
 use serde_json::Value;
 
 use super::Seen;
@@ -133,73 +130,43 @@ pub fn fits(rtype: &str, value: &str) -> bool {
 
 // ---- helpers for the provider tests ----
 
-/// Builds provider `key` pointed at `base`.
-pub fn provider(
-    key: &str,
-    base: &str,
-    id: &str,
-    secret: &str,
-    extparam: &str,
-    ttl: &str,
-) -> Box<dyn Provider> {
-    let settings = ProviderSettings {
-        id: id.into(),
-        secret: secret.into(),
-        extparam: extparam.into(),
-        ttl: ttl.into(),
-        http: provider_client(&HttpOptions::default(), None).unwrap(),
-        endpoint: Some(base.to_string()),
-    };
-    build(key, settings).unwrap()
-}
+#[allow(unused_imports)] // each test file uses its own subset
+pub use super::harness::{dom, ip, provider, sync};
+#[allow(unused_imports)]
+pub use super::{body_form, body_json, lines, query_of};
 
-/// A domain `sub` . `root` with custom params.
-pub fn dom(sub: &str, root: &str, params: &[(&str, &str)]) -> Domain {
-    Domain {
-        sub: sub.into(),
-        root: root.into(),
-        params: params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    }
-}
+/// The error answers the p3 APIs share, each ending in its own error class with nothing written:
+/// a wrong credential is Auth (its message passing `auth_says`); on the right account a zone it
+/// lacks (`example.net`) is ZoneNotFound, a 403 with `forbidden` is Permission, and a 429 with
+/// `limited = (secs, body)` is RateLimited carrying that Retry-After.
+pub async fn error_answers_are_classified(
+    wrong: (&Recorder, &dyn ddns_rs::provider::Provider),
+    right: (&Recorder, &dyn ddns_rs::provider::Provider),
+    auth_says: impl Fn(&str) -> bool,
+    forbidden: Value,
+    limited: (u64, Value),
+) {
+    use ddns_rs::provider::ProviderError;
+    let www = dom("www", "example.com", &[]);
+    let (rec, p) = wrong;
+    let err = sync(p, &www, ip("192.0.2.1")).await.unwrap_err();
+    assert!(
+        matches!(&err, ProviderError::Auth(m) if auth_says(m)),
+        "{err:?}"
+    );
+    assert!(rec.writes().is_empty());
 
-/// Parses an address.
-pub fn ip(s: &str) -> IpAddr {
-    s.parse().unwrap()
-}
-
-/// One sync of one domain, as the sync layer does it: lookup, plan, apply unless no change.
-pub async fn sync(p: &dyn Provider, d: &Domain, addr: IpAddr) -> Result<Plan, ProviderError> {
-    let t = RecordType::of(addr);
-    let l = p.lookup(d, t).await?;
-    let plan = p.plan(d, &l, addr);
-    if !matches!(plan, Plan::NoChange { .. }) {
-        p.apply(d, t, &l, &plan, addr).await?;
-    }
-    Ok(plan)
-}
-
-/// The JSON body of a request.
-pub fn body_json(s: &Seen) -> Value {
-    serde_json::from_slice(&s.body).unwrap()
-}
-
-/// The form body of a request as pairs.
-pub fn body_form(s: &Seen) -> Vec<(String, String)> {
-    form_urlencoded::parse(&s.body).into_owned().collect()
-}
-
-/// `METHOD /path` of every request (query stripped).
-pub fn lines(seen: &[Seen]) -> Vec<String> {
-    seen.iter()
-        .map(|s| format!("{} {}", s.method, s.uri.split('?').next().unwrap()))
-        .collect()
-}
-
-/// The query of a recorded request as pairs.
-pub fn query_of(s: &Seen) -> Vec<(String, String)> {
-    let q = s.uri.split_once('?').map(|(_, q)| q).unwrap_or("");
-    form_urlencoded::parse(q.as_bytes()).into_owned().collect()
+    let (rec, p) = right;
+    super::harness::assert_zone_not_found(p, "example.net", ip("192.0.2.1")).await;
+    rec.fail_next(Fault::json(403, forbidden));
+    let err = sync(p, &www, ip("192.0.2.1")).await.unwrap_err();
+    assert!(matches!(err, ProviderError::Permission(_)), "{err:?}");
+    let (secs, body) = limited;
+    rec.fail_next(Fault::rate_limit(secs, body));
+    let err = sync(p, &www, ip("192.0.2.1")).await.unwrap_err();
+    assert!(
+        matches!(err, ProviderError::RateLimited { retry_after: Some(d), .. } if d == std::time::Duration::from_secs(secs)),
+        "{err:?}"
+    );
+    assert!(rec.writes().is_empty());
 }

@@ -2,7 +2,6 @@
 //! DNSMgr): an in-memory zone of address records, a request log, and injected faults.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::net::IpAddr;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -102,13 +101,7 @@ impl Store {
     }
 }
 
-/// True when both values are the same address (or the same text when not addresses).
-pub fn same_value(a: &str, b: &str) -> bool {
-    match (a.parse::<IpAddr>(), b.parse::<IpAddr>()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
-    }
-}
+pub use super::p1_common::{same_value, valid_for};
 
 /// The decoded query parameters of a request.
 pub fn query(seen: &Seen) -> BTreeMap<String, String> {
@@ -119,13 +112,4 @@ pub fn query(seen: &Seen) -> BTreeMap<String, String> {
 /// The path of a request, without the query.
 pub fn path(seen: &Seen) -> &str {
     seen.uri.split('?').next().unwrap_or("")
-}
-
-/// True when the value fits the record type.
-pub fn valid_for(rtype: &str, value: &str) -> bool {
-    match rtype {
-        "A" => value.parse::<std::net::Ipv4Addr>().is_ok(),
-        "AAAA" => value.parse::<std::net::Ipv6Addr>().is_ok(),
-        _ => true,
-    }
 }

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::Seen;
-use super::p2zone::{Core, Fault, Rec, family_ok, full, seg};
+use super::p2zone::{Core, family_ok, full, seg};
 
 pub const HOST: &str = "api.porkbun.com";
 const PREFIX: &str = "/api/json/v3/dns/";
@@ -39,6 +39,14 @@ fn success(mut v: Value) -> Response {
     axum::Json(v).into_response()
 }
 
+/// The shared account (zones, records, request log, faults) is reached through the fake.
+impl std::ops::Deref for FakePorkbun {
+    type Target = Core;
+    fn deref(&self) -> &Core {
+        &self.core
+    }
+}
+
 impl FakePorkbun {
     /// An account accepting exactly this key pair.
     pub fn new(key: &str, secret: &str) -> Arc<Self> {
@@ -49,9 +57,6 @@ impl FakePorkbun {
             no_api: Default::default(),
         })
     }
-    pub fn add_zone(&self, zone: &str) {
-        self.core.add_zone(zone);
-    }
     /// Turns API access off for `zone`.
     pub fn deny_api(&self, zone: &str) {
         self.no_api.lock().unwrap().push(zone.into());
@@ -60,24 +65,12 @@ impl FakePorkbun {
     pub fn seed(&self, zone: &str, name: &str, rtype: &str, value: &str) -> String {
         self.core.seed(zone, name, rtype, value, 600)
     }
-    pub fn records(&self) -> Vec<Rec> {
-        self.core.records()
-    }
-    pub fn values(&self, name: &str, rtype: &str) -> Vec<String> {
-        self.core.values(name, rtype)
-    }
-    pub fn requests(&self) -> Vec<Seen> {
-        self.core.requests()
-    }
     /// Requests other than lookups.
     pub fn writes(&self) -> Vec<Seen> {
         self.requests()
             .into_iter()
             .filter(|s| !s.uri.contains("/retrieveByNameType/"))
             .collect()
-    }
-    pub fn fail_next(&self, f: Fault) {
-        self.core.fail_next(f);
     }
     pub fn router(self: &Arc<Self>) -> Router {
         Router::new().fallback(handle).with_state(self.clone())

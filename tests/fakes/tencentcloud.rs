@@ -10,7 +10,6 @@
 //! expected `Host` header has to be set to what the client will send.
 
 use std::collections::VecDeque;
-use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -18,11 +17,10 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use super::Seen;
+use super::p1_common as c;
 
 /// The production host name.
 pub const HOST: &str = "dnspod.tencentcloudapi.com";
@@ -91,33 +89,6 @@ fn ok(mut fields: Value) -> Answer {
 /// The request body as JSON (Null when it is not JSON).
 pub fn json_body(seen: &Seen) -> Value {
     serde_json::from_slice(&seen.body).unwrap_or(Value::Null)
-}
-
-/// UTC `YYYY-MM-DD` of Unix seconds (Hinnant's civil_from_days).
-fn utc_date(secs: i64) -> String {
-    let z = secs.div_euclid(86_400) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-fn hmac256(key: &[u8], msg: &str) -> Vec<u8> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
-    mac.update(msg.as_bytes());
-    mac.finalize().into_bytes().to_vec()
-}
-
-fn same_value(a: &str, b: &str) -> bool {
-    match (a.parse::<IpAddr>(), b.parse::<IpAddr>()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
-    }
 }
 
 impl FakeTencent {
@@ -248,15 +219,7 @@ impl FakeTencent {
         let Some(rest) = auth.strip_prefix("TC3-HMAC-SHA256 ") else {
             return Err(sig_fail("the algorithm is not TC3-HMAC-SHA256"));
         };
-        let field = |name: &str| {
-            rest.split(", ")
-                .find_map(|part| part.strip_prefix(name).and_then(|v| v.strip_prefix('=')))
-        };
-        let (Some(credential), Some(signed), Some(signature)) = (
-            field("Credential"),
-            field("SignedHeaders"),
-            field("Signature"),
-        ) else {
+        let Some((credential, signed, signature)) = c::tc3_fields(rest) else {
             return Err(sig_fail("the Authorization header is malformed"));
         };
         let parts: Vec<&str> = credential.split('/').collect();
@@ -278,34 +241,19 @@ impl FakeTencent {
                 "The X-TC-Timestamp header is missing or invalid.",
             ));
         };
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64;
-        if (now - ts).abs() > 5 * 60 {
+        if (c::now() - ts).abs() > 5 * 60 {
             return Err(error(
                 "AuthFailure.SignatureExpire",
                 "Signature expired. Timestamp and server time cannot differ by more than 5 minutes.",
             ));
         }
-        if *date != utc_date(ts) || *service != "dnspod" || signed != "content-type;host" {
+        if *date != c::utc_date(ts) || *service != "dnspod" || signed != "content-type;host" {
             return Err(sig_fail(
                 "the scope date, service or signed headers are wrong",
             ));
         }
-        let canonical = format!(
-            "{}\n/\n{query}\ncontent-type:{content_type}\nhost:{host}\n\ncontent-type;host\n{}",
-            seen.method,
-            hex::encode(Sha256::digest(&seen.body))
-        );
-        let to_sign = format!(
-            "TC3-HMAC-SHA256\n{ts}\n{date}/dnspod/tc3_request\n{}",
-            hex::encode(Sha256::digest(canonical.as_bytes()))
-        );
-        let k = hmac256(format!("TC3{}", self.secret_key).as_bytes(), date);
-        let k = hmac256(&k, "dnspod");
-        let k = hmac256(&k, "tc3_request");
-        if hex::encode(hmac256(&k, &to_sign)) != signature {
+        let request = (seen, query, content_type, host);
+        if c::tc3_signature(&self.secret_key, "dnspod", date, ts, request) != signature {
             return Err(sig_fail("the signature does not match"));
         }
         Ok(())
@@ -450,7 +398,7 @@ fn write(s: &mut Inner, b: &Value, id: Option<u64>) -> Result<Answer, Answer> {
             && r.name.eq_ignore_ascii_case(&rec.name)
             && r.rtype == rec.rtype
             && r.line == rec.line
-            && same_value(&r.value, &rec.value)
+            && c::same_value(&r.value, &rec.value)
     });
     if duplicate {
         return Err(error(
