@@ -13,40 +13,55 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 
 use super::HttpError;
 
-/// Certificates of the operating system's trust store, added to the bundled roots of every
-/// client (corporate CAs, TLS-inspecting proxies). Read once, lazily, when the first client is
-/// built — not at start-up, where parsing `/etc/ssl/certs` delayed the web port by milliseconds.
+/// The roots every verifying client trusts: the bundled Mozilla roots plus, when loaded, the
+/// operating system's trust store (corporate CAs, TLS-inspecting proxies). Built once, lazily,
+/// when the first client is built — not at start-up, where parsing `/etc/ssl/certs` delayed the
+/// web port by milliseconds — and then shared by every client (clones share it): each client
+/// holding its own parsed copy cost ~0.1 MiB per entry in a large config.
 #[derive(Clone, Default)]
-pub struct OsRoots(Option<Arc<OnceLock<Arc<[CertificateDer<'static>]>>>>);
+pub struct OsRoots {
+    /// Whether the OS store is read (false: bundled roots only).
+    read_os: bool,
+    /// The root store, and how many OS certificates went into it.
+    store: Arc<OnceLock<(Arc<rustls::RootCertStore>, usize)>>,
+}
 
 impl OsRoots {
     /// The OS trust store, to be read on first use; an absent or unreadable store gives an empty
     /// set, because the bundled roots still work (OpenWrt images often ship no CA bundle).
     pub fn load() -> OsRoots {
-        OsRoots(Some(Arc::new(OnceLock::new())))
+        OsRoots {
+            read_os: true,
+            store: Arc::default(),
+        }
     }
 
-    fn certs(&self) -> &[CertificateDer<'static>] {
-        match &self.0 {
-            None => &[],
-            Some(cell) => cell.get_or_init(|| {
+    fn store(&self) -> &(Arc<rustls::RootCertStore>, usize) {
+        self.store.get_or_init(|| {
+            let mut roots = rustls::RootCertStore::empty();
+            roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+            let mut added = 0;
+            if self.read_os {
                 let found = rustls_native_certs::load_native_certs();
                 for err in &found.errors {
                     tracing::debug!("skipping part of the system certificate store: {err}");
                 }
-                found.certs.into()
-            }),
-        }
+                // Unparsable OS certificates are skipped: one bad file must not break every
+                // request.
+                (added, _) = roots.add_parsable_certificates(found.certs);
+            }
+            (Arc::new(roots), added)
+        })
     }
 
-    /// Number of certificates held (reads the store if it was not read yet).
+    /// Number of OS certificates held (reads the store if it was not read yet).
     pub fn len(&self) -> usize {
-        self.certs().len()
+        self.store().1
     }
 
-    /// True when no certificate was loaded.
+    /// True when no OS certificate was loaded.
     pub fn is_empty(&self) -> bool {
-        self.certs().is_empty()
+        self.len() == 0
     }
 }
 
@@ -54,9 +69,9 @@ impl fmt::Debug for OsRoots {
     // Printing every certificate would flood any `{:?}` of the options; and Debug must not
     // trigger the read.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0.as_ref().and_then(|c| c.get()) {
-            Some(certs) => write!(f, "OsRoots({} certificates)", certs.len()),
-            None if self.0.is_some() => write!(f, "OsRoots(not read yet)"),
+        match self.store.get() {
+            Some((_, n)) => write!(f, "OsRoots({n} certificates)"),
+            None if self.read_os => write!(f, "OsRoots(not read yet)"),
             None => write!(f, "OsRoots(0 certificates)"),
         }
     }
@@ -79,11 +94,9 @@ pub(super) fn client_config(
             }))
             .with_no_client_auth()
     } else {
-        let mut roots = rustls::RootCertStore::empty();
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        // Unparsable OS certificates are skipped: one bad file must not break every request.
-        roots.add_parsable_certificates(os_roots.certs().iter().cloned());
-        builder.with_root_certificates(roots).with_no_client_auth()
+        builder
+            .with_root_certificates(Arc::clone(&os_roots.store().0))
+            .with_no_client_auth()
     };
     // HTTP/2 is compiled out of reqwest; offering only http/1.1 keeps servers from choosing h2.
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
@@ -170,6 +183,18 @@ mod tests {
                 .signature_verification_algorithms
                 .supported_schemes()
         );
+    }
+
+    #[test]
+    fn clients_share_one_root_store() {
+        let roots = OsRoots::default();
+        let clone = roots.clone();
+        client_config(false, &roots).unwrap();
+        client_config(false, &clone).unwrap();
+        let (a, b) = (roots.store(), clone.store());
+        assert!(Arc::ptr_eq(&a.0, &b.0));
+        assert_eq!(a.0.len(), webpki_roots::TLS_SERVER_ROOTS.len());
+        assert_eq!(roots.len(), 0, "the OS store is read only by load()");
     }
 
     #[test]
