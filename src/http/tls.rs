@@ -16,8 +16,12 @@ use super::HttpError;
 /// Certificates of the operating system's trust store, added to the bundled roots of every
 /// client (corporate CAs, TLS-inspecting proxies). Read once, lazily, when the first client is
 /// built — not at start-up, where parsing `/etc/ssl/certs` delayed the web port by milliseconds.
+///
+/// The merged root store is built once and shared by every client, and holds only the OS
+/// certificates that are not bundled already (on a desktop distribution that is almost all of
+/// them): keeping the whole parsed store per client cost about 350 KB of heap at idle.
 #[derive(Clone, Default)]
-pub struct OsRoots(Option<Arc<OnceLock<Arc<[CertificateDer<'static>]>>>>);
+pub struct OsRoots(Option<Arc<OnceLock<Arc<rustls::RootCertStore>>>>);
 
 impl OsRoots {
     /// The OS trust store, to be read on first use; an absent or unreadable store gives an empty
@@ -26,28 +30,58 @@ impl OsRoots {
         OsRoots(Some(Arc::new(OnceLock::new())))
     }
 
-    fn certs(&self) -> &[CertificateDer<'static>] {
+    /// The bundled roots plus the OS store's extra certificates (read on the first call).
+    fn store(&self) -> Arc<rustls::RootCertStore> {
         match &self.0 {
-            None => &[],
-            Some(cell) => cell.get_or_init(|| {
-                let found = rustls_native_certs::load_native_certs();
-                for err in &found.errors {
-                    tracing::debug!("skipping part of the system certificate store: {err}");
-                }
-                found.certs.into()
-            }),
+            None => Arc::new(bundled_roots()),
+            Some(cell) => cell.get_or_init(|| Arc::new(merged_roots())).clone(),
         }
     }
 
-    /// Number of certificates held (reads the store if it was not read yet).
+    /// Number of OS certificates added to the bundled roots (reads the store if it was not
+    /// read yet).
     pub fn len(&self) -> usize {
-        self.certs().len()
+        self.store().roots.len() - webpki_roots::TLS_SERVER_ROOTS.len()
     }
 
-    /// True when no certificate was loaded.
+    /// True when the OS store added no certificate.
     pub fn is_empty(&self) -> bool {
-        self.certs().is_empty()
+        self.len() == 0
     }
+}
+
+/// The bundled Mozilla roots (borrowed from the binary, no copies).
+fn bundled_roots() -> rustls::RootCertStore {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    roots
+}
+
+/// The bundled roots plus every OS certificate that is not one of them (same subject and key).
+/// Unparsable OS certificates are skipped: one bad file must not break every request.
+fn merged_roots() -> rustls::RootCertStore {
+    let found = rustls_native_certs::load_native_certs();
+    for err in &found.errors {
+        tracing::debug!("skipping part of the system certificate store: {err}");
+    }
+    let mut os = rustls::RootCertStore::empty();
+    os.add_parsable_certificates(found.certs);
+    with_unbundled(os.roots)
+}
+
+/// The bundled roots plus those of `anchors` that are not bundled.
+fn with_unbundled(anchors: Vec<rustls::pki_types::TrustAnchor<'static>>) -> rustls::RootCertStore {
+    let mut roots = bundled_roots();
+    for anchor in anchors {
+        let bundled = webpki_roots::TLS_SERVER_ROOTS.iter().any(|b| {
+            b.subject == anchor.subject
+                && b.subject_public_key_info == anchor.subject_public_key_info
+        });
+        if !bundled {
+            roots.roots.push(anchor);
+        }
+    }
+    roots
 }
 
 impl fmt::Debug for OsRoots {
@@ -55,7 +89,11 @@ impl fmt::Debug for OsRoots {
     // trigger the read.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0.as_ref().and_then(|c| c.get()) {
-            Some(certs) => write!(f, "OsRoots({} certificates)", certs.len()),
+            Some(store) => write!(
+                f,
+                "OsRoots({} certificates)",
+                store.roots.len() - webpki_roots::TLS_SERVER_ROOTS.len()
+            ),
             None if self.0.is_some() => write!(f, "OsRoots(not read yet)"),
             None => write!(f, "OsRoots(0 certificates)"),
         }
@@ -79,11 +117,9 @@ pub(super) fn client_config(
             }))
             .with_no_client_auth()
     } else {
-        let mut roots = rustls::RootCertStore::empty();
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        // Unparsable OS certificates are skipped: one bad file must not break every request.
-        roots.add_parsable_certificates(os_roots.certs().iter().cloned());
-        builder.with_root_certificates(roots).with_no_client_auth()
+        builder
+            .with_root_certificates(os_roots.store())
+            .with_no_client_auth()
     };
     // HTTP/2 is compiled out of reqwest; offering only http/1.1 keeps servers from choosing h2.
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
@@ -170,6 +206,22 @@ mod tests {
                 .signature_verification_algorithms
                 .supported_schemes()
         );
+    }
+
+    #[test]
+    fn os_certificates_already_bundled_are_not_added_twice() {
+        let bundled = webpki_roots::TLS_SERVER_ROOTS[0].to_owned();
+        let ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        let mut ca = ca;
+        ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let key = rcgen::KeyPair::generate().unwrap();
+        let der = ca.self_signed(&key).unwrap().der().clone();
+        let mut own = rustls::RootCertStore::empty();
+        own.add(der).unwrap();
+        let corporate = own.roots[0].clone();
+        let store = with_unbundled(vec![bundled, corporate.clone()]);
+        assert_eq!(store.roots.len(), webpki_roots::TLS_SERVER_ROOTS.len() + 1);
+        assert_eq!(store.roots.last(), Some(&corporate));
     }
 
     #[test]
