@@ -66,7 +66,23 @@ fn merged_roots() -> rustls::RootCertStore {
     }
     let mut os = rustls::RootCertStore::empty();
     os.add_parsable_certificates(found.certs);
-    with_unbundled(os.roots)
+    let roots = with_unbundled(os.roots);
+    drop(found.errors);
+    release_freed_heap();
+    roots
+}
+
+/// Hands the heap pages freed just now back to the OS. Reading the store allocates a few
+/// hundred KB (the bundle, every certificate, their parsed forms) that is all freed again, but
+/// glibc keeps freed pages below the top of the heap resident until something reuses them:
+/// measured, about 340 KB of idle RSS.
+fn release_freed_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free memory of the C allocator (which Rust's System
+    // allocator uses) to the kernel; no live allocation is touched. It takes no pointers.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// The bundled roots plus those of `anchors` that are not bundled.
