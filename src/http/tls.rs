@@ -17,9 +17,10 @@ use super::HttpError;
 /// client (corporate CAs, TLS-inspecting proxies). Read once, lazily, when the first client is
 /// built — not at start-up, where parsing `/etc/ssl/certs` delayed the web port by milliseconds.
 ///
-/// The merged root store is built once and shared by every client, and holds only the OS
-/// certificates that are not bundled already (on a desktop distribution that is almost all of
-/// them): keeping the whole parsed store per client cost about 350 KB of heap at idle.
+/// The merged root store is built once and shared by every client (a detection and a provider
+/// client are built for every run, and each used to parse the whole OS store again), and holds
+/// only the OS certificates that are not bundled already (distribution stores are mostly
+/// Mozilla's list, which is what is bundled).
 #[derive(Clone, Default)]
 pub struct OsRoots(Option<Arc<OnceLock<Arc<rustls::RootCertStore>>>>);
 
@@ -73,9 +74,9 @@ fn merged_roots() -> rustls::RootCertStore {
 }
 
 /// Hands the heap pages freed just now back to the OS. Reading the store allocates a few
-/// hundred KB (the bundle, every certificate, their parsed forms) that is all freed again, but
-/// glibc keeps freed pages below the top of the heap resident until something reuses them:
-/// measured, about 340 KB of idle RSS.
+/// hundred KB (every certificate file and its parsed form) that is all freed again, but glibc
+/// keeps freed pages below the top of the heap resident until something reuses them. Measured
+/// (docs/benchmarks.md): about 50 KB of idle heap returned; about 280 KB still stays.
 fn release_freed_heap() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns free memory of the C allocator (which Rust's System
@@ -227,8 +228,7 @@ mod tests {
     #[test]
     fn os_certificates_already_bundled_are_not_added_twice() {
         let bundled = webpki_roots::TLS_SERVER_ROOTS[0].to_owned();
-        let ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        let mut ca = ca;
+        let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
         ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
         let key = rcgen::KeyPair::generate().unwrap();
         let der = ca.self_signed(&key).unwrap().der().clone();
