@@ -130,14 +130,14 @@ fn split_host(host: &str) -> Result<(String, String), DomainError> {
     let pieces: Vec<&str> = host.split(':').collect();
     match pieces.as_slice() {
         [name] => {
-            // Go's EffectiveTLDPlusOne refuses empty labels; psl would accept a trailing dot.
+            // Go's EffectiveTLDPlusOne refuses empty labels; the suffix list lookup refuses them too.
             if name.starts_with('.') || name.ends_with('.') || name.contains("..") {
                 return Err(incorrect());
             }
-            let root = psl::domain_str(name).ok_or_else(incorrect)?;
+            let root = super::suffix_list::domain_str(name).ok_or_else(incorrect)?;
             let sub_len = name.len() - root.len();
             let sub = if sub_len > 0 {
-                // psl returns a suffix of `name`, so `sub_len - 1` is the byte before the dot.
+                // domain_str returns a suffix of `name`, so `sub_len - 1` is the byte before the dot.
                 name.get(..sub_len - 1).ok_or_else(incorrect)?
             } else {
                 ""

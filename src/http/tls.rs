@@ -13,65 +13,105 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 
 use super::HttpError;
 
-/// The roots every verifying client trusts: the bundled Mozilla roots plus, when loaded, the
-/// operating system's trust store (corporate CAs, TLS-inspecting proxies). Built once, lazily,
-/// when the first client is built — not at start-up, where parsing `/etc/ssl/certs` delayed the
-/// web port by milliseconds — and then shared by every client (clones share it): each client
-/// holding its own parsed copy cost ~0.1 MiB per entry in a large config.
+/// Certificates of the operating system's trust store, added to the bundled roots of every
+/// client (corporate CAs, TLS-inspecting proxies). Read once, lazily, when the first client is
+/// built — not at start-up, where parsing `/etc/ssl/certs` delayed the web port by milliseconds.
+///
+/// The merged root store is built once and shared by every client (a detection and a provider
+/// client are built for every run, and each used to parse the whole OS store again), and holds
+/// only the OS certificates that are not bundled already (distribution stores are mostly
+/// Mozilla's list, which is what is bundled).
 #[derive(Clone, Default)]
-pub struct OsRoots {
-    /// Whether the OS store is read (false: bundled roots only).
-    read_os: bool,
-    /// The root store, and how many OS certificates went into it.
-    store: Arc<OnceLock<(Arc<rustls::RootCertStore>, usize)>>,
-}
+pub struct OsRoots(Option<Arc<OnceLock<Arc<rustls::RootCertStore>>>>);
 
 impl OsRoots {
     /// The OS trust store, to be read on first use; an absent or unreadable store gives an empty
     /// set, because the bundled roots still work (OpenWrt images often ship no CA bundle).
     pub fn load() -> OsRoots {
-        OsRoots {
-            read_os: true,
-            store: Arc::default(),
+        OsRoots(Some(Arc::new(OnceLock::new())))
+    }
+
+    /// The bundled roots plus the OS store's extra certificates (read on the first call).
+    fn store(&self) -> Arc<rustls::RootCertStore> {
+        match &self.0 {
+            None => Arc::new(bundled_roots()),
+            Some(cell) => cell.get_or_init(|| Arc::new(merged_roots())).clone(),
         }
     }
 
-    fn store(&self) -> &(Arc<rustls::RootCertStore>, usize) {
-        self.store.get_or_init(|| {
-            let mut roots = rustls::RootCertStore::empty();
-            roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-            let mut added = 0;
-            if self.read_os {
-                let found = rustls_native_certs::load_native_certs();
-                for err in &found.errors {
-                    tracing::debug!("skipping part of the system certificate store: {err}");
-                }
-                // Unparsable OS certificates are skipped: one bad file must not break every
-                // request.
-                (added, _) = roots.add_parsable_certificates(found.certs);
-            }
-            (Arc::new(roots), added)
-        })
-    }
-
-    /// Number of OS certificates held (reads the store if it was not read yet).
+    /// Number of OS certificates added to the bundled roots (reads the store if it was not
+    /// read yet).
     pub fn len(&self) -> usize {
-        self.store().1
+        self.store().roots.len() - webpki_roots::TLS_SERVER_ROOTS.len()
     }
 
-    /// True when no OS certificate was loaded.
+    /// True when the OS store added no certificate.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// The bundled Mozilla roots (borrowed from the binary, no copies).
+fn bundled_roots() -> rustls::RootCertStore {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    roots
+}
+
+/// The bundled roots plus every OS certificate that is not one of them (same subject and key).
+/// Unparsable OS certificates are skipped: one bad file must not break every request.
+fn merged_roots() -> rustls::RootCertStore {
+    let found = rustls_native_certs::load_native_certs();
+    for err in &found.errors {
+        tracing::debug!("skipping part of the system certificate store: {err}");
+    }
+    let mut os = rustls::RootCertStore::empty();
+    os.add_parsable_certificates(found.certs);
+    let roots = with_unbundled(os.roots);
+    drop(found.errors);
+    release_freed_heap();
+    roots
+}
+
+/// Hands the heap pages freed just now back to the OS. Reading the store allocates a few
+/// hundred KB (every certificate file and its parsed form) that is all freed again, but glibc
+/// keeps freed pages below the top of the heap resident until something reuses them. Measured
+/// (docs/benchmarks.md): about 50 KB of idle heap returned; about 280 KB still stays.
+fn release_freed_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free memory of the C allocator (which Rust's System
+    // allocator uses) to the kernel; no live allocation is touched. It takes no pointers.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// The bundled roots plus those of `anchors` that are not bundled.
+fn with_unbundled(anchors: Vec<rustls::pki_types::TrustAnchor<'static>>) -> rustls::RootCertStore {
+    let mut roots = bundled_roots();
+    for anchor in anchors {
+        let bundled = webpki_roots::TLS_SERVER_ROOTS.iter().any(|b| {
+            b.subject == anchor.subject
+                && b.subject_public_key_info == anchor.subject_public_key_info
+        });
+        if !bundled {
+            roots.roots.push(anchor);
+        }
+    }
+    roots
 }
 
 impl fmt::Debug for OsRoots {
     // Printing every certificate would flood any `{:?}` of the options; and Debug must not
     // trigger the read.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.store.get() {
-            Some((_, n)) => write!(f, "OsRoots({n} certificates)"),
-            None if self.read_os => write!(f, "OsRoots(not read yet)"),
+        match self.0.as_ref().and_then(|c| c.get()) {
+            Some(store) => write!(
+                f,
+                "OsRoots({} certificates)",
+                store.roots.len() - webpki_roots::TLS_SERVER_ROOTS.len()
+            ),
+            None if self.0.is_some() => write!(f, "OsRoots(not read yet)"),
             None => write!(f, "OsRoots(0 certificates)"),
         }
     }
@@ -95,7 +135,7 @@ pub(super) fn client_config(
             .with_no_client_auth()
     } else {
         builder
-            .with_root_certificates(Arc::clone(&os_roots.store().0))
+            .with_root_certificates(os_roots.store())
             .with_no_client_auth()
     };
     // HTTP/2 is compiled out of reqwest; offering only http/1.1 keeps servers from choosing h2.
@@ -186,15 +226,18 @@ mod tests {
     }
 
     #[test]
-    fn clients_share_one_root_store() {
-        let roots = OsRoots::default();
-        let clone = roots.clone();
-        client_config(false, &roots).unwrap();
-        client_config(false, &clone).unwrap();
-        let (a, b) = (roots.store(), clone.store());
-        assert!(Arc::ptr_eq(&a.0, &b.0));
-        assert_eq!(a.0.len(), webpki_roots::TLS_SERVER_ROOTS.len());
-        assert_eq!(roots.len(), 0, "the OS store is read only by load()");
+    fn os_certificates_already_bundled_are_not_added_twice() {
+        let bundled = webpki_roots::TLS_SERVER_ROOTS[0].to_owned();
+        let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let key = rcgen::KeyPair::generate().unwrap();
+        let der = ca.self_signed(&key).unwrap().der().clone();
+        let mut own = rustls::RootCertStore::empty();
+        own.add(der).unwrap();
+        let corporate = own.roots[0].clone();
+        let store = with_unbundled(vec![bundled, corporate.clone()]);
+        assert_eq!(store.roots.len(), webpki_roots::TLS_SERVER_ROOTS.len() + 1);
+        assert_eq!(store.roots.last(), Some(&corporate));
     }
 
     #[test]
