@@ -43,16 +43,46 @@ fn walk(dir: &Path, base: &Path, out: &mut Vec<(String, PathBuf)>) {
 /// `.rela.dyn` table that the dynamic loader reads page by page at every start shrinks to a few
 /// KB (about 195 KB off the file, and that many fewer bytes read at start). The executable stays
 /// position-independent (ASLR is kept). The binary then records a `GLIBC_ABI_DT_RELR` version
-/// dependency, so it needs glibc 2.36 or newer at run time (an older loader refuses it with a
-/// "version not found" message); linkers older than binutils 2.38 ignore the option with a
-/// warning. `DDNS_RS_NO_RELR=1` turns it off, for a binary that must also run on a glibc older
-/// than 2.36.
+/// dependency: it needs glibc 2.36 or newer at run time (an older loader refuses to start it).
+/// So it is only done where that is known to hold: a native build on a host whose glibc is
+/// 2.36 or newer (Debian 12, Ubuntu 24.04 …; not Ubuntu 22.04, whose binutils would pack but
+/// whose glibc 2.35 could not run the result). `DDNS_RS_RELR=1` forces it (cross builds for a
+/// new enough target), `DDNS_RS_RELR=0` turns it off (a binary that must run on older glibc).
 fn link_args() {
-    println!("cargo:rerun-if-env-changed=DDNS_RS_NO_RELR");
+    println!("cargo:rerun-if-env-changed=DDNS_RS_RELR");
     let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let target_env = env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
-    if os == "linux" && target_env == "gnu" && env::var_os("DDNS_RS_NO_RELR").is_none() {
+    if os != "linux" || target_env != "gnu" {
+        return;
+    }
+    let wanted = match env::var("DDNS_RS_RELR").as_deref() {
+        Ok("1") => true,
+        Ok("0") => false,
+        _ => env::var("HOST").ok() == env::var("TARGET").ok() && host_glibc_has_relr(),
+    };
+    if wanted {
         println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
+    }
+}
+
+/// Whether the build host's glibc (`getconf GNU_LIBC_VERSION`, e.g. "glibc 2.36") is 2.36 or
+/// newer; false when it cannot be told.
+fn host_glibc_has_relr() -> bool {
+    let Ok(out) = std::process::Command::new("getconf")
+        .arg("GNU_LIBC_VERSION")
+        .output()
+    else {
+        return false;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut parts = text
+        .trim()
+        .trim_start_matches("glibc ")
+        .split('.')
+        .map(|p| p.parse::<u32>().ok());
+    match (parts.next().flatten(), parts.next().flatten()) {
+        (Some(major), Some(minor)) => (major, minor) >= (2, 36),
+        _ => false,
     }
 }
 
