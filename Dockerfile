@@ -1,4 +1,4 @@
-# ddns-rs container image.
+# ddns-rs container image: one static binary on an empty base.
 #
 #   docker build -t ddns-rs .
 #   docker run -d --name ddns-rs --restart=always --net=host -v /opt/ddns-rs:/data ddns-rs
@@ -13,26 +13,32 @@
 # non-root user): `sudo install -d -o 65532 -g 65532 /opt/ddns-rs`.
 
 # --- build -----------------------------------------------------------------------------------
-# Debian 12 with the current stable Rust (the crate needs 1.89 or newer).
+# Debian 12 with the current stable Rust (the crate needs 1.89 or newer), building for musl so
+# that the binary is fully static (no glibc, no loader) and runs on an empty base. musl-tools
+# provides the C compiler ring's assembly and C parts need for that target.
 FROM rust:1-bookworm AS build
+RUN apt-get update && apt-get install -y --no-install-recommends musl-tools \
+    && rm -rf /var/lib/apt/lists/* \
+    && rustup target add "$(uname -m)-unknown-linux-musl"
 WORKDIR /src
 # Dependencies first, so that a source change does not rebuild them: a dummy main is built
 # against the real manifest and lock file, then thrown away.
 COPY Cargo.toml Cargo.lock build.rs ./
 RUN mkdir -p src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
-    && cargo build --release --locked || true
+    && cargo build --release --locked --target "$(uname -m)-unknown-linux-musl" || true
 COPY . .
 # Touch the sources so cargo does not reuse the dummy build of the crate itself.
-RUN touch src/main.rs src/lib.rs && cargo build --release --locked \
-    && install -D -m 0755 target/release/ddns-rs /out/ddns-rs \
+RUN touch src/main.rs src/lib.rs \
+    && cargo build --release --locked --target "$(uname -m)-unknown-linux-musl" \
+    && install -D -m 0755 "target/$(uname -m)-unknown-linux-musl/release/ddns-rs" /out/usr/local/bin/ddns-rs \
+    && install -D -m 0644 /etc/ssl/certs/ca-certificates.crt /out/etc/ssl/certs/ca-certificates.crt \
     && install -d -o 65532 -g 65532 -m 0750 /out/data
 
 # --- run -------------------------------------------------------------------------------------
-# distroless "cc": glibc and libgcc (what a Rust binary links against), CA certificates, no
-# shell, no package manager; the :nonroot tag runs as uid/gid 65532.
-FROM gcr.io/distroless/cc-debian12:nonroot
-COPY --from=build /out/ddns-rs /usr/local/bin/ddns-rs
-COPY --from=build --chown=65532:65532 /out/data /data
+# Nothing but the binary, the CA bundle (added to the roots built into the binary, as on any
+# host) and the data directory: no shell, no package manager, no libc.
+FROM scratch
+COPY --from=build /out/ /
 ENV HOME=/data
 USER 65532:65532
 VOLUME ["/data"]
