@@ -400,17 +400,25 @@ async fn rollback_button_writes_through_the_provider_and_shows_in_the_history() 
 
 #[tokio::test]
 async fn secret_references_survive_a_save_and_are_shown_as_written() {
+    // References the daemon can resolve (a save refuses one it cannot: tests/web_save.rs).
+    let secrets = tempfile::tempdir().unwrap();
+    for (name, value) in [("cf_id", "id-1"), ("cf_token", "tok-1"), ("hook", "hook-1")] {
+        std::fs::write(secrets.path().join(name), value).unwrap();
+    }
+    let id_ref = format!("${{file:{}}}", secrets.path().join("cf_id").display());
+    let secret_ref = format!("${{file:{}}}", secrets.path().join("cf_token").display());
+    let hook_ref = format!("${{file:{}}}", secrets.path().join("hook").display());
     let mut c = config();
-    c.dnsconf[0].dns.id = "${file:/run/secrets/cf_id}".into();
-    c.dnsconf[0].dns.secret = "${env:CF_TOKEN}".into();
-    c.webhook.webhookurl = "https://hooks.example/${env:HOOK_TOKEN}".into();
+    c.dnsconf[0].dns.id = id_ref.clone();
+    c.dnsconf[0].dns.secret = secret_ref.clone();
+    c.webhook.webhookurl = format!("https://hooks.example/{hook_ref}");
     let d = dns("203.0.113.7").await;
     let w = web(&c, health(&d, Duration::ZERO), EngineOptions::default());
     let token = w.login().await;
     let state = w.get("/api/state", LAN, Some(&token)).await.json();
     let entries = state["dnsConf"].clone();
-    assert_eq!(entries[0]["DnsSecret"], "${env:CF_TOKEN}");
-    assert_eq!(entries[0]["DnsID"], "${file:/run/secrets/cf_id}");
+    assert_eq!(entries[0]["DnsSecret"], json!(secret_ref));
+    assert_eq!(entries[0]["DnsID"], json!(id_ref));
     let before = std::fs::read_to_string(&w.path).unwrap();
     let save = json!({
         "Username": "admin",
@@ -425,16 +433,19 @@ async fn secret_references_survive_a_save_and_are_shown_as_written() {
     let saved = ddns_rs::config::store::load_for_edit(&w.path)
         .unwrap()
         .config;
-    assert_eq!(saved.dnsconf[0].dns.secret, "${env:CF_TOKEN}");
-    assert_eq!(saved.dnsconf[0].dns.id, "${file:/run/secrets/cf_id}");
+    assert_eq!(saved.dnsconf[0].dns.secret, secret_ref);
+    assert_eq!(saved.dnsconf[0].dns.id, id_ref);
     assert_eq!(saved.webhook.webhookurl, c.webhook.webhookurl);
     let after = std::fs::read_to_string(&w.path).unwrap();
-    for r in [
-        "${env:CF_TOKEN}",
-        "${file:/run/secrets/cf_id}",
-        "${env:HOOK_TOKEN}",
-    ] {
-        assert!(before.contains(r) && after.contains(r), "{after}");
+    for r in [&id_ref, &secret_ref, &hook_ref] {
+        assert!(
+            before.contains(r.as_str()) && after.contains(r.as_str()),
+            "{after}"
+        );
+    }
+    // The resolved values never reach the file.
+    for v in ["id-1", "tok-1", "hook-1"] {
+        assert!(!after.contains(v), "{after}");
     }
 }
 
