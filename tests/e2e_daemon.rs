@@ -6,11 +6,12 @@
 
 mod fakes;
 
-use std::sync::{Arc, Mutex};
+#[path = "fakes/child_log.rs"]
+mod child_log;
+
 use std::time::Duration;
 
 use fakes::cloudflare::FakeCloudflare;
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 const DEADLINE: Duration = Duration::from_secs(90);
 
@@ -62,17 +63,7 @@ async fn daemon_waits_for_the_file_and_reloads_every_edit() {
         .kill_on_drop(true)
         .spawn()
         .unwrap();
-    let log = Arc::new(Mutex::new(String::new()));
-    let sink = log.clone();
-    let stderr = child.stderr.take().unwrap();
-    tokio::spawn(async move {
-        let mut lines = BufReader::new(stderr).lines();
-        while let Ok(Some(l)) = lines.next_line().await {
-            let mut g = sink.lock().unwrap();
-            g.push_str(&l);
-            g.push('\n');
-        }
-    });
+    let log = child_log::collect_stderr(&mut child);
     let logged = |s: &str| log.lock().unwrap().contains(s);
     let name_holds = |n: &str, v: &str| cf.records().iter().any(|r| r.name == n && r.content == v);
 

@@ -7,13 +7,15 @@
 
 mod fakes;
 
+#[path = "fakes/child_log.rs"]
+mod child_log;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fakes::cloudflare::FakeCloudflare;
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 const BIN: &str = env!("CARGO_BIN_EXE_ddns-rs");
 const DEADLINE: Duration = Duration::from_secs(90);
@@ -237,17 +239,7 @@ fn start_daemon(s: &Setup, listen: &str, extra: &[&str]) -> Daemon {
         .kill_on_drop(true)
         .spawn()
         .unwrap();
-    let log = Arc::new(Mutex::new(String::new()));
-    let sink = log.clone();
-    let stderr = child.stderr.take().unwrap();
-    tokio::spawn(async move {
-        let mut lines = BufReader::new(stderr).lines();
-        while let Ok(Some(l)) = lines.next_line().await {
-            let mut g = sink.lock().unwrap();
-            g.push_str(&l);
-            g.push('\n');
-        }
-    });
+    let log = child_log::collect_stderr(&mut child);
     Daemon { child, log }
 }
 
@@ -371,17 +363,7 @@ async fn sighup_with_an_unresolvable_reference_keeps_the_previous_config() {
         .kill_on_drop(true)
         .spawn()
         .unwrap();
-    let log = Arc::new(Mutex::new(String::new()));
-    let sink = log.clone();
-    let stderr = child.stderr.take().unwrap();
-    tokio::spawn(async move {
-        let mut lines = BufReader::new(stderr).lines();
-        while let Ok(Some(l)) = lines.next_line().await {
-            let mut g = sink.lock().unwrap();
-            g.push_str(&l);
-            g.push('\n');
-        }
-    });
+    let log = child_log::collect_stderr(&mut child);
     let holds = |v: &str| cf.records().iter().any(|r| r.content == v);
     wait_for("the first update", || holds("8.8.8.8")).await;
     let pid = child.id().unwrap().to_string();

@@ -5,6 +5,9 @@
 //! records requests and can hold its answer until the test releases it.
 //! Every wait has a generous deadline, so a slow machine only makes the test slower.
 
+#[path = "fakes/child_log.rs"]
+mod child_log;
+
 use std::path::Path;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -13,7 +16,6 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::State;
 use axum::http::Uri;
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::Semaphore;
 
@@ -79,17 +81,7 @@ impl Daemon {
             .kill_on_drop(true)
             .spawn()
             .unwrap();
-        let log = Arc::new(Mutex::new(String::new()));
-        let sink = log.clone();
-        let stderr = child.stderr.take().unwrap();
-        tokio::spawn(async move {
-            let mut lines = BufReader::new(stderr).lines();
-            while let Ok(Some(l)) = lines.next_line().await {
-                let mut g = sink.lock().unwrap();
-                g.push_str(&l);
-                g.push('\n');
-            }
-        });
+        let log = child_log::collect_stderr(&mut child);
         Daemon { child, log }
     }
 

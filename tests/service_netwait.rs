@@ -3,11 +3,12 @@
 //! waits; adding a default route lets the first update start. `-once` never waits.
 //! Needs root (network namespaces); every wait has a generous deadline.
 
-use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+#[path = "fakes/child_log.rs"]
+mod child_log;
 
-use tokio::io::{AsyncBufReadExt, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::Duration;
 
 const DEADLINE: Duration = Duration::from_secs(90);
 
@@ -89,21 +90,6 @@ fn write_config(dir: &std::path::Path) -> std::path::PathBuf {
     cfg
 }
 
-fn collect(child: &mut tokio::process::Child) -> Arc<Mutex<String>> {
-    let log = Arc::new(Mutex::new(String::new()));
-    let sink = log.clone();
-    let stderr = child.stderr.take().unwrap();
-    tokio::spawn(async move {
-        let mut lines = BufReader::new(stderr).lines();
-        while let Ok(Some(l)) = lines.next_line().await {
-            let mut g = sink.lock().unwrap();
-            g.push_str(&l);
-            g.push('\n');
-        }
-    });
-    log
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn waits_for_a_default_route_while_the_web_ui_is_up() {
     let ns = Netns::new("nw");
@@ -127,7 +113,7 @@ async fn waits_for_a_default_route_while_the_web_ui_is_up() {
         .kill_on_drop(true)
         .spawn()
         .unwrap();
-    let log = collect(&mut child);
+    let log = child_log::collect_stderr(&mut child);
     let logged = |s: &str| log.lock().unwrap().contains(s);
 
     wait_for("the waiting line", &log, || {
@@ -175,7 +161,7 @@ async fn once_never_waits() {
         .kill_on_drop(true)
         .spawn()
         .unwrap();
-    let log = collect(&mut child);
+    let log = child_log::collect_stderr(&mut child);
     let status = tokio::time::timeout(DEADLINE, child.wait())
         .await
         .unwrap()

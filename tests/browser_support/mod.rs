@@ -5,6 +5,9 @@
 //! Missing chromium/chromedriver is a loud failure, unless `DDNS_RS_SKIP_BROWSER=1`.
 #![allow(dead_code)] // each test file uses a different part
 
+#[path = "../fakes/child_log.rs"]
+mod child_log;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -12,7 +15,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 /// Every wait gives up after this long; a slow machine makes the tests slower, never red.
@@ -104,17 +106,7 @@ impl Daemon {
             .kill_on_drop(true)
             .spawn()
             .unwrap();
-        let log = Arc::new(Mutex::new(String::new()));
-        let sink = log.clone();
-        let stderr = child.stderr.take().unwrap();
-        tokio::spawn(async move {
-            let mut lines = BufReader::new(stderr).lines();
-            while let Ok(Some(l)) = lines.next_line().await {
-                let mut g = sink.lock().unwrap();
-                g.push_str(&l);
-                g.push('\n');
-            }
-        });
+        let log = child_log::collect_stderr(&mut child);
         let url = format!("http://127.0.0.1:{port}/");
         let probe = format!("{url}api/session");
         let client = http_client();
