@@ -38,30 +38,122 @@ fn walk(dir: &Path, base: &Path, out: &mut Vec<(String, PathBuf)>) {
 }
 
 /// Linker flags for the `ddns-rs` binary only (tests and the library are not affected).
-///
-/// On glibc targets, pack the binary's relative relocations (`DT_RELR`): the ~200 KB
-/// `.rela.dyn` table that the dynamic loader reads page by page at every start shrinks to a few
-/// KB (about 195 KB off the file, and that many fewer bytes read at start). The executable stays
-/// position-independent (ASLR is kept). The binary then records a `GLIBC_ABI_DT_RELR` version
-/// dependency: it needs glibc 2.36 or newer at run time (an older loader refuses to start it).
-/// So it is only done where that is known to hold: a native build on a host whose glibc is
-/// 2.36 or newer (Debian 12, Ubuntu 24.04 …; not Ubuntu 22.04, whose binutils would pack but
-/// whose glibc 2.35 could not run the result). `DDNS_RS_RELR=1` forces it (cross builds for a
-/// new enough target), `DDNS_RS_RELR=0` turns it off (a binary that must run on older glibc).
-fn link_args() {
+fn link_args(out_dir: &Path) {
     println!("cargo:rerun-if-env-changed=DDNS_RS_RELR");
-    let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
-    let target_env = env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
-    if os != "linux" || target_env != "gnu" {
+    println!("cargo:rerun-if-env-changed=DDNS_RS_UNWIND");
+    if env::var("CARGO_CFG_TARGET_OS").as_deref() != Ok("linux") {
         return;
     }
-    let wanted = match env::var("DDNS_RS_RELR").as_deref() {
+    if wants_relr() {
+        println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
+    }
+    if wants_no_unwind() {
+        drop_unwind_tables(out_dir);
+    }
+}
+
+/// Pack the binary's relative relocations (`DT_RELR`): the ~200 KB `.rela.dyn` table that is
+/// read page by page at every start shrinks to a few KB (about 195 KB off the file, and that
+/// many fewer bytes read and kept resident). The executable stays position-independent (ASLR is
+/// kept). Who applies the packed table differs:
+///
+/// - glibc: the dynamic loader, which needs glibc 2.36 or newer at run time (the binary records a
+///   `GLIBC_ABI_DT_RELR` dependency; an older loader refuses to start it). So only where that is
+///   known to hold: a native build on a host whose glibc is 2.36 or newer (Debian 12, Ubuntu
+///   24.04 …; not Ubuntu 22.04, whose glibc 2.35 could not run the result).
+/// - static musl (`crt-static`, the default of Rust's musl targets): the binary relocates itself
+///   with the start-up code linked into it, so the machine it runs on does not matter, but that
+///   code must read `DT_RELR`: musl 1.2.4 and newer do, and Rust bundles musl 1.2.5 since Rust
+///   1.93 (1.2.3 before, which would crash at start). So: static musl with rustc 1.93 or newer.
+///   A dynamically linked musl build is left alone.
+///
+/// `DDNS_RS_RELR=1` forces it (cross builds for a new enough glibc), `DDNS_RS_RELR=0` turns it
+/// off (a glibc binary that must run on older systems, or a static musl build linked against an
+/// older musl's start-up files).
+fn wants_relr() -> bool {
+    let target_env = env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
+    match env::var("DDNS_RS_RELR").as_deref() {
         Ok("1") => true,
         Ok("0") => false,
-        _ => env::var("HOST").ok() == env::var("TARGET").ok() && host_glibc_has_relr(),
+        _ if target_env == "gnu" => {
+            env::var("HOST").ok() == env::var("TARGET").ok() && host_glibc_has_relr()
+        }
+        _ if target_env == "musl" => musl_is_static() && rustc_minor().is_some_and(|m| m >= 93),
+        _ => false,
+    }
+}
+
+/// Whether to leave the unwind tables (`.eh_frame`, `.eh_frame_hdr`) out of the binary.
+///
+/// The release profile builds with `panic = "abort"`: nothing is ever unwound, and the tables
+/// (about 0.55 MiB, an eighth of the file) only serve the backtrace a panic prints under
+/// `RUST_BACKTRACE=1`. Without them a panic still prints its message and location, then aborts,
+/// as before; only the list of frames is empty. Build scripts are not told the panic strategy
+/// (`CARGO_CFG_PANIC` says "unwind" whatever the profile says), so this keys on the profile:
+/// `release` is the profile with `panic = "abort"` in Cargo.toml; dev and test builds, which
+/// unwind, keep their tables. `DDNS_RS_UNWIND=keep` keeps them in a release build too.
+fn wants_no_unwind() -> bool {
+    env::var("PROFILE").as_deref() == Ok("release")
+        && env::var("DDNS_RS_UNWIND").as_deref() != Ok("keep")
+}
+
+/// Links the binary with the LLVM linker that ships with Rust (`rust-lld`, already the default
+/// linker of x86_64 Linux since Rust 1.90) and a linker script fragment that discards the unwind
+/// sections. lld accepts the discard for every start-up object seen here (Debian's and Rust's
+/// bundled musl ones); GNU ld refuses it for musl's, which is why lld is named explicitly rather
+/// than left to the target's default. Without `rust-lld` in the toolchain (a distribution's Rust
+/// built without it) the tables stay and the build says so.
+fn drop_unwind_tables(out_dir: &Path) {
+    let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let host = env::var("HOST").unwrap_or_default();
+    let sysroot = std::process::Command::new(&rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+    let Some(gcc_ld) = sysroot
+        .map(|s| s.join("lib/rustlib").join(&host).join("bin/gcc-ld"))
+        .filter(|d| d.join("ld.lld").is_file())
+    else {
+        println!(
+            "cargo:warning=rust-lld not found in the toolchain: the release binary keeps its \
+             unwind tables (about 0.55 MiB more)"
+        );
+        return;
     };
-    if wanted {
-        println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
+    let script = out_dir.join("no-unwind-tables.ld");
+    fs::write(
+        &script,
+        "SECTIONS\n{\n  /DISCARD/ : { *(.eh_frame) *(.eh_frame_hdr) }\n}\nINSERT AFTER .text;\n",
+    )
+    .expect("write the linker script into OUT_DIR");
+    println!("cargo:rustc-link-arg-bins=-fuse-ld=lld");
+    println!("cargo:rustc-link-arg-bins=-B{}", gcc_ld.display());
+    println!("cargo:rustc-link-arg-bins=-Wl,-T,{}", script.display());
+}
+
+/// Whether a musl build links statically. It does by default; cargo does not pass `crt-static`
+/// in `CARGO_CFG_TARGET_FEATURE` (seen with cargo 1.95), so this looks for the one way to turn it
+/// off, `-C target-feature=-crt-static` in the flags.
+fn musl_is_static() -> bool {
+    let flags = env::var("CARGO_ENCODED_RUSTFLAGS").unwrap_or_default();
+    !flags.contains("-crt-static")
+}
+
+/// The minor version of the compiler building this (`rustc 1.95.0 (…)` → 95).
+fn rustc_minor() -> Option<u32> {
+    let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let out = std::process::Command::new(rustc)
+        .arg("--version")
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let version = text.split_whitespace().nth(1)?;
+    let mut parts = version.split('.');
+    match (parts.next(), parts.next()) {
+        (Some("1"), Some(minor)) => minor.parse().ok(),
+        _ => None,
     }
 }
 
@@ -93,7 +185,7 @@ fn main() {
     let web = manifest.join("web");
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=web");
-    link_args();
+    link_args(&out_dir);
     let mut files = Vec::new();
     walk(&web, &web, &mut files);
     let gz_dir = out_dir.join("web_gz");

@@ -91,7 +91,9 @@ pub fn local_now() -> Civil {
 pub fn local_from_unix(secs: i64) -> Civil {
     #[cfg(unix)]
     {
-        let t: libc::time_t = secs as libc::time_t;
+        // `time_t` is 64-bit on every target built here (musl since 1.2); the cast names no
+        // type so that musl's deprecated alias is not spelled out.
+        let t = secs as _;
         // SAFETY: `tm` is plain old data; localtime_r writes it fully or returns null.
         let mut tm: libc::tm = unsafe { std::mem::zeroed() };
         let ok = unsafe { !libc::localtime_r(&t, &mut tm).is_null() };
