@@ -46,7 +46,7 @@ async fn daemon_waits_for_the_file_and_reloads_every_edit() {
     let addr_file = dir.path().join("addr");
     std::fs::write(&addr_file, "8.8.8.8\n").unwrap();
 
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ddns-rs"))
+    let mut child = tokio::process::Command::new(fakes::bin::path())
         .args([
             "-c",
             cfg.to_str().unwrap(),

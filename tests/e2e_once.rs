@@ -175,7 +175,7 @@ impl World {
 }
 
 async fn run_binary(args: &[&str], home: &Path, proxy: &str) -> Output {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_ddns-rs"))
+    tokio::process::Command::new(fakes::bin::path())
         .args(args)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())

@@ -132,7 +132,7 @@ async fn once_updates_creates_and_skips_at_every_p1_provider() {
     let path = dir.path().join(".ddns_go_config.yaml");
     std::fs::write(&path, cfg).unwrap();
 
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_ddns-rs"))
+    let out = tokio::process::Command::new(fakes::bin::path())
         .args([
             "-c",
             path.to_str().unwrap(),

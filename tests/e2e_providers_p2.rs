@@ -196,7 +196,7 @@ impl World {
 
     async fn run(&self) -> Output {
         let path = self.config_path();
-        tokio::process::Command::new(env!("CARGO_BIN_EXE_ddns-rs"))
+        tokio::process::Command::new(fakes::bin::path())
             .args([
                 "-c",
                 path.to_str().unwrap(),

@@ -220,7 +220,7 @@ async fn once_updates_creates_and_skips_at_every_provider() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join(".ddns_go_config.yaml");
     std::fs::write(&cfg, y).unwrap();
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_ddns-rs"))
+    let out = tokio::process::Command::new(fakes::bin::path())
         .args([
             "-c",
             cfg.to_str().unwrap(),

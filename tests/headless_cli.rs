@@ -15,11 +15,13 @@ use fakes::callback::FakeCallback;
 /// Extra arguments, environment, and the text the error must contain.
 type Case<'a> = (Vec<String>, Vec<(&'a str, &'a str)>, &'a str);
 
-const BIN: &str = env!("CARGO_BIN_EXE_ddns-rs");
+fn bin() -> String {
+    fakes::bin::path()
+}
 
 /// Runs the binary with a clean environment plus `env`.
 async fn ddns(args: &[String], env: &[(&str, &str)]) -> Output {
-    let mut cmd = tokio::process::Command::new(BIN);
+    let mut cmd = tokio::process::Command::new(bin());
     cmd.args(args).env_clear();
     for (k, v) in env {
         cmd.env(k, v);

@@ -17,7 +17,9 @@ use std::time::Duration;
 
 use fakes::cloudflare::FakeCloudflare;
 
-const BIN: &str = env!("CARGO_BIN_EXE_ddns-rs");
+fn bin() -> String {
+    fakes::bin::path()
+}
 const DEADLINE: Duration = Duration::from_secs(90);
 /// The provider token; must never appear in a log line.
 const TOKEN: &str = "tok-Zq81vXe-never-logged";
@@ -43,7 +45,7 @@ async fn cloudflare() -> (Arc<FakeCloudflare>, fakes::ConnectProxy) {
 
 /// A command for the binary with a clean environment: PATH, HOME=`home`, the proxy.
 fn command(home: &Path, proxy: Option<&fakes::ConnectProxy>) -> Command {
-    let mut c = Command::new(BIN);
+    let mut c = Command::new(bin());
     c.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", home);

@@ -330,9 +330,10 @@ async fn rollback_flag_writes_the_previous_value_through_the_provider() {
         source: "url".into(),
         provider: "callback".into(),
     });
-    let bin = env!("CARGO_BIN_EXE_ddns-rs");
+    let bin = fakes::bin::path();
     let run = |arg: &'static str| {
         let cfg = cfg.clone();
+        let bin = bin.clone();
         tokio::task::spawn_blocking(move || {
             std::process::Command::new(bin)
                 .args(["-c", cfg.to_str().unwrap(), "-rollback", arg])

@@ -17,7 +17,7 @@ pub struct Daemon {
 impl Daemon {
     /// Starts the binary with `args`, a clean environment (PATH, HOME = `home`) plus `env`.
     pub fn spawn(args: &[&str], home: &Path, env: &[(&str, String)]) -> Daemon {
-        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_ddns-rs"));
+        let mut cmd = tokio::process::Command::new(super::bin::path());
         cmd.args(args)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())

@@ -11,6 +11,7 @@
 pub mod alidns;
 pub mod aliesa;
 pub mod baiducloud;
+pub mod bin;
 pub mod callback;
 pub mod capture;
 pub mod cloudflare;
