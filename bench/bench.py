@@ -255,8 +255,9 @@ class Web:
 # ---------------------------------------------------------------- figures
 
 
-def fig_idle(b, tmp, runs, window, peers):
-    """Figures 2 and 6: RSS 5 s and 60 s after start, CPU and context switches over `window`."""
+def fig_idle(b, tmp, runs, window, peers, musl=None):
+    """Figures 2 and 6: RSS 5 s and 60 s after start, CPU and context switches over `window`.
+    musl: a static musl build of the same source, measured beside the default build."""
     res = {}
     for run in range(runs):
         log("idle run %d/%d (%d s window)" % (run + 1, runs, window))
@@ -268,6 +269,13 @@ def fig_idle(b, tmp, runs, window, peers):
             "ddns-rs": start([b, "-c", d + "/web.yaml", "-l", "127.0.0.1:18110"], d + "/web.log"),
             "ddns-rs -noweb": start([b, "-c", d + "/noweb.yaml", "-noweb"], d + "/noweb.log"),
         }
+        if musl:
+            ddns_config(d + "/mweb.yaml", [("e1", ["a.example.com"])], 18101, 18101)
+            ddns_config(d + "/mnoweb.yaml", [("e1", ["a.example.com"])], 18101, 18101)
+            procs["ddns-rs musl"] = start([musl, "-c", d + "/mweb.yaml", "-l", "127.0.0.1:18111"],
+                                          d + "/mweb.log")
+            procs["ddns-rs musl -noweb"] = start([musl, "-c", d + "/mnoweb.yaml", "-noweb"],
+                                                 d + "/mnoweb.log")
         if peers:
             inadyn_config(d + "/inadyn.conf", [("e1", ["a.example.com"])], 18101)
             ddclient_config(d + "/ddclient.conf", ["a.example.com"], 18101)
@@ -469,7 +477,7 @@ def gnu_time(args, logname):
     return r.returncode, secs, int(rss.group(1))
 
 
-def fig_scale(b, tmp, runs, peers):
+def fig_scale(b, tmp, runs, peers, musl=None):
     """Figure 5: one -once run over 1,000 domains in 10 entries, 20 ms per request."""
     entries = [("e%d" % e, ["h%03d.z%d.example.com" % (i, e) for i in range(100)])
                for e in range(10)]
@@ -482,6 +490,8 @@ def fig_scale(b, tmp, runs, peers):
         ddns_config(d + "/s1.yaml", entries, 18104, 18104)
         progs = {"ddns-rs": [b, "-c", d + "/s.yaml", "-once"],
                  "ddns-rs 1 account": [b, "-c", d + "/s1.yaml", "-once"]}
+        if musl:
+            progs["ddns-rs musl"] = [musl, "-c", d + "/s.yaml", "-once"]
         if peers:
             inadyn_config(d + "/inadyn.conf", entries, 18104)
             ddclient_config(d + "/ddclient.conf", [x for _, ds in entries for x in ds], 18104)
@@ -545,6 +555,7 @@ def page_gzip(repo):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
+    ap.add_argument("--musl-bin", help="a static musl build, measured beside --bin (1, 2, 5, 6, 7)")
     ap.add_argument("--repo", required=True)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--cycles", type=int, default=10000)
@@ -562,11 +573,14 @@ def main():
         R["size"]["inadyn"] = os.path.getsize(shutil.which("inadyn"))
         R["size"]["ddclient"] = os.path.getsize(shutil.which("ddclient"))
     R["startup"], R["startup_floor"] = fig_startup(a.bin, tmp, 20)
+    if a.musl_bin:
+        R["size"]["ddns-rs musl"] = os.path.getsize(a.musl_bin)
+        R["startup_musl"], _ = fig_startup(a.musl_bin, tmp, 20)
     R["cycles"] = fig_cycles(a.bin, tmp, a.cycles, a.repo)
     R["page_gzip"] = page_gzip(a.repo)
     R["latency"] = fig_latency(a.bin, tmp, a.trials)
-    R["scale"] = fig_scale(a.bin, tmp, a.runs, peers)
-    R["idle"] = fig_idle(a.bin, tmp, a.runs, window, peers)
+    R["scale"] = fig_scale(a.bin, tmp, a.runs, peers, a.musl_bin)
+    R["idle"] = fig_idle(a.bin, tmp, a.runs, window, peers, a.musl_bin)
     R["meta"] = {"runs": a.runs, "window": window, "loadavg": open("/proc/loadavg").read().split()[:3]}
     if a.json:
         with open(a.json, "w") as f:
@@ -581,26 +595,36 @@ def fmt_mib(kib):
 
 def print_table(R, a, peers):
     n = a.runs
-    cols = ["ddns-rs", "inadyn", "ddclient"] if peers else ["ddns-rs"]
+    musl = "ddns-rs musl" in R["size"]
+    ours = ["ddns-rs", "ddns-rs musl"] if musl else ["ddns-rs"]
+    cols = ours + (["inadyn", "ddclient"] if peers else [])
     rows = []
 
     def row(fig, what, budget, vals, ok):
         rows.append([fig, what, budget] + [vals.get(c, "n/a") for c in cols] + [ok])
 
+    def verdict(results):
+        """results: [(build column, met?)] -> "met" / "MISSED", per build when there are two."""
+        word = lambda ok: "met" if ok else "MISSED"
+        if len(results) == 1:
+            return word(results[0][1])
+        return ", ".join("%s %s" % ("glibc" if c == "ddns-rs" else "musl", word(ok))
+                         for c, ok in results)
+
     sz = R["size"]
     row("1", "stripped binary size", "<= 4 MiB",
         {k: "%s (%d B)" % (fmt_mib(v / 1024), v) for k, v in sz.items()},
-        "met" if sz["ddns-rs"] <= 4 * 1024 * 1024 else "MISSED")
+        verdict([(c, sz[c] <= 4 * 1024 * 1024) for c in ours]))
     idle = R["idle"]
     for key, label in (("rss5", "5 s"), ("rss60", "60 s")):
-        v = {"ddns-rs": fmt_mib(med(idle["ddns-rs"][key])) + " (web UI)"}
-        for c in cols[1:]:
+        v = {c: fmt_mib(med(idle[c][key])) + " (web UI)" for c in ours}
+        for c in cols[len(ours):]:
             v[c] = fmt_mib(med(idle[c][key]))
         row("2", "idle RSS %s after start, median of %d" % (label, n), "<= 4 MiB", v,
-            "met" if med(idle["ddns-rs"][key]) <= 4096 else "MISSED")
-        nw = med(idle["ddns-rs -noweb"][key])
-        row("2", "idle RSS %s, ddns-rs -noweb" % label, "<= 4 MiB", {"ddns-rs": fmt_mib(nw)},
-            "met" if nw <= 4096 else "MISSED")
+            verdict([(c, med(idle[c][key]) <= 4096) for c in ours]))
+        v = {c: fmt_mib(med(idle[c + " -noweb"][key])) for c in ours}
+        row("2", "idle RSS %s, -noweb" % label, "<= 4 MiB", v,
+            verdict([(c, med(idle[c + " -noweb"][key]) <= 4096) for c in ours]))
     cy = R["cycles"]["samples"]
     last = max(cy)
     base = cy.get(100, cy[min(k for k in cy if k > 0)])
@@ -633,11 +657,10 @@ def print_table(R, a, peers):
         if c in sc:
             v[c] = "%.2f s, %s, %d req" % (med(sc[c]["wall"]), fmt_mib(med(sc[c]["rss"])),
                                            med(sc[c]["hits"]))
-    ok_t = med(sc["ddns-rs"]["wall"]) <= 3
-    ok_m = med(sc["ddns-rs"]["rss"]) <= 8192
     row("5", "1,000 domains / 10 entries (10 accounts), 20 ms/request, -once, median of %d" % n,
         "<= 3 s, <= 8 MiB", v,
-        "time %s, RSS %s" % ("met" if ok_t else "MISSED", "met" if ok_m else "MISSED"))
+        "time: %s; RSS: %s" % (verdict([(c, med(sc[c]["wall"]) <= 3) for c in ours]),
+                               verdict([(c, med(sc[c]["rss"]) <= 8192) for c in ours])))
     one = sc.get("ddns-rs 1 account")
     if one:
         ok1 = med(one["wall"]) <= 3
@@ -655,17 +678,21 @@ def print_table(R, a, peers):
                                                   med(idle[c]["ctx"]) * 60.0 / w)
     label = "measured 10 min" if w == 600 else "measured %d s x %.0f" % (w, scale)
     row("6", "CPU in 10 idle min (%s), stat (schedstat), median of %d" % (label, n),
-        "<= 50 ms", v, "met" if med(idle["ddns-rs"]["ns"]) * scale / 1e6 <= 50 else "MISSED")
-    nv = idle["ddns-rs -noweb"]
-    row("6", "  same, ddns-rs -noweb", "<= 50 ms",
-        {"ddns-rs": "%.0f ms (%.1f ms), %d sw/min" % (med(nv["cpu"]) * scale,
-                                                     med(nv["ns"]) * scale / 1e6,
-                                                     med(nv["ctx"]) * 60.0 / w)},
-        "met" if med(nv["ns"]) * scale / 1e6 <= 50 else "MISSED")
-    st = R["startup"]
+        "<= 50 ms", v, verdict([(c, med(idle[c]["ns"]) * scale / 1e6 <= 50) for c in ours]))
+    v = {}
+    for c in ours:
+        nv = idle[c + " -noweb"]
+        v[c] = "%.0f ms (%.1f ms), %d sw/min" % (med(nv["cpu"]) * scale,
+                                                 med(nv["ns"]) * scale / 1e6,
+                                                 med(nv["ctx"]) * 60.0 / w)
+    row("6", "  same, -noweb", "<= 50 ms", v,
+        verdict([(c, med(idle[c + " -noweb"]["ns"]) * scale / 1e6 <= 50) for c in ours]))
+    st = {"ddns-rs": R["startup"]}
+    if musl:
+        st["ddns-rs musl"] = R["startup_musl"]
     row("7", "exec -> web port accepts, median of 20", "<= 20 ms",
-        {"ddns-rs": "%.1f ms (exec floor %.1f ms)" % (med(st), med(R["startup_floor"]))},
-        "met" if med(st) <= 20 else "MISSED")
+        {c: "%.1f ms (exec floor %.1f ms)" % (med(st[c]), med(R["startup_floor"])) for c in ours},
+        verdict([(c, med(st[c]) <= 20) for c in ours]))
     pg = R["page_gzip"]
     row("8", "page HTML+CSS+JS gzip -9 (served gzip)", "< 60 KB",
         {"ddns-rs": "%.1f KB (%.1f KB)" % (pg / 1000.0, R["cycles"]["served_gzip"] / 1000.0)},

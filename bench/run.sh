@@ -11,6 +11,9 @@
 #   BENCH_PEERS=0      skip inadyn and ddclient
 #   BENCH_JSON=path    also write the raw numbers as JSON
 #   BENCH_BIN=path     use this binary instead of building one
+#   BENCH_MUSL=0       skip the static musl build (built and measured beside the default one
+#                      when the Rust target x86_64-unknown-linux-musl is installed)
+#   BENCH_MUSL_BIN=path use this static musl binary instead of building one
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -46,18 +49,38 @@ else
     cargo build --release --quiet --bin ddns-rs
     bin=${CARGO_TARGET_DIR:-$repo/target}/release/ddns-rs
 fi
-# The release profile strips already (strip = true); strip a copy anyway so figure 1 is the
+# The static musl build that routers and the container image use (docs/install.md): figures 1,
+# 2, 5, 6 and 7 are measured for it too. musl-tools gives ring's C code a musl compiler.
+musl_bin=${BENCH_MUSL_BIN:-}
+if [[ -z $musl_bin && ${BENCH_MUSL:-1} != 0 ]] &&
+    rustup target list --installed 2>/dev/null | grep -qx x86_64-unknown-linux-musl; then
+    command -v musl-gcc >/dev/null ||
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq musl-tools >/dev/null 2>&1 || true
+    echo "run.sh: cargo build --release --target x86_64-unknown-linux-musl" >&2
+    cargo build --release --quiet --bin ddns-rs --target x86_64-unknown-linux-musl
+    musl_bin=${CARGO_TARGET_DIR:-$repo/target}/x86_64-unknown-linux-musl/release/ddns-rs
+elif [[ -z $musl_bin && ${BENCH_MUSL:-1} != 0 ]]; then
+    echo "run.sh: no x86_64-unknown-linux-musl Rust target here: the static build is not measured" >&2
+fi
+
+# The release profile strips already (strip = true); strip copies anyway so figure 1 is the
 # stripped size whatever the profile says.
 stripped=$(mktemp /tmp/ddns-rs-stripped.XXXXXX)
-trap 'rm -f "$stripped"' EXIT
-cp "$bin" "$stripped"
-if command -v strip >/dev/null; then
-    strip "$stripped"
-fi
-chmod 755 "$stripped"
+stripped_musl=$(mktemp /tmp/ddns-rs-musl-stripped.XXXXXX)
+trap 'rm -f "$stripped" "$stripped_musl"' EXIT
+for pair in "$bin:$stripped" "$musl_bin:$stripped_musl"; do
+    src=${pair%%:*} dst=${pair#*:}
+    [[ -n $src ]] || continue
+    cp "$src" "$dst"
+    if command -v strip >/dev/null; then
+        strip "$dst"
+    fi
+    chmod 755 "$dst"
+done
 
 args=(--bin "$stripped" --repo "$repo" --runs "${BENCH_RUNS:-3}" --cycles "${BENCH_CYCLES:-10000}"
     --trials "${BENCH_TRIALS:-50}")
+[[ -n $musl_bin ]] && args+=(--musl-bin "$stripped_musl")
 [[ ${BENCH_LONG:-0} == 1 ]] && args+=(--long)
 [[ ${BENCH_PEERS:-1} == 0 ]] && args+=(--no-peers)
 [[ -n ${BENCH_JSON:-} ]] && args+=(--json "$BENCH_JSON")
