@@ -34,6 +34,21 @@ fn config(addr_file: &std::path::Path, domains: &[&str]) -> String {
     )
 }
 
+/// inotify watches the process holds (`inotify wd:` lines in /proc/PID/fdinfo).
+fn inotify_watches(pid: u32) -> usize {
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fdinfo")) else {
+        return 0;
+    };
+    fds.filter_map(Result::ok)
+        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .map(|info| {
+            info.lines()
+                .filter(|l| l.starts_with("inotify wd:"))
+                .count()
+        })
+        .sum()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn daemon_waits_for_the_file_and_reloads_every_edit() {
     let cf = FakeCloudflare::new("tok");
@@ -73,6 +88,12 @@ async fn daemon_waits_for_the_file_and_reloads_every_edit() {
     std::fs::create_dir_all(cfg.parent().unwrap()).unwrap();
     std::fs::write(&cfg, config(&addr_file, &["www.example.com"])).unwrap();
     wait_for("www created", || name_holds("www.example.com", "8.8.8.8")).await;
+    // Now that its directory exists, the daemon watches the file (inotify) instead of polling.
+    let pid = child.id().unwrap();
+    wait_for("an inotify watch on the config directory", || {
+        inotify_watches(pid) > 0
+    })
+    .await;
 
     // An edit adds a domain: published without a restart.
     std::fs::write(

@@ -14,6 +14,7 @@ pub mod schema;
 pub mod secrets;
 pub mod store;
 mod suffix_list;
+pub mod watch;
 
 pub use domain::{Domain, DomainError, parse_domain_line, parse_domains};
 pub use schema::{Config, DnsConfig, DnsProvider, IpConf, NotifyChannel, Push, User, Webhook};

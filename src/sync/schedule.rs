@@ -128,11 +128,16 @@ enum Wake {
     NetworkGone,
     /// A router pushed an address.
     Push(PushJob),
+    /// The config file may have changed (inotify).
+    ConfigFile,
+    /// The config file watch ended; poll from now on.
+    ConfigWatchGone,
     /// Time to check the config file (or the `-f` deadline).
     Tick,
 }
 
-/// How often the config file is checked for changes.
+/// How often the config file is checked for changes where it cannot be watched (see
+/// `config::watch`); where it is watched, the daemon sleeps until the `-f` deadline.
 pub const POLL: Duration = Duration::from_secs(5);
 
 /// The long-running loop.
@@ -179,7 +184,16 @@ impl Daemon {
         // Network changes (Linux): affected entries run at once; the `-f` timer stays as the
         // safety net and keeps its schedule.
         let mut changes = crate::detect::watch::spawn();
+        // The config file: watched where the system allows it, polled every POLL otherwise.
+        let mut file_watch = crate::config::watch::spawn(&self.path);
+        let mut first = true;
         loop {
+            // A watch does not see every change (network file systems, a swapped symlink), so
+            // the file is also compared before every timed run.
+            if !first && file_watch.is_some() {
+                self.reload_if_changed(&mut engine, &mut seen);
+            }
+            first = false;
             if let Some(e) = engine.as_mut() {
                 Self::set_running(&control, true);
                 e.run_once().await;
@@ -191,7 +205,12 @@ impl Daemon {
                 if left.is_zero() {
                     break;
                 }
-                match Self::wait(&mut control, &mut changes, left.min(POLL)).await {
+                let tick = if file_watch.is_some() {
+                    left
+                } else {
+                    left.min(POLL)
+                };
+                match Self::wait(&mut control, &mut changes, &mut file_watch, tick).await {
                     Wake::Control(first) => {
                         // Fold everything already queued into this one run.
                         let mut msgs = vec![first];
@@ -239,7 +258,27 @@ impl Daemon {
                             break;
                         }
                     }
+                    Wake::ConfigFile => {
+                        if self.reload_if_changed(&mut engine, &mut seen) {
+                            break;
+                        }
+                    }
+                    Wake::ConfigWatchGone => {
+                        info!(
+                            "Stopped watching {} for changes (its directory went away?); \
+                             checking it every {}s",
+                            self.path.display(),
+                            POLL.as_secs()
+                        );
+                        file_watch = None;
+                    }
                     Wake::Tick => {
+                        // Polling because the watch could not be set up (the directory did
+                        // not exist yet, say) or ended: try again, then look at the file, so a
+                        // change made in between is not missed.
+                        if file_watch.is_none() {
+                            file_watch = crate::config::watch::spawn(&self.path);
+                        }
                         if self.reload_if_changed(&mut engine, &mut seen) {
                             break;
                         }
@@ -253,6 +292,7 @@ impl Daemon {
     async fn wait(
         control: &mut Option<ControlReceiver>,
         changes: &mut Option<mpsc::Receiver<Changes>>,
+        file_watch: &mut Option<mpsc::Receiver<crate::config::watch::Event>>,
         tick: Duration,
     ) -> Wake {
         // Split the receiver so both of its queues can be awaited at once.
@@ -284,10 +324,20 @@ impl Daemon {
                 None => std::future::pending().await,
             }
         };
+        let file = async {
+            match file_watch.as_mut() {
+                Some(rx) => rx.recv().await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             m = control_msg => Wake::Control(m),
             j = push => Wake::Push(j),
             c = network => c.map_or(Wake::NetworkGone, Wake::Network),
+            f = file => match f {
+                Some(crate::config::watch::Event::Changed) => Wake::ConfigFile,
+                Some(crate::config::watch::Event::Gone) | None => Wake::ConfigWatchGone,
+            },
             _ = tokio::time::sleep(tick) => Wake::Tick,
         }
     }
