@@ -225,6 +225,10 @@ const FILE_FLAGS: &[&str] = &["c", "secretFile", "tlsCert", "tlsKey", "log"];
 
 /// Smallest `-logSize`: a rotation per line would lose the point of the file.
 pub const MIN_LOG_SIZE: u64 = 4096;
+/// `-logSize` when not given (the flag table spells the same value; a test keeps them equal).
+pub const DEFAULT_LOG_SIZE: u64 = 1_048_576;
+/// `-logKeep` when not given.
+pub const DEFAULT_LOG_KEEP: u32 = 3;
 
 /// A shell `-completion` can generate a script for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -822,6 +826,13 @@ fn is_host_name(host: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_rotation_defaults_match_the_flag_table() {
+        let f = parse(&[], None, Path::new("/")).unwrap();
+        assert_eq!(f.log_size, DEFAULT_LOG_SIZE);
+        assert_eq!(f.log_keep, DEFAULT_LOG_KEEP);
+    }
 
     #[test]
     fn go_int_syntax() {

@@ -134,18 +134,11 @@ pub fn baked_args(flags: &Flags) -> Vec<String> {
     if let Some(log) = &flags.log_file {
         a.push("-log".into());
         a.push(log.display().to_string());
-        let defaults = crate::cli::parse(&[], None, Path::new("/")).ok();
-        if defaults
-            .as_ref()
-            .is_none_or(|d| d.log_size != flags.log_size)
-        {
+        if flags.log_size != crate::cli::DEFAULT_LOG_SIZE {
             a.push("-logSize".into());
             a.push(flags.log_size.to_string());
         }
-        if defaults
-            .as_ref()
-            .is_none_or(|d| d.log_keep != flags.log_keep)
-        {
+        if flags.log_keep != crate::cli::DEFAULT_LOG_KEEP {
             a.push("-logKeep".into());
             a.push(flags.log_keep.to_string());
         }
