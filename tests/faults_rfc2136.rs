@@ -6,14 +6,11 @@
 
 mod fakes;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use ddns_rs::config::{Config, DnsConfig, DnsProvider, IpConf};
-use ddns_rs::sync::status::{Outcome, StatusBoard};
-use ddns_rs::sync::{Engine, EngineOptions};
-use fakes::cloudflare::FakeCloudflare;
+use ddns_rs::sync::status::Outcome;
+use fakes::rfc2136_rig::Rig;
 
 /// How the fake server treats a query.
 #[derive(Clone, Copy)]
@@ -49,64 +46,13 @@ async fn udp_server(mode: Mode) -> (std::net::SocketAddr, Arc<AtomicUsize>) {
 }
 
 async fn run_case(mode: Mode, expect: &str) {
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let (log, _g) = fakes::capture::capture();
     let (dns, count) = udp_server(mode).await;
-    let cf = FakeCloudflare::new("tok");
-    cf.add_zone("example.org");
-    let cf_addr = fakes::serve_http(cf.router()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("addr");
-    std::fs::write(&file, "9.9.9.9\n").unwrap();
-    let v4 = |d: &str| IpConf {
-        enable: true,
-        gettype: "cmd".into(),
-        cmd: format!("cat {}", file.display()),
-        domains: vec![d.into()],
-        ..Default::default()
-    };
     let secret = "hmac-sha256:c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTEyMzQ=";
-    let config = Config {
-        dnsconf: vec![
-            DnsConfig {
-                name: "bind".into(),
-                ipv4: v4("www.example.com"),
-                dns: DnsProvider {
-                    name: "rfc2136".into(),
-                    id: "ddns-key".into(),
-                    secret: secret.into(),
-                    extparam: dns.to_string(),
-                },
-                ..Default::default()
-            },
-            DnsConfig {
-                name: "cf".into(),
-                ipv4: v4("ok.example.org"),
-                dns: DnsProvider {
-                    name: "cloudflare".into(),
-                    secret: "tok".into(),
-                    ..Default::default()
-                },
-                ..Default::default()
-            },
-        ],
-        ..Default::default()
-    };
-    let mut endpoints = HashMap::new();
-    endpoints.insert("cloudflare".to_string(), format!("http://{cf_addr}"));
-    let status = StatusBoard::default();
-    let opts = EngineOptions {
-        endpoints,
-        ..Default::default()
-    };
-    let mut e = Engine::new(config, opts, status.clone());
-    let r = e.run_once().await;
+    let mut rig = Rig::new(dns, "www.example.com", "ddns-key", secret, "9.9.9.9").await;
+    let r = rig.engine.run_once().await;
     assert_eq!((r.failed, r.updated), (1, 1), "{r:?}");
-    let st = status
-        .snapshot()
-        .into_iter()
-        .find(|s| s.entry == 0)
-        .unwrap();
+    let st = rig.under();
     assert_eq!(st.outcome, Outcome::Failed);
     let err = st.error.unwrap_or_default();
     assert!(err.contains(expect), "{err}");
@@ -115,14 +61,14 @@ async fn run_case(mode: Mode, expect: &str) {
             .contains("Failed to update A record of www.example.com")
     );
     assert!(!log.text().contains("c2VjcmV0"), "TSIG secret in the log");
-    assert_eq!(cf.records()[0].content, "9.9.9.9");
+    assert!(rig.healthy_holds("9.9.9.9"));
     let n1 = count.load(Ordering::SeqCst);
     // One exchange (the lookup), at most three UDP tries: nothing is written after it failed.
     assert!((1..=3).contains(&n1), "{n1} datagrams");
-    e.run_once().await;
+    rig.engine.run_once().await;
     let n2 = count.load(Ordering::SeqCst);
     assert!(n2 > n1, "not retried on the next run");
-    e.run_once().await;
+    rig.engine.run_once().await;
     assert_eq!(
         count.load(Ordering::SeqCst),
         n2,

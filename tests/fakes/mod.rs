@@ -41,6 +41,7 @@ pub mod p3core;
 pub mod p4common;
 pub mod porkbun;
 pub mod rainyun;
+pub mod rfc2136_rig;
 pub mod spaceship;
 pub mod tencentcloud;
 pub mod trafficroute;
