@@ -185,10 +185,9 @@ pub fn parse_answer(
             })?;
             name_com::read_page(&body, "www", rtype).map(|(found, _)| found)
         }
-        ("nowcn", Op::Records) => match nowcn::answer_body("Now.cn", a, ROOT) {
-            Ok(body) => nowcn::read_records(&body, "Now.cn", rtype, "www", false),
-            Err(ProviderError::Api(msg)) if nowcn::is_no_record(&msg) => Ok(Vec::new()),
-            Err(e) => Err(e),
+        ("nowcn", Op::Records) => match nowcn::list_body("Now.cn", a, ROOT)? {
+            Some(body) => nowcn::read_records(&body, "Now.cn", rtype, "www", false),
+            None => Ok(Vec::new()),
         },
         ("nsone", Op::Records) => {
             let body = ok_or(a, |a| nsone::classify(&a, ROOT))?;
