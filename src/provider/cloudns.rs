@@ -150,7 +150,7 @@ impl Provider for Cloudns {
             let v = self.call("records.json", domain, &fields).await?;
             // The list is an object keyed by id, or `[]` when empty. The host and type are
             // checked again here: an empty host or an unknown type widens ClouDNS's filter.
-            let records = read_records(&v, &want, rtype);
+            let records = read_records(&v, &want, rtype)?;
             Ok(Lookup::Found {
                 zone: None,
                 records,
@@ -214,26 +214,41 @@ pub(super) fn decode(method: &str, a: super::Answer, root: &str) -> Result<Value
     Ok(v)
 }
 
-/// The records of `want` with the asked type in a `records.json` answer.
-pub(super) fn read_records(v: &Value, want: &str, rtype: RecordType) -> Vec<Existing> {
-    v.as_object()
-        .map(|o| {
-            o.values()
-                .filter(|r| {
-                    r["type"].as_str() == Some(rtype.as_str())
-                        && r["host"]
-                            .as_str()
-                            .is_some_and(|h| h.eq_ignore_ascii_case(want))
-                })
-                .map(|r| Existing {
-                    id: text(&r["id"]),
-                    value: text(&r["record"]),
-                    ttl: text(&r["ttl"]).parse().ok(),
-                    proxied: None,
-                })
-                .collect()
+/// The records of `want` with the asked type in a `records.json` answer: an object keyed by
+/// record id, or an empty array (or object) when the zone has none. Any other shape is an
+/// error: read as "no records" it would make the engine create a second record.
+pub(super) fn read_records(
+    v: &Value,
+    want: &str,
+    rtype: RecordType,
+) -> Result<Vec<Existing>, ProviderError> {
+    let records = match v {
+        Value::Object(o) => o,
+        // PHP's encoding of an empty list; `null` is kept as empty for the same reason.
+        Value::Array(a) if a.is_empty() => return Ok(Vec::new()),
+        Value::Null => return Ok(Vec::new()),
+        other => {
+            return Err(ProviderError::Api(format!(
+                "ClouDNS records.json answered something that is not a record list: {}",
+                super::truncate(&other.to_string(), 300)
+            )));
+        }
+    };
+    Ok(records
+        .values()
+        .filter(|r| {
+            r["type"].as_str() == Some(rtype.as_str())
+                && r["host"]
+                    .as_str()
+                    .is_some_and(|h| h.eq_ignore_ascii_case(want))
         })
-        .unwrap_or_default()
+        .map(|r| Existing {
+            id: text(&r["id"]),
+            value: text(&r["record"]),
+            ttl: text(&r["ttl"]).parse().ok(),
+            proxied: None,
+        })
+        .collect())
 }
 
 /// ClouDNS sends ids and TTLs as strings, but tolerate numbers.
@@ -271,6 +286,37 @@ fn classify(method: &str, desc: &str, root: &str) -> ProviderError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_records_answer_that_is_not_a_record_list_is_an_error() {
+        for body in [
+            r#""ok""#,
+            "1",
+            "true",
+            r#"[{"id":"1","type":"A","host":"www"}]"#,
+        ] {
+            let v: Value = serde_json::from_str(body).unwrap();
+            assert!(
+                matches!(read_records(&v, "www", RecordType::A), Err(ProviderError::Api(m)) if m.contains("not a record list")),
+                "{body}"
+            );
+        }
+        for empty in ["[]", "{}", "null"] {
+            let v: Value = serde_json::from_str(empty).unwrap();
+            assert!(
+                read_records(&v, "www", RecordType::A).unwrap().is_empty(),
+                "{empty}"
+            );
+        }
+        let v: Value = serde_json::from_str(
+            r#"{"9":{"id":"9","type":"A","host":"www","record":"192.0.2.1","ttl":"3600"},
+                "10":{"id":"10","type":"AAAA","host":"www","record":"2001:db8::1","ttl":"3600"}}"#,
+        )
+        .unwrap();
+        let found = read_records(&v, "www", RecordType::A).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].id.as_str(), found[0].ttl), ("9", Some(3600)));
+    }
 
     #[test]
     fn ttl_is_rounded_up_to_an_allowed_value() {

@@ -107,8 +107,9 @@ pub(super) struct Body {
     error: Option<ApiError>,
     #[serde(default)]
     zones: Vec<Zone>,
-    #[serde(default)]
-    dns_records: Vec<Record>,
+    /// Present in every `DescribeDnsRecords` success (Tencent Cloud API 3.0 answers an empty
+    /// list as `[]`); missing, the lookup is an error rather than "no records".
+    dns_records: Option<Vec<Record>>,
     record_id: Option<String>,
     request_id: Option<String>,
     /// Kept as JSON so a rewrite can send every origin field back unchanged.
@@ -238,9 +239,22 @@ pub(super) fn zone_of(body: Body, root: &str) -> Result<String, ProviderError> {
         .ok_or_else(|| ProviderError::ZoneNotFound(root.to_string()))
 }
 
-/// The records named `name` with the asked type in a `DescribeDnsRecords` response.
-pub(super) fn read_records(body: Body, name: &str, rtype: RecordType) -> Vec<Existing> {
-    body.dns_records
+/// The records named `name` with the asked type in a `DescribeDnsRecords` response. A
+/// success without `DnsRecords` is an error: read as "no records" it would make the engine
+/// create a second record next to the existing one.
+pub(super) fn read_records(
+    body: Body,
+    name: &str,
+    rtype: RecordType,
+) -> Result<Vec<Existing>, ProviderError> {
+    let Some(list) = body.dns_records else {
+        return Err(ProviderError::Api(format!(
+            "EdgeOne DescribeDnsRecords answered success without DnsRecords (request {}); \
+             nothing was changed, the next sync asks again",
+            body.request_id.as_deref().unwrap_or("without an id")
+        )));
+    };
+    Ok(list
         .into_iter()
         .filter(|r| r.name.eq_ignore_ascii_case(name))
         .filter(|r| r.rtype.eq_ignore_ascii_case(rtype.as_str()))
@@ -251,7 +265,7 @@ pub(super) fn read_records(body: Body, name: &str, rtype: RecordType) -> Vec<Exi
             ttl: r.ttl,
             proxied: None,
         })
-        .collect()
+        .collect())
 }
 
 /// Maps a Tencent Cloud error code to the error a user can act on.
@@ -312,7 +326,7 @@ impl Provider for EdgeOne {
                 limit: 1000,
             };
             let body = self.call(&root, "DescribeDnsRecords", &req).await?;
-            let records = read_records(body, &name, rtype);
+            let records = read_records(body, &name, rtype)?;
             Ok(Lookup::Found {
                 zone: Some(zone_id),
                 records,
@@ -429,6 +443,41 @@ impl Provider for EdgeOne {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn lookup(body: &str) -> Result<Vec<Existing>, ProviderError> {
+        let a = super::super::Answer {
+            status: 200,
+            body: body.into(),
+            retry_after: None,
+        };
+        read_records(decode(a, "example.com")?, "www.example.com", RecordType::A)
+    }
+
+    #[test]
+    fn a_success_without_dns_records_is_an_error() {
+        let r = lookup(r#"{"Response":{"TotalCount":0,"RequestId":"req-9"}}"#);
+        assert!(
+            matches!(&r, Err(ProviderError::Api(m)) if m.contains("without DnsRecords") && m.contains("req-9")),
+            "{r:?}"
+        );
+        assert!(matches!(
+            lookup(r#"{"Response":{"DnsRecords":null,"RequestId":"r"}}"#),
+            Err(ProviderError::Api(_))
+        ));
+        assert!(
+            lookup(r#"{"Response":{"TotalCount":0,"DnsRecords":[],"RequestId":"r"}}"#)
+                .unwrap()
+                .is_empty()
+        );
+        let found = lookup(
+            r#"{"Response":{"TotalCount":1,"DnsRecords":[{"RecordId":"rec-1","Name":"www.example.com","Type":"A","Content":"192.0.2.1","TTL":300,"Status":"enable"}],"RequestId":"r"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (found[0].id.as_str(), found[0].value.as_str(), found[0].ttl),
+            ("rec-1/enable", "192.0.2.1", Some(300))
+        );
+    }
 
     #[test]
     fn error_codes_are_classified() {

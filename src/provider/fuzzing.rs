@@ -103,7 +103,7 @@ pub fn parse_answer(
         ("cloudflare", Op::Records) => cloudflare::decode(a).map(cloudflare::existing),
         ("cloudns", Op::Records) => {
             let v = cloudns::decode("records.json", a, ROOT)?;
-            Ok(cloudns::read_records(&v, "www", rtype))
+            cloudns::read_records(&v, "www", rtype)
         }
         ("cloudns", Op::Write) => cloudns::decode("add-record.json", a, ROOT).map(|_| Vec::new()),
         ("desec", Op::Records) => {
@@ -144,11 +144,7 @@ pub fn parse_answer(
             edgeone::origin::read_group(edgeone::decode(a, ROOT)?, "www", "zone-1")
                 .map(|(_, origins)| origins)
         }
-        ("edgeone", Op::Records) => Ok(edgeone::read_records(
-            edgeone::decode(a, ROOT)?,
-            NAME,
-            rtype,
-        )),
+        ("edgeone", Op::Records) => edgeone::read_records(edgeone::decode(a, ROOT)?, NAME, rtype),
         ("gcore", Op::Records) => {
             let body = ok_or(a, |a| gcore::classify(&a, ROOT))?;
             gcore::read_rrset(&body, NAME)
@@ -189,10 +185,9 @@ pub fn parse_answer(
             })?;
             name_com::read_page(&body, "www", rtype).map(|(found, _)| found)
         }
-        ("nowcn", Op::Records) => match nowcn::answer_body("Now.cn", a, ROOT) {
-            Ok(body) => nowcn::read_records(&body, "Now.cn", rtype, "www", false),
-            Err(ProviderError::Api(msg)) if nowcn::is_no_record(&msg) => Ok(Vec::new()),
-            Err(e) => Err(e),
+        ("nowcn", Op::Records) => match nowcn::list_body("Now.cn", a, ROOT)? {
+            Some(body) => nowcn::read_records(&body, "Now.cn", rtype, "www", false),
+            None => Ok(Vec::new()),
         },
         ("nsone", Op::Records) => {
             let body = ok_or(a, |a| nsone::classify(&a, ROOT))?;

@@ -97,6 +97,15 @@ impl Nowcn {
         zone: &str,
         params: &[(&str, String)],
     ) -> Result<String, ProviderError> {
+        answer_body(self.flavor.name, self.send(action, params).await?, zone)
+    }
+
+    /// Signs `params` and GETs `/api/Dns/<action>`.
+    async fn send(
+        &self,
+        action: &str,
+        params: &[(&str, String)],
+    ) -> Result<super::Answer, ProviderError> {
         let own: BTreeMap<String, String> = params
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))
@@ -108,11 +117,7 @@ impl Nowcn {
             self.s.base(self.flavor.production).trim_end_matches('/'),
             sign::signed_query(&all, &self.s.secret)
         );
-        answer_body(
-            self.flavor.name,
-            super::send(self.s.http.get(url)).await?,
-            zone,
-        )
+        super::send(self.s.http.get(url)).await
     }
 
     async fn write(
@@ -250,8 +255,25 @@ fn classify(
     }
 }
 
+/// The body of a `DescribeRecordIndex` answer, or `None` when the API says the name has no
+/// records yet. That error text counts only in an HTTP 200 answer: a proxy's or a failing
+/// gateway's page that happens to say "no record" must not make the engine create a second
+/// record.
+pub(super) fn list_body(
+    name: &str,
+    answer: super::Answer,
+    zone: &str,
+) -> Result<Option<String>, ProviderError> {
+    let ok = answer.status == 200;
+    match answer_body(name, answer, zone) {
+        Ok(body) => Ok(Some(body)),
+        Err(ProviderError::Api(msg)) if ok && is_no_record(&msg) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// True when an `error` text only says that the name has no records yet (which means create).
-pub(super) fn is_no_record(error: &str) -> bool {
+fn is_no_record(error: &str) -> bool {
     let lower = error.to_lowercase();
     [
         "记录不存在",
@@ -296,18 +318,12 @@ impl Provider for Nowcn {
                 ("Type", rtype.as_str().to_string()),
                 ("Host", domain.sub_or_at().to_string()),
             ];
-            let body = match self
-                .call("DescribeRecordIndex", &domain.root, &params)
-                .await
-            {
-                Ok(body) => body,
-                Err(ProviderError::Api(msg)) if is_no_record(&msg) => {
-                    return Ok(Lookup::Found {
-                        zone: None,
-                        records: Vec::new(),
-                    });
-                }
-                Err(e) => return Err(e),
+            let answer = self.send("DescribeRecordIndex", &params).await?;
+            let Some(body) = list_body(self.flavor.name, answer, &domain.root)? else {
+                return Ok(Lookup::Found {
+                    zone: None,
+                    records: Vec::new(),
+                });
             };
             let records = read_records(
                 &body,
@@ -366,6 +382,43 @@ impl Provider for Nowcn {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn answer(status: u16, body: &str) -> super::super::Answer {
+        super::super::Answer {
+            status,
+            body: body.into(),
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn no_record_counts_only_in_an_http_200_answer() {
+        let body = r#"{"error":"解析记录不存在 (no record)"}"#;
+        assert_eq!(
+            list_body("Now.cn", answer(200, body), "example.com").unwrap(),
+            None
+        );
+        for status in [500, 502, 503] {
+            let r = list_body("Now.cn", answer(status, body), "example.com");
+            assert!(
+                matches!(&r, Err(ProviderError::Api(m)) if m.contains(&format!("HTTP {status}"))),
+                "{status}: {r:?}"
+            );
+        }
+        let listed = r#"{"Data":[{"id":1,"host":"www","type":"A","value":"192.0.2.1"}]}"#;
+        assert_eq!(
+            list_body("Now.cn", answer(200, listed), "example.com").unwrap(),
+            Some(listed.to_string())
+        );
+        assert!(matches!(
+            list_body(
+                "Now.cn",
+                answer(200, r#"{"error":"签名错误"}"#),
+                "example.com"
+            ),
+            Err(ProviderError::Auth(_) | ProviderError::Api(_))
+        ));
+    }
 
     #[test]
     fn error_texts_are_classified() {

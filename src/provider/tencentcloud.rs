@@ -82,8 +82,9 @@ struct Envelope {
 #[serde(rename_all = "PascalCase")]
 pub(super) struct Body {
     error: Option<ApiError>,
-    #[serde(default)]
-    record_list: Vec<Record>,
+    /// Present in every `DescribeRecordList` success: without `ErrorOnEmpty` (never sent) an
+    /// empty result is the `ResourceNotFound.NoDataOfRecord` error, not a success.
+    record_list: Option<Vec<Record>>,
     record_id: Option<u64>,
 }
 
@@ -187,19 +188,25 @@ pub(super) fn decode(answer: super::Answer) -> Result<Result<Body, ApiError>, Pr
         status, body: text, ..
     } = answer;
     let parsed: Option<Envelope> = serde_json::from_str(&text).ok();
+    let success = (200..300).contains(&status);
     match parsed {
+        // "No records" counts only in a 2xx answer: a proxy's or a failing gateway's page that
+        // happens to carry the code must not make the engine create a second record.
         Some(Envelope {
             response: Body {
                 error: Some(err), ..
             },
-        }) => Ok(Err(err)),
-        Some(Envelope { response }) if (200..300).contains(&status) => Ok(Ok(response)),
+        }) if success || err.code != NO_DATA => Ok(Err(err)),
+        Some(Envelope { response }) if success => Ok(Ok(response)),
         _ => Err(ProviderError::Api(format!(
             "Tencent Cloud answered HTTP {status}: {}",
             super::truncate(&text, 300)
         ))),
     }
 }
+
+/// The error code `DescribeRecordList` answers when no record matches.
+const NO_DATA: &str = "ResourceNotFound.NoDataOfRecord";
 
 /// The records with the asked type of a `DescribeRecordList` answer (the "no data" error is
 /// an empty list).
@@ -209,9 +216,20 @@ pub(super) fn read_records(
     zone: &str,
 ) -> Result<Vec<Existing>, ProviderError> {
     let list = match answer {
-        Ok(resp) => resp.record_list,
+        Ok(Body {
+            record_list: Some(list),
+            ..
+        }) => list,
+        // A success without its list would read as "no records" and create a duplicate.
+        Ok(_) => {
+            return Err(ProviderError::Api(
+                "Tencent Cloud DescribeRecordList answered success without a RecordList; \
+                 nothing was changed, the next sync asks again"
+                    .into(),
+            ));
+        }
         // The API reports an empty list as an error; it only means "create".
-        Err(e) if e.code == "ResourceNotFound.NoDataOfRecord" => Vec::new(),
+        Err(e) if e.code == NO_DATA => Vec::new(),
         Err(e) => return Err(classify(&e.code, &e.message, zone)),
     };
     Ok(list
@@ -335,6 +353,59 @@ impl Provider for TencentCloud {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn answer(status: u16, body: &str) -> super::super::Answer {
+        super::super::Answer {
+            status,
+            body: body.into(),
+            retry_after: None,
+        }
+    }
+
+    fn lookup(status: u16, body: &str) -> Result<Vec<Existing>, ProviderError> {
+        read_records(decode(answer(status, body))?, RecordType::A, "example.com")
+    }
+
+    #[test]
+    fn a_success_without_a_record_list_is_an_error() {
+        let r = lookup(200, r#"{"Response":{"RequestId":"r"}}"#);
+        assert!(
+            matches!(&r, Err(ProviderError::Api(m)) if m.contains("without a RecordList")),
+            "{r:?}"
+        );
+        assert!(matches!(
+            lookup(200, r#"{"Response":{"RecordList":null,"RequestId":"r"}}"#),
+            Err(ProviderError::Api(_))
+        ));
+        assert!(
+            lookup(200, r#"{"Response":{"RecordList":[],"RequestId":"r"}}"#)
+                .unwrap()
+                .is_empty()
+        );
+        let found = lookup(
+            200,
+            r#"{"Response":{"RecordList":[{"RecordId":5,"Type":"A","Value":"192.0.2.1","TTL":600}],"RequestId":"r"}}"#,
+        )
+        .unwrap();
+        assert_eq!((found[0].id.as_str(), found[0].ttl), ("5", Some(600)));
+    }
+
+    #[test]
+    fn no_data_means_no_records_only_in_a_success_answer() {
+        let body = r#"{"Response":{"Error":{"Code":"ResourceNotFound.NoDataOfRecord","Message":"empty"},"RequestId":"r"}}"#;
+        assert!(lookup(200, body).unwrap().is_empty());
+        for status in [500, 502, 404] {
+            let r = lookup(status, body);
+            assert!(
+                matches!(&r, Err(ProviderError::Api(m)) if m.contains(&format!("HTTP {status}"))),
+                "{status}: {r:?}"
+            );
+        }
+        // Other error codes keep their meaning whatever the status.
+        let auth =
+            r#"{"Response":{"Error":{"Code":"AuthFailure.SignatureFailure","Message":"m"}}}"#;
+        assert!(matches!(lookup(500, auth), Err(ProviderError::Auth(_))));
+    }
 
     #[test]
     fn error_codes_are_classified() {

@@ -49,8 +49,10 @@ pub struct Vercel {
 
 #[derive(Deserialize)]
 struct RecordList {
-    #[serde(default)]
-    records: Vec<VRecord>,
+    /// Required: Vercel's API reference lists `records` as a required field of the answer
+    /// (an empty zone gives `[]`). Missing, it is an error, never "no records", which would
+    /// make the engine create a second record next to the existing one.
+    records: Option<Vec<VRecord>>,
     #[serde(default)]
     pagination: Option<Pagination>,
 }
@@ -123,8 +125,13 @@ pub(super) fn read_page(
             super::truncate(body, 300)
         ))
     })?;
-    let found = page
-        .records
+    let Some(records) = page.records else {
+        return Err(ProviderError::Api(format!(
+            "Vercel answered a record list without its `records` field: {}",
+            super::truncate(body, 300)
+        )));
+    };
+    let found = records
         .into_iter()
         .filter(|r| r.rtype == rtype.as_str() && r.name.eq_ignore_ascii_case(sub))
         .map(|r| Existing {
@@ -273,6 +280,38 @@ pub(super) fn classify(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_record_list_without_records_is_an_error() {
+        for body in [
+            r#"{"pagination":{"count":0,"next":null}}"#,
+            r#"{"records":null}"#,
+        ] {
+            assert!(
+                matches!(read_page(body, "www", RecordType::A), Err(ProviderError::Api(m)) if m.contains("without its `records`")),
+                "{body}"
+            );
+        }
+        let (found, next) = read_page(
+            r#"{"records":[],"pagination":{"count":0,"next":null}}"#,
+            "www",
+            RecordType::A,
+        )
+        .unwrap();
+        assert!(found.is_empty());
+        assert_eq!(next, None);
+        let (found, next) = read_page(
+            r#"{"records":[{"id":"rec_1","name":"www","type":"A","value":"192.0.2.1","ttl":60}],"pagination":{"next":17}}"#,
+            "www",
+            RecordType::A,
+        )
+        .unwrap();
+        assert_eq!(
+            (found[0].id.as_str(), found[0].value.as_str()),
+            ("rec_1", "192.0.2.1")
+        );
+        assert_eq!(next, Some(17));
+    }
 
     #[test]
     fn sub_names_are_relative_and_empty_at_the_apex() {
