@@ -186,14 +186,7 @@ impl Daemon {
         let mut changes = crate::detect::watch::spawn();
         // The config file: watched where the system allows it, polled every POLL otherwise.
         let mut file_watch = crate::config::watch::spawn(&self.path);
-        let mut first = true;
         loop {
-            // A watch does not see every change (network file systems, a swapped symlink), so
-            // the file is also compared before every timed run.
-            if !first && file_watch.is_some() {
-                self.reload_if_changed(&mut engine, &mut seen);
-            }
-            first = false;
             if let Some(e) = engine.as_mut() {
                 Self::set_running(&control, true);
                 e.run_once().await;
@@ -275,7 +268,9 @@ impl Daemon {
                     Wake::Tick => {
                         // Polling because the watch could not be set up (the directory did
                         // not exist yet, say) or ended: try again, then look at the file, so a
-                        // change made in between is not missed.
+                        // change made in between is not missed. While watching, the only tick
+                        // is the `-f` deadline: the file is compared there too, since a watch
+                        // does not see every change (network file systems, a swapped symlink).
                         if file_watch.is_none() {
                             file_watch = crate::config::watch::spawn(&self.path);
                         }
