@@ -19,6 +19,16 @@ use web_common::*;
 const SECRET: &str = "sk-Very-Secret-Token-4f1b2c";
 const KEY_ID: &str = "AKID-Hidden-Key-Id-77";
 
+/// The `lines` of an `/api/logs` answer.
+fn log_lines(answer: &serde_json::Value) -> Vec<&str> {
+    answer["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect()
+}
+
 fn config_with_entry() -> Config {
     let mut c = config_with_account(true);
     let mut e = DnsConfig {
@@ -229,12 +239,7 @@ async fn set_lang_logs_and_status() {
     // The log is process-wide and the other tests of this file log in parallel (logins), so
     // lines after `total` may already exist; what matters is that the marker is not among them
     // before it is logged, and is after.
-    let before: Vec<&str> = newer["lines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
+    let before = log_lines(&newer);
     assert!(
         !before.iter().any(|l| l.ends_with("web-test second marker")),
         "{before:?}"
@@ -244,12 +249,7 @@ async fn set_lang_logs_and_status() {
         .get(&format!("/api/logs?after={total}"), LAN, Some(&token))
         .await
         .json();
-    let got: Vec<&str> = newer["lines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
+    let got = log_lines(&newer);
     assert!(
         got.iter().any(|l| l.ends_with("web-test second marker")),
         "{got:?}"
