@@ -171,9 +171,8 @@ impl Daemon {
             }
             Err(LoadError::NotFound(p)) => info!(
                 "No config file at {} yet. Create it (see docs/configuration.md) or pass -c <path>; \
-                 ddns-rs checks for it every {}s and starts updating once it exists.",
-                p.display(),
-                POLL.as_secs()
+                 ddns-rs starts updating once it exists.",
+                p.display()
             ),
             Err(e) => {
                 error!("{e}. Fix the file; ddns-rs reloads it as soon as it changes.");
